@@ -1,0 +1,37 @@
+# One task runner for people and CI alike (.ci/run calls the same targets).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench bench-extract bench-dedup bench-search bench-crawl clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/xietong demo
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: bench-extract bench-dedup
+
+bench-extract: install
+	$(BIN)/python benchmarks/bench_extract.py
+
+bench-dedup: install
+	$(BIN)/python benchmarks/bench_dedup.py
+
+clean:
+	rm -rf $(VENV) data/xietong.db data/xietong.db-wal data/xietong.db-shm
