@@ -1,0 +1,91 @@
+"""Parse the date shapes of Chinese pages into ISO 8601 (China Standard Time by default)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+__all__ = ["DateParseError", "find_date", "find_dates", "parse_date", "CHINA_TZ"]
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
+class DateParseError(ValueError):
+    """Raised when a string holds no date this module understands."""
+
+
+# 2024-02-24 07:53:08 / 2024/2/24 7:53 / 2024.02.24 / 2024年2月24日 07:53 / 2024年2月24日 下午3点
+DATE_TIME_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?"
+    r"(?:\s*(?:T|\s)?\s*(?:(上午|下午|晚上|凌晨|中午)\s*)?(\d{1,2})\s*[:：时時点]\s*(\d{1,2})"
+    r"(?:\s*[:：分]\s*(\d{1,2}))?(?!\d)\s*(?:秒)?"
+    r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
+# Compact forms in URLs: /20190907/, /2019-09/07/, t20190907_.
+URL_DATE_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
+URL_MONTH_DAY_RE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
+
+
+def _build(match: re.Match[str]) -> str | None:
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        return None
+    if match.group(5) is None:
+        return day_value.isoformat()
+    hour, minute = int(match.group(5)), int(match.group(6))
+    second = int(match.group(7)) if match.group(7) else 0
+    if match.group(4) in ("下午", "晚上") and hour < 12:
+        hour += 12
+    if hour > 23 or minute > 59 or second > 59:
+        return day_value.isoformat()
+    tz = CHINA_TZ
+    offset = match.group(8)
+    if offset == "Z":
+        tz = UTC
+    elif offset:
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    stamp = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+    if tz is not CHINA_TZ:
+        stamp = stamp.astimezone(CHINA_TZ)
+    return stamp.isoformat()
+
+
+def find_dates(text: str) -> list[tuple[int, str]]:
+    """Return (position, ISO string) for every date in text, in order."""
+    found = []
+    for match in DATE_TIME_RE.finditer(text):
+        value = _build(match)
+        if value:
+            found.append((match.start(), value))
+    return found
+
+
+def find_date(text: str) -> str | None:
+    """Return the first date in text as ISO 8601, or None."""
+    for _, value in find_dates(text):
+        return value
+    return None
+
+
+def parse_date(text: str) -> str:
+    """Parse one date string; raise DateParseError when none is found."""
+    value = find_date(text)
+    if value is None:
+        raise DateParseError("no date in %r" % text[:80])
+    return value
+
+
+def date_from_url(url: str) -> str | None:
+    """Return the YYYY-MM-DD date embedded in a URL path, or None."""
+    for regex in (URL_MONTH_DAY_RE, URL_DATE_RE):
+        match = regex.search(url)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+            except ValueError:
+                continue
+    return None

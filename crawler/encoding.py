@@ -1,0 +1,350 @@
+"""Decode HTML bytes to text: declared charsets verified, Chinese encodings detected, mojibake repaired.
+
+Order of evidence: byte-order mark, the HTTP charset, the page's own ``<meta>`` charset (or a
+CleanEval ``<text encoding="...">`` wrapper), then verification. GB2312 and GBK are always
+decoded as their superset GB18030. A declared charset that does not decode strictly is not
+trusted: UTF-8, GB18030 and Big5 are tried in turn (charset-normalizer only as a last resort,
+it is slow). When a GB18030 stream lost single bytes, the damaged runs are re-aligned by
+dropping one byte and the variant with far more common Chinese characters is kept; what
+cannot be repaired is kept as is and reported as ``quality == "mojibake"``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DecodedPage", "EncodingError", "decode_html", "normalize_encoding_name", "text_score"]
+
+
+class EncodingError(ValueError):
+    """Raised when a byte string cannot be turned into text at all."""
+
+
+@dataclass
+class DecodedPage:
+    """Decoded HTML text with the encoding used and a quality verdict."""
+
+    text: str
+    encoding: str
+    quality: str  # "ok" | "repaired" | "mojibake"
+
+
+# Charset names that mean "a subset of GB18030": decoding them as GB18030 loses nothing
+# and rescues the many GBK/GB18030-only characters pages labelled GB2312 contain.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "euc-cn",
+              "hz-gb-2312", "csgb2312", "chinese", "ms936", "windows-936"}
+_BIG5_FAMILY = {"big5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5", "csbig5", "windows-950"}
+_UTF8_FAMILY = {"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8"}
+
+_META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+_WRAPPER_CHARSET_RE = re.compile(rb"""<text\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9_\-]+)""",
+                                 re.IGNORECASE)
+_XML_CHARSET_RE = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""",
+                             re.IGNORECASE)
+
+# Bytes below 0x30 never occur inside a GB18030 multi-byte sequence, so the stream
+# re-synchronises at each of them: they bound the runs a lost byte can damage.
+_GB_SYNC_RE = re.compile(rb"[\x00-\x2f<>]")
+_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
+_MAX_REPAIRS_PER_RUN = 20
+_REPAIR_WINDOW_CHARS = 100
+_SHIFT_MARGIN = 3
+_REPAIR_TAIL_BYTES = 80
+_SILENT_MARGIN = 6  # a run that decoded without error needs much stronger evidence
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Characters that do not belong in Chinese running text when they show up between Han
+# characters: kana, Hangul, Greek/Cyrillic, box drawing, private use, replacement char.
+_ODD_RE = re.compile(r"[\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\uac00-\ud7af\ue000-\uf8ff\ufffd]")
+
+
+def normalize_encoding_name(name: str | None) -> str | None:
+    """Return the Python codec to decode a declared charset with, or None if unknown."""
+    if not name:
+        return None
+    label = name.strip().strip("\"'").lower()
+    if label in _GB_FAMILY:
+        return "gb18030"
+    if label in _BIG5_FAMILY:
+        return "big5hkscs"
+    if label in _UTF8_FAMILY:
+        return "utf-8"
+    if label in {"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"}:
+        # Browsers treat these labels as windows-1252.
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def common_han() -> frozenset[str]:
+    """Return the set of common Han characters (GB2312 level 1 plus Big5 level 1)."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    for lead in range(0xA4, 0xC7):
+        for trail in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)):
+            try:
+                chars.add(bytes((lead, trail)).decode("big5"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
+
+
+def text_score(text: str) -> tuple[int, int]:
+    """Return (common Han characters, suspicious characters) in text."""
+    common = common_han()
+    good = bad = 0
+    for ch in _CJK_RE.findall(text):
+        if ch in common:
+            good += 1
+        else:
+            bad += 1
+    bad += 2 * len(_ODD_RE.findall(text))
+    return good, bad
+
+
+@lru_cache(maxsize=1)
+def _rare_cluster_re() -> re.Pattern[str]:
+    """Return a regex for two uncommon Han characters close together (a misaligned run)."""
+    common = common_han()
+    rare = [chr(c) for c in range(0x4E00, 0xA000) if chr(c) not in common]
+    ranges: list[str] = []
+    start = prev = None
+    for ch in rare:
+        code = ord(ch)
+        if prev is not None and code == prev + 1:
+            prev = code
+            continue
+        if start is not None:
+            ranges.append("%s-%s" % (chr(start), chr(prev)) if prev != start else chr(start))
+        start = prev = code
+    if start is not None:
+        ranges.append("%s-%s" % (chr(start), chr(prev)) if prev != start else chr(start))
+    odd = "\u3400-\u4dbf\ue000-\uf8ff\u3040-\u30ff"
+    cls = "[" + "".join(ranges) + odd + "]"
+    return re.compile(cls + "[^\x00-\x7f]?" + cls)
+
+
+def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
+    """Re-align GB18030 runs that decoded without error but read as a cluster of rare characters."""
+    matches = list(_rare_cluster_re().finditer(text))
+    if not matches:
+        return text, False
+    changed = False
+    edits: list[tuple[int, int, bytes]] = []
+    done_runs: set[int] = set()
+    for match in matches[:50]:
+        byte_pos = len(text[:match.start()].encode("gb18030"))
+        run_start = 0
+        for sync in _GB_SYNC_RE.finditer(data, max(0, byte_pos - 400), byte_pos):
+            run_start = sync.end()
+        sync_after = _GB_SYNC_RE.search(data, byte_pos)
+        run_end = sync_after.start() if sync_after else len(data)
+        if run_start in done_runs or run_end - run_start > 1200:
+            continue
+        done_runs.add(run_start)
+        run = data[run_start:run_end]
+        base_value = _run_value(run.decode("gb18030", "replace"))
+        best_cut, best_value = -1, base_value + _SILENT_MARGIN - 1
+        for cut in range(max(0, byte_pos - run_start - 2 * _REPAIR_WINDOW_CHARS), byte_pos - run_start + 2):
+            if cut >= len(run) or run[cut] < 0x80:
+                continue
+            value = _run_value((run[:cut] + run[cut + 1:]).decode("gb18030", "replace"))
+            if value > best_value:
+                best_cut, best_value = cut, value
+        if best_cut >= 0:
+            edits.append((run_start, run_end, run[:best_cut] + run[best_cut + 1:]))
+            changed = True
+    if not changed:
+        return text, False
+    pieces, pos = [], 0
+    for start, end, replacement in sorted(edits):
+        pieces.append(data[pos:start])
+        pieces.append(replacement)
+        pos = end
+    pieces.append(data[pos:])
+    return b"".join(pieces).decode("gb18030", "replace"), True
+
+
+def _looks_right(text: str) -> bool:
+    """Say whether decoded text reads like real text (few rare or odd characters)."""
+    good, bad = text_score(text)
+    if good + bad < 20:
+        return True
+    return bad <= 0.25 * (good + bad)
+
+
+def _declared_candidates(data: bytes, declared: str | None) -> list[str]:
+    head = data[:4096]
+    found: list[str] = []
+    for raw in (declared,):
+        enc = normalize_encoding_name(raw)
+        if enc:
+            found.append(enc)
+    for regex in (_META_CHARSET_RE, _WRAPPER_CHARSET_RE, _XML_CHARSET_RE):
+        match = regex.search(head)
+        if match:
+            enc = normalize_encoding_name(match.group(1).decode("ascii", "ignore"))
+            if enc and enc not in found:
+                found.append(enc)
+    return found
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _pick_chinese(data: bytes) -> tuple[str, str] | None:
+    """Decode undeclared non-UTF-8 bytes as GB18030 or Big5, whichever reads better."""
+    options = []
+    for enc in ("gb18030", "big5hkscs"):
+        text = _strict(data, enc)
+        if text is not None:
+            good, bad = text_score(text)
+            options.append((good - 3 * bad, enc, text))
+    if not options:
+        return None
+    options.sort(key=lambda o: o[0], reverse=True)
+    return options[0][2], options[0][1]
+
+
+def _repair_gb18030(data: bytes) -> tuple[str, int, int]:
+    """Decode GB18030 re-aligning runs damaged by a lost byte; return (text, fixed, left)."""
+    pieces: list[str] = []
+    fixed = left = 0
+    pos = 0
+    for sync in _GB_SYNC_RE.finditer(data):
+        start = sync.start()
+        if start > pos:
+            text, ok = _decode_run(data[pos:start])
+            pieces.append(text)
+            fixed += ok == "fixed"
+            left += ok == "bad"
+        pieces.append(chr(data[start]))
+        pos = start + 1
+    if pos < len(data):
+        text, ok = _decode_run(data[pos:])
+        pieces.append(text)
+        fixed += ok == "fixed"
+        left += ok == "bad"
+    return "".join(pieces), fixed, left
+
+
+def _run_value(text: str) -> int:
+    good, bad = text_score(text)
+    return good - 3 * bad
+
+
+def _decode_run(run: bytes) -> tuple[str, str]:
+    """Decode one run between sync bytes, re-aligning it where a byte was lost.
+
+    At each decode error two repairs compete: dropping the orphan byte at the error (a
+    character cut short) or dropping one byte up to ~100 characters before it (a lost byte
+    shifted the pairing of everything after it). A shift wins only when its text has
+    clearly more common characters, so clean runs are never rewritten.
+    """
+    strict = _strict(run, "gb18030")
+    if strict is not None:
+        return strict, "ok"
+    fixed = False
+    for _ in range(_MAX_REPAIRS_PER_RUN):
+        try:
+            return run.decode("gb18030"), "fixed" if fixed else "ok"
+        except UnicodeDecodeError as error:
+            pos = error.start
+        prefix = run[:pos].decode("gb18030", "replace")
+        window = pos - len(prefix[-_REPAIR_WINDOW_CHARS:].encode("gb18030", "replace"))
+        window = max(window, 0)
+        best_cut = pos
+        tail = pos + _REPAIR_TAIL_BYTES
+        best_value = _run_value((run[window:pos] + run[pos + 1:tail]).decode("gb18030", "replace"))
+        for cut in range(window, pos):
+            if run[cut] < 0x80:
+                continue
+            value = _run_value((run[window:cut] + run[cut + 1:tail]).decode("gb18030", "replace"))
+            if value >= best_value + _SHIFT_MARGIN:
+                best_cut, best_value = cut, value
+        run = run[:best_cut] + run[best_cut + 1:]
+        fixed = True
+    return run.decode("gb18030", "replace"), "bad"
+
+
+def decode_html(data: bytes, declared: str | None = None) -> DecodedPage:
+    """Decode page bytes, trusting declarations only as far as the bytes confirm them."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise EncodingError("decode_html needs bytes, got %s" % type(data).__name__)
+    data = bytes(data)
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return DecodedPage(data[len(bom):].decode(enc, "replace"), enc.replace("-le", "")
+                               .replace("-be", ""), "ok")
+    candidates = _declared_candidates(data, declared)
+    for enc in candidates:
+        text = _strict(data, enc)
+        if text is None:
+            continue
+        if enc == "cp1252" and _HIGH_BYTE_RE.search(data):
+            # A Latin label on a page full of high bytes is usually a CJK page mislabelled.
+            if _strict(data, "utf-8") is not None:
+                return DecodedPage(data.decode("utf-8"), "utf-8", "ok")
+            picked = _pick_chinese(data)
+            if picked and _looks_right(picked[0]):
+                return DecodedPage(picked[0], picked[1], "ok")
+        if enc in ("gb18030", "big5hkscs") and not _looks_right(text):
+            continue
+        if enc == "gb18030":
+            text, fixed = _repair_silent(data, text)
+            return DecodedPage(text, enc, "repaired" if fixed else "ok")
+        return DecodedPage(text, enc, "ok")
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return DecodedPage(text, "utf-8", "ok")
+    picked = _pick_chinese(data)
+    if picked and _looks_right(picked[0]):
+        if picked[1] == "gb18030":
+            text, fixed = _repair_silent(data, picked[0])
+            return DecodedPage(text, "gb18030", "repaired" if fixed else "ok")
+        return DecodedPage(picked[0], picked[1], "ok")
+    # Nothing decodes cleanly. A GB family declaration (or GB-looking bytes) gets the
+    # byte-loss repair; anything else goes to charset-normalizer.
+    gb_declared = "gb18030" in candidates
+    if gb_declared or not candidates or candidates[0] == "utf-8":
+        lossy = data.decode("gb18030", "replace")
+        if gb_declared or _looks_right(lossy):
+            repaired, fixed, left = _repair_gb18030(data)
+            quality = "mojibake" if left else ("repaired" if fixed else "ok")
+            return DecodedPage(repaired, "gb18030", quality)
+    if candidates and candidates[0] == "big5hkscs":
+        lossy = data.decode("cp950", "replace")
+        return DecodedPage(lossy, "big5hkscs", "mojibake" if "\ufffd" in lossy else "ok")
+    return _normalizer_fallback(data, candidates)
+
+
+def _normalizer_fallback(data: bytes, candidates: list[str]) -> DecodedPage:
+    from charset_normalizer import from_bytes  # slow import and slow call: last resort only
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        enc = normalize_encoding_name(best.encoding) or best.encoding
+        text = data.decode(enc, "replace")
+        return DecodedPage(text, enc, "mojibake" if "\ufffd" in text else "ok")
+    enc = candidates[0] if candidates else "utf-8"
+    text = data.decode(enc, "replace")
+    return DecodedPage(text, enc, "mojibake")

@@ -1,0 +1,800 @@
+"""Extract the article body and metadata from Chinese news and government policy pages.
+
+The page is decoded (``crawler.encoding``), parsed with lxml, stripped of elements that are
+never text, and linearised into text blocks (paragraphs and ``<br>``-separated lines),
+each with its owning element, link text and punctuation. Every block gets a value (prose
+is positive, link lists and chrome lines negative) that flows up the tree with a decay;
+the element with the highest total is the article container. Its blocks are then
+filtered line by line with the chrome patterns of ``crawler.chrome_patterns``. Metadata is
+read from meta tags and JSON-LD first, then from the labelled lines around the headline
+and after the body (来源/作者/责任编辑…), which often run together on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler import chrome_patterns as cp
+from crawler.dates import date_from_url, find_dates
+from crawler.encoding import DecodedPage, decode_html
+from crawler.policy import parse_policy
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Extraction", "ExtractionError", "extract_article", "extract_metadata",
+           "extract_text", "extraction_to_json", "merge_pages"]
+
+
+class ExtractionError(ValueError):
+    """Raised when a page cannot be parsed into a document at all."""
+
+
+@dataclass
+class Extraction:
+    """Article body and metadata of one page."""
+
+    title: str | None = None
+    published_at: str | None = None
+    site: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    body: str = ""
+    text_quality: str = "ok"
+    encoding: str = "utf-8"
+    is_article: bool = False
+    page_urls: list[str] = field(default_factory=list)
+    policy: dict[str, Any] | None = None
+
+
+@dataclass
+class _Block:
+    """One linearised line of text with what the scorer needs to know about it."""
+
+    text: str
+    compact: str  # text without whitespace
+    element: Any
+    chars: int
+    link_chars: int
+    punct: int
+    chrome: tuple[Any, ...] = ()  # chrome-named ancestors (nav, share, comments…)
+    heading: bool = False
+
+
+# Tuning constants of the container scorer.
+_DECAY = 0.72  # share of a block's value passed to each further ancestor
+_MIN_BODY_CHARS = 120  # shorter bodies make is_article False
+_CHROME_WEIGHT = 0.3  # prose inside chrome-named elements (comments, sidebars) counts less
+_META_WINDOW = 12  # blocks before the body searched for metadata lines
+_TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_WRAPPER_RE = re.compile(r"^\s*<text\s[^>]*>", re.IGNORECASE)
+_NAME_RE = re.compile(r"^(?:[\u4e00-\u9fff·]{2,6}|[A-Za-z][A-Za-z .\-']{1,40})$")
+_HAN_NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+_VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》\"'“”"
+_ONLY_DATE_RE = re.compile(
+    r"^[\s\[【（(]*(?:(?:发布|發布|更新|时间|時間|日期|发布时间|發布時間|发布日期|發布日期)"
+    r"\s*[:：]?\s*)?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*(?:星期.|周.)?[\s\]】）)]*$")
+_ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
+_SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
+_JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+
+
+# --- parsing and linearisation -----------------------------------------------------------
+
+
+def _parse(text: str) -> Any:
+    text = _XML_DECL_RE.sub("", text, count=1)
+    text = _WRAPPER_RE.sub("", text, count=1)
+    if not text.strip():
+        raise ExtractionError("empty page")
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise ExtractionError("unparsable page: %s" % error) from error
+
+
+def _class_id(element: Any) -> str:
+    get = element.get
+    return ("%s %s" % (get("class") or "", get("id") or "")).strip()
+
+
+def _is_chrome_element(element: Any) -> bool:
+    """Say whether an element is named or tagged like chrome (and not like a body)."""
+    if element.tag in cp.CHROME_TAGS:
+        return True
+    for token in _class_id(element).split():
+        if cp.CHROME_CLASS_RE.search(token) and not cp.BODY_CLASS_RE.search(token):
+            return True
+    return False
+
+
+class _Linearizer:
+    """Walk a cleaned tree and cut its text into blocks."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self.ranges: dict[Any, tuple[int, int]] = {}
+        self._parts: list[str] = []
+        self._link_chars = 0
+        self._owner: list[Any] = []
+        self._chrome: list[Any] = []
+        self._heading = 0
+
+    def _flush(self) -> None:
+        if not self._parts:
+            return
+        text = cp.WHITESPACE_RE.sub(" ", "".join(self._parts)).strip()
+        self._parts = []
+        link_chars, self._link_chars = self._link_chars, 0
+        if not text:
+            return
+        compact = text.replace(" ", "")
+        self.blocks.append(_Block(
+            text=text, compact=compact, element=self._owner[-1], chars=len(compact),
+            link_chars=min(link_chars, len(compact)),
+            punct=len(cp.SENTENCE_PUNCT_RE.findall(text)), chrome=tuple(self._chrome),
+            heading=self._heading > 0))
+
+    def _add(self, text: str | None, in_link: bool) -> None:
+        if text:
+            self._parts.append(text)
+            if in_link:
+                self._link_chars += len(text.split()) and len("".join(text.split()))
+
+    def walk(self, element: Any, in_link: bool = False) -> None:
+        tag = element.tag
+        if not isinstance(tag, str):  # comment or processing instruction
+            self._add(element.tail, in_link)
+            return
+        is_block = tag in cp.BLOCK_TAGS
+        if tag == "br":
+            self._flush()
+            self._add(element.tail, in_link)
+            return
+        start = len(self.blocks)
+        opened_chrome = False
+        if is_block:
+            self._flush()
+            self._owner.append(element)
+            if tag not in ("body", "html") and _is_chrome_element(element):
+                self._chrome.append(element)
+                opened_chrome = True
+        if tag in cp.HEADING_TAGS:
+            self._heading += 1
+        link = in_link or tag == "a"
+        self._add(element.text, link)
+        for child in element:
+            self.walk(child, link)
+        if is_block:
+            self._flush()
+            self._owner.pop()
+            if opened_chrome:
+                self._chrome.pop()
+        self.ranges[element] = (start, len(self.blocks))
+        if tag in cp.HEADING_TAGS:
+            self._heading -= 1
+        self._add(element.tail, in_link)
+
+    def run(self, root: Any) -> list[_Block]:
+        self._owner.append(root)
+        body = root.find("body")
+        self.walk(body if body is not None else root)
+        self._flush()
+        return self.blocks
+
+
+def _clean_tree(root: Any) -> None:
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    etree.strip_elements(root, *cp.DROP_TAGS, with_tail=False)
+
+
+# --- block classification ----------------------------------------------------------------
+
+
+def _compact(text: str) -> str:
+    return cp.WHITESPACE_RE.sub("", text)
+
+
+def _is_chrome_line(text: str, compact: str | None = None) -> bool:
+    """Say whether one line is site chrome wherever it appears."""
+    if compact is None:
+        compact = _compact(text)
+    if not compact:
+        return True
+    if cp.EDITOR_LINE_RE.search(compact) and len(compact) < 60:
+        return True
+    if len(compact) <= 40 and (cp.SHARE_LINE_RE.match(compact) or cp.BRACKET_COMMANDS_RE.match(compact)
+                               or cp.PAGINATION_LINE_RE.match(compact)
+                               or cp.COUNTER_LINE_RE.match(compact)):
+        return True
+    if len(compact) <= 80 and (cp.BREADCRUMB_PREFIX_RE.match(compact)
+                               or cp.SITE_NAV_LINE_RE.search(compact)):
+        return True
+    if len(compact) <= 120 and (cp.FOLLOW_LINE_RE.search(compact)
+                                or cp.SUBMISSION_LINE_RE.search(compact)
+                                or cp.COPYRIGHT_LINE_RE.search(compact)):
+        return True
+    if len(compact) <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
+        return True
+    return bool(cp.DANGLING_MARKUP_RE.match(compact))
+
+
+def _is_meta_line(text: str) -> bool:
+    """Say whether a short line only restates metadata (date, source, author, views)."""
+    compact = _compact(text)
+    if len(compact) > 90:
+        return False
+    if _ONLY_DATE_RE.match(text):
+        return True
+    labels = cp.META_LABEL_RE.findall(compact)
+    if not labels:
+        return False
+    first = cp.META_LABEL_RE.search(compact)
+    # A label at the start (来源：…) or two labels on one short line (时间…来源…).
+    return first is not None and (first.start() <= 2 or len(labels) >= 2 or
+                                  bool(find_dates(compact)))
+
+
+def _block_value(block: _Block) -> float:
+    """Return how much a block speaks for its container being the article."""
+    chars = block.chars
+    if chars == 0:
+        return 0.0
+    link = block.link_chars
+    if link * 2 > chars:
+        return -0.6 * chars
+    if chars <= 120 and _is_chrome_line(block.text, block.compact):
+        return -0.5 * chars
+    if block.punct == 0 and chars < 12:
+        return -1.0
+    density = block.punct * 25.0 / chars
+    weight = min(1.0, 0.25 + density)
+    return (chars - 2 * link) * weight
+
+
+# --- container choice --------------------------------------------------------------------
+
+
+def _choose_container(blocks: list[_Block], root: Any) -> Any:
+    scores: dict[Any, float] = {}
+    for block in blocks:
+        value = _block_value(block)
+        if block.chrome and value > 0:
+            value *= _CHROME_WEIGHT
+        if value == 0:
+            continue
+        element = block.element
+        weight = 1.0
+        while element is not None:
+            scores[element] = scores.get(element, 0.0) + value * weight
+            weight *= _DECAY
+            element = element.getparent()
+    best, best_score = None, 0.0
+    for element, score in scores.items():
+        if element.tag == "html":
+            continue
+        if cp.BODY_CLASS_RE.search(_class_id(element)):
+            score *= 1.15
+        if score > best_score:
+            best, best_score = element, score
+    return best if best is not None else root
+
+
+# --- body -------------------------------------------------------------------------------
+
+
+def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list[str]:
+    outer = set(container.iterancestors())
+    outer.add(container)
+    lines: list[str] = []
+    seen: set[str] = set()
+    title_compact = _compact(title or "")
+    prose_seen = 0
+    for index, block in enumerate(blocks):
+        text = block.text
+        compact = block.compact
+        if not compact:
+            continue
+        if block.chrome and any(c not in outer for c in block.chrome):
+            continue
+        if block.link_chars * 2 > block.chars and block.chars < 300 and not _ATTACHMENT_LINE_RE.match(compact):
+            continue
+        if _is_chrome_line(text, compact):
+            if (prose_seen >= 2 and index >= len(blocks) * 0.5
+                    and cp.EDITOR_LINE_RE.search(compact) and len(compact) < 40):
+                # The credits block closes the article; what follows is site promotion.
+                tail_start = index
+                while tail_start + 1 < len(blocks) and tail_start - index < 6:
+                    following = _compact(blocks[tail_start + 1].text)
+                    if not (_is_chrome_line(following) or _is_meta_line(following)):
+                        break
+                    tail_start += 1
+                if not any(b.punct >= 3 and b.chars > 80 for b in blocks[tail_start + 1:]):
+                    break
+            continue
+        if cp.RELATED_HEADING_RE.match(compact) and prose_seen:
+            if index > len(blocks) * 0.4:
+                break
+            continue
+        if title_compact and (compact == title_compact or
+                              (len(compact) > 6 and compact in title_compact and not prose_seen)):
+            continue
+        # A closing "2022年1月27日" is the document's signature date, not a date line.
+        if _is_meta_line(text) and not (prose_seen and _SIGNATURE_DATE_RE.match(compact)):
+            continue
+        text = cp.DANGLING_FRAGMENT_RE.sub(" ", text).strip()
+        if not text:
+            continue
+        if len(compact) >= 20:
+            if compact in seen:
+                continue  # a hidden copy (print or mobile version) repeats the article
+            seen.add(compact)
+        if block.punct:
+            prose_seen += 1
+        lines.append(text)
+    return lines
+
+
+# --- metadata ---------------------------------------------------------------------------
+
+
+def _meta_content(root: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        value = (meta.get("content") or "").strip()
+        if key and value and key not in found:
+            found[key] = value
+    return found
+
+
+def _jsonld_date(root: Any) -> str | None:
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+            match = _JSONLD_DATE_RE.search(script.text)
+            if match:
+                dates = find_dates(match.group(1))
+                if dates:
+                    return dates[0][1]
+    return None
+
+
+def _title_text(root: Any) -> str:
+    node = root.find(".//title")
+    if node is None:
+        return ""
+    return cp.WHITESPACE_RE.sub(" ", node.text_content()).strip()
+
+
+def _find_title(root: Any, meta: dict[str, str], blocks: list[_Block]) -> tuple[str | None, int]:
+    """Return the headline and the index of its block (-1 when not among the blocks)."""
+    page_title = _title_text(root)
+    page_compact = _compact(page_title)
+    best: tuple[float, str, int] | None = None
+    for index, block in enumerate(blocks):
+        compact = _compact(block.text)
+        if not (4 <= len(compact) <= 120) or block.link_chars * 2 > block.chars:
+            continue
+        score = 0.0
+        if page_compact and compact in page_compact:
+            score += 2.0 + len(compact) / max(len(page_compact), 1)
+            if page_compact.startswith(compact):
+                score += 0.5
+        if block.heading:
+            score += 1.5
+            if block.element.tag == "h1":
+                score += 0.5
+        if cp.TITLE_CLASS_RE.search(_class_id(block.element)):
+            score += 1.0
+        if cp.SEO_SPAM_RE.search(compact):
+            continue  # injected spam headline
+        if _is_meta_line(block.text) or _is_chrome_line(block.text):
+            score -= 3.0
+        if score >= 2.0 and (best is None or score > best[0]):
+            best = (score, block.text, index)
+    if best is not None:
+        return best[1], best[2]
+    for key in ("og:title", "twitter:title", "headline", "title", "articletitle"):
+        if meta.get(key):
+            return meta[key], -1
+    if page_title:
+        parts = [p for p in cp.TITLE_SEPARATOR_RE.split(page_title)
+                 if p.strip() and not cp.SEO_SPAM_RE.search(p)]
+        if parts:
+            return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], -1
+    return None, -1
+
+
+def _site_name(root: Any, meta: dict[str, str], title: str | None, blocks: list[_Block]) -> str | None:
+    if meta.get("og:site_name"):
+        return meta["og:site_name"]
+    page_title = _title_text(root)
+    if page_title and title:
+        rest = page_title.replace(title, " ")
+        parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest)
+                 if p.strip() and not cp.SEO_SPAM_RE.search(p)]
+        if parts and len(parts[-1]) <= 30:
+            return parts[-1]
+    for block in reversed(blocks[-30:]):
+        match = cp.SITE_COPYRIGHT_RE.search(block.text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _cut_value(text: str) -> str:
+    """Cut a labelled value where the next label, a date or a separator begins."""
+    match = cp.NEXT_LABEL_RE.search(text)
+    if match and match.start() > 0:
+        text = text[:match.start()]
+    elif match and match.start() == 0:
+        return ""
+    return text.strip(_VALUE_STRIP)
+
+
+def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
+    for line in lines:
+        for match in regex.finditer(line):
+            rest = line[match.end():].strip()
+            value = _cut_value(rest)
+            value = re.split(r"\s{1,}", value)[0] if value else value
+            value = value.strip(_VALUE_STRIP)
+            if value and len(value) <= 40:
+                return value
+    return None
+
+
+def _names(text: str, longest: int = 4) -> str | None:
+    """Turn "张三 李四" / "张三、李四" into "张三、李四"; None when nothing name-like."""
+    tokens = [t for t in re.split(r"[\s、,，/和]+", text.strip(_VALUE_STRIP)) if t]
+    names: list[str] = []
+    for token in tokens:
+        token = token.strip(_VALUE_STRIP)
+        if not token or token in cp.NOT_NAME_WORDS:
+            break
+        han = re.fullmatch(r"[\u4e00-\u9fff·]{2,%d}" % longest, token)
+        latin = re.fullmatch(r"[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3}", token)
+        if han or (latin and not names and len(token) <= 40):
+            names.append(token)
+        else:
+            break
+    return "、".join(names) if names else None
+
+
+def _author_from(lines: list[str]) -> str | None:
+    for line in lines:
+        for match in cp.AUTHOR_LABEL_RE.finditer(line):
+            rest = _cut_value(line[match.end():])
+            value = _names(rest, longest=10)
+            if value:
+                return value
+    return None
+
+
+def _reporter_in_body(lines: list[str]) -> str | None:
+    """Find the reporter credited in the body: （记者 某某）, 记者 某某, a closing (某某)."""
+    for line in lines[:3] + lines[-3:]:
+        match = cp.REPORTER_PAREN_RE.search(line)
+        if match:
+            value = _names(match.group(1))
+            if value:
+                return value
+    for line in lines[:2] + lines[-3:]:
+        match = cp.REPORTER_SPACED_RE.search(line)
+        if match:
+            value = _names(match.group(1))
+            if value:
+                return value
+    for line in lines[-2:]:
+        match = cp.TRAILING_CREDIT_RE.search(line)
+        if match and len(line) > 20:
+            value = _names(match.group(1))
+            if value:
+                return value
+    return None
+
+
+def _editor_from(lines: list[str]) -> str | None:
+    for line in lines:
+        matches = [m for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
+                   for m in regex.finditer(line)]
+        for match in sorted(matches, key=lambda m: m.start()):
+            value = _cut_value(line[match.end():])
+            value = value.split()[0] if value.split() else ""
+            value = cp.STAFF_CODE_SUFFIX_RE.sub("", value).strip(_VALUE_STRIP)
+            if value and len(value) <= 20:
+                return value
+    return None
+
+
+def _outlet_by_date(lines: list[str]) -> str | None:
+    """Find an unlabelled outlet beside the date line: "2019-09-26 10:56:28 证券时报网"."""
+    for line in lines:
+        if len(line) > 100 or not find_dates(line):
+            continue
+        for token in line.split():
+            if cp.OUTLET_NAME_RE.match(token) and not cp.META_LABEL_RE.search(token):
+                return token
+    return None
+
+
+def _keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
+    for line in lines:
+        match = cp.KEYWORDS_LABEL_RE.search(line)
+        if match:
+            rest = line[match.end():]
+            stop = cp.EDITOR_LABEL_RE.search(rest) or re.search(
+                r"(?:责任编辑|責任編輯|责编|責編|来源|來源|作者)", rest)
+            if stop:
+                rest = rest[:stop.start()]
+            words = [w.strip(_VALUE_STRIP) for w in re.split(r"[,，;；、\s]+", rest)]
+            words = [w for w in words if w and len(w) <= 20]
+            if words:
+                return words
+    raw = meta.get("keywords") or meta.get("news_keywords") or ""
+    words = [w.strip() for w in re.split(r"[,，;；、|]+", raw) if w.strip()]
+    return words[:20]
+
+
+def _date_from(lines: list[str]) -> str | None:
+    for line in lines:
+        dates = find_dates(line)
+        if dates:
+            return max((d for _, d in dates), key=len)
+    return None
+
+
+_META_DATE_KEYS = ("article:published_time", "og:article:published_time", "pubdate", "publishdate",
+                   "publish_date", "publishtime", "datepublished", "og:release_date", "date",
+                   "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date",
+                   "article.published", "published_time", "firstpublishedtime", "createdate")
+
+
+def _published_at(meta: dict[str, str], jsonld: str | None, lines_near: list[str], body_lines: list[str],
+                  url: str) -> str | None:
+    near = _date_from(lines_near)
+    for key in _META_DATE_KEYS:
+        if meta.get(key):
+            dates = find_dates(meta[key])
+            if dates:
+                value = dates[0][1]
+                if near and near[:10] == value[:10] and len(near) > len(value):
+                    return near
+                return value
+    if jsonld:
+        return jsonld
+    if near:
+        return near
+    return date_from_url(url) if url else None
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+def _url_stem(path: str) -> str:
+    path = re.sub(r"\.s?html?$|\.aspx?$|\.php$|\.jsp$", "", path, flags=re.IGNORECASE)
+    return re.sub(r"[_\-]\d{1,3}$", "", path)
+
+
+def _page_urls(root: Any, url: str) -> list[str]:
+    if not url:
+        return []
+    here = urlsplit(url)
+    stem = _url_stem(here.path)
+    own = re.sub(r"\.[A-Za-z]{2,5}$", "", here.path)  # page 2 of a.html is often a_2.html
+    found: dict[str, int] = {}
+    for anchor in root.iter("a"):
+        href = anchor.get("href")
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        text = _compact(anchor.text_content())
+        if not (cp.PAGINATION_LINK_TEXT_RE.match(text) or cp.NEXT_PAGE_TEXT_RE.match(text)):
+            continue
+        target = urljoin(url, href).split("#")[0]
+        parts = urlsplit(target)
+        if parts.netloc != here.netloc or target == url:
+            continue
+        if _url_stem(parts.path) not in (stem, own) and parts.path != here.path:
+            continue
+        number = cp.PAGE_URL_NUMBER_RE.search(target)
+        order = int(number.group(1) or number.group(2)) if number else 1
+        if order == 1 and _url_stem(parts.path) == stem and parts.path != here.path and not parts.query:
+            continue  # the first page itself
+        found.setdefault(target, order)
+    return [u for u, _ in sorted(found.items(), key=lambda item: item[1])]
+
+
+# --- selectors ----------------------------------------------------------------------------
+
+
+def _select_text(root: Any, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    try:
+        nodes = root.cssselect(selector)
+    except Exception as error:  # cssselect raises its own SelectorError family
+        logger.warning("bad selector %r: %s", selector, error)
+        return None
+    texts = [cp.WHITESPACE_RE.sub(" ", n.text_content()).strip() for n in nodes]
+    texts = [t for t in texts if t]
+    return "\n".join(texts) if texts else None
+
+
+def _selected_container(root: Any, selector: str | None, ranges: dict[Any, tuple[int, int]]) -> Any | None:
+    """Return the element a source's body selector names, if it matches one holding text."""
+    if not selector:
+        return None
+    try:
+        nodes = root.cssselect(selector)
+    except Exception as error:  # cssselect raises its own SelectorError family
+        logger.warning("bad selector %r: %s", selector, error)
+        return None
+    for node in nodes:
+        if node in ranges:
+            return node
+    return None
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str | None = None,
+                    selectors: dict[str, str] | None = None) -> Extraction:
+    """Extract body and metadata from one page (bytes are decoded with ``decode_html``)."""
+    if isinstance(html, (bytes, bytearray)):
+        decoded = decode_html(bytes(html), declared_encoding)
+    else:
+        decoded = DecodedPage(html, "utf-8", "ok")
+    root = _parse(decoded.text)
+    meta = _meta_content(root)
+    jsonld_date = _jsonld_date(root)
+    policy = parse_policy(root, url)
+    page_urls = _page_urls(root, url)
+    _clean_tree(root)
+    # Selectors run on the cleaned tree: ruby annotations and scripts are gone by now.
+    selectors = dict(selectors or {})
+    body_selector = selectors.pop("body", None)
+    selected = {key: _select_text(root, sel) for key, sel in selectors.items()}
+    walker = _Linearizer()
+    blocks = walker.run(root)
+    title, title_index = _find_title(root, meta, blocks)
+    if policy and policy.get("title"):
+        title = policy["title"]
+    container = _selected_container(root, body_selector, walker.ranges) or _choose_container(blocks, root)
+    start, end = walker.ranges.get(container, (0, len(blocks)))
+    body_blocks = blocks[start:end]
+    lines = _body_lines(body_blocks, title, container)
+    if policy:
+        lines = _drop_policy_head(lines, policy)
+    body = "\n".join(lines)
+
+    head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
+    near_blocks = [b.text for b in blocks[head_from:start] if b.link_chars * 2 <= b.chars]
+    near_blocks += [b.text for b in body_blocks[:4] if b.chars <= 100 and b.link_chars * 2 <= b.chars]
+    tail_blocks = [b.text for b in body_blocks[-16:] + blocks[end:end + _TAIL_WINDOW]
+                   if b.link_chars * 2 <= b.chars]
+    meta_lines = near_blocks + tail_blocks
+
+    outlet = (_label_value(cp.OUTLET_LABEL_RE, near_blocks) or _label_value(cp.OUTLET_LABEL_RE, tail_blocks)
+              or _outlet_by_date(near_blocks) or meta.get("source") or None)
+    author = _author_from(near_blocks) or _reporter_in_body(lines) or _author_from(tail_blocks)
+    if author is None:
+        author = _reporter_in_body([b.text for b in blocks[end:end + 3]])
+    editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
+    keywords = _keywords_from(meta_lines, meta)
+    published = _published_at(meta, jsonld_date, near_blocks, lines, url)
+    site = _site_name(root, meta, title, blocks)
+
+    if selected.get("title"):
+        title = selected["title"]
+    if selected.get("published_at"):
+        dates = find_dates(selected["published_at"])
+        if dates:
+            published = dates[0][1]
+    for key in ("outlet", "author", "editor"):
+        if selected.get(key):
+            value = selected[key]
+            label = {"outlet": cp.OUTLET_LABEL_RE, "author": cp.AUTHOR_LABEL_RE,
+                     "editor": cp.EDITOR_LABEL_RE}[key]
+            match = label.search(value)
+            if match:
+                value = _cut_value(value[match.end():]) or value
+            if key == "outlet":
+                outlet = value
+            elif key == "author":
+                author = value
+            else:
+                editor = value
+    if policy and policy.get("published_at"):
+        published = policy["published_at"]
+
+    quality = decoded.quality
+    if quality == "ok" and body.count("\ufffd") >= 3:
+        quality = "mojibake"
+    body_chars = len(_compact(body))
+    prose_lines = sum(1 for line in lines if cp.SENTENCE_PUNCT_RE.search(line))
+    is_article = body_chars >= _MIN_BODY_CHARS and prose_lines >= 1 and bool(title)
+    return Extraction(
+        title=title.strip() if title else None, published_at=published, site=site,
+        outlet=outlet, author=author, editor=editor, keywords=keywords, body=body,
+        text_quality=quality, encoding=decoded.encoding, is_article=is_article,
+        page_urls=page_urls, policy=policy)
+
+
+def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
+    """Drop the repeated title and document-number lines at the top of a policy body."""
+    title = _compact(policy.get("title") or "")
+    doc_number = _compact(policy.get("doc_number") or "")
+    out = list(lines)
+    while out:
+        compact = _compact(out[0])
+        if (title and compact and compact in title) or (doc_number and compact == doc_number):
+            out.pop(0)
+            continue
+        break
+    return out
+
+
+def extract_text(html: bytes, url: str) -> str:
+    """Return the article body only (the scorer's interface)."""
+    return extract_article(html, url).body
+
+
+def extract_metadata(html: bytes, url: str) -> dict[str, Any]:
+    """Return title, published_at, source (the outlet), author and editor."""
+    result = extract_article(html, url)
+    return {"title": result.title, "published_at": result.published_at, "source": result.outlet,
+            "author": result.author, "editor": result.editor}
+
+
+def merge_pages(extractions: list[Extraction]) -> Extraction:
+    """Join the bodies of a multi-page article, keeping the first page's metadata."""
+    if not extractions:
+        raise ExtractionError("no pages to merge")
+    first = extractions[0]
+    bodies = [e.body for e in extractions if e.body]
+    qualities = {e.text_quality for e in extractions}
+    quality = "mojibake" if "mojibake" in qualities else ("repaired" if "repaired" in qualities else "ok")
+    return replace(first, body="\n".join(bodies), text_quality=quality, page_urls=[],
+                   is_article=any(e.is_article for e in extractions),
+                   author=first.author or next((e.author for e in extractions if e.author), None),
+                   editor=first.editor or next((e.editor for e in extractions if e.editor), None))
+
+
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    """Return the JSON form printed by ``xietong extract --json``."""
+    data = {f.name: getattr(extraction, f.name) for f in fields(extraction)}
+    if data["policy"] is None:
+        del data["policy"]
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the JSON extraction of one saved page: ``python -m crawler.extract PAGE --url URL``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("path")
+    parser.add_argument("--url", default="")
+    args = parser.parse_args(argv)
+    with open(args.path, "rb") as handle:
+        data = handle.read()
+    print(json.dumps(extraction_to_json(extract_article(data, args.url)), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Gate extraction quality: Xietong's dev-set scores must stay at or above the pinned floors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import statistics
+import tomllib
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from crawler.extract import extract_article
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOORS = tomllib.loads((ROOT / "benchmarks" / "extract_floors.toml").read_text(encoding="utf-8"))
+SHARED = Path(os.environ.get("XIETONG_SHARED") or ROOT.parent / "shared")
+
+
+def _require_shared() -> Path:
+    if not (SHARED / "tools" / "score_extraction.py").is_file():
+        pytest.fail("extraction floors need the shared corpus and scorers at %s "
+                    "(set XIETONG_SHARED to their folder)" % SHARED)
+    return SHARED
+
+
+def _load(name: str) -> ModuleType:
+    path = _require_shared() / "tools" / ("%s.py" % name)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pages(set_name: str) -> list[dict[str, Any]]:
+    root = _require_shared() / "corpus" / set_name
+    rows = [json.loads(line) for line in (root / "index.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    for row in rows:
+        row["dir"] = root / row["id"]
+    return rows
+
+
+def _group(set_name: str, row: dict[str, Any]) -> str:
+    if set_name != "extraction-dev":
+        return set_name
+    if row["language"] != "zh":
+        return "extraction-dev/en"
+    return "extraction-dev/zh-" + ("cleaneval" if str(row.get("group", "")).startswith("2005") else "later")
+
+
+@pytest.fixture(scope="module")
+def f1_by_group() -> dict[str, float]:
+    scorer = _load("score_extraction")
+    scores: dict[str, list[float]] = {}
+    for set_name in ("extraction-dev", "news-zh-dev"):
+        for row in _pages(set_name):
+            html = (row["dir"] / "page.html").read_bytes()
+            truth = (row["dir"] / "expected.txt").read_text(encoding="utf-8")
+            body = extract_article(html, row.get("url") or "").body
+            scores.setdefault(_group(set_name, row), []).append(scorer.score_page(truth, body)["char"]["f1"])
+    return {group: statistics.mean(values) for group, values in scores.items()}
+
+
+@pytest.mark.parametrize("group", sorted(FLOORS["f1"]))
+def test_character_bag_f1_stays_above_floor(f1_by_group, group):
+    assert f1_by_group[group] >= FLOORS["f1"][group], (group, f1_by_group[group])
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS["metadata"]["news-zh-dev"]))
+def test_news_metadata_accuracy_stays_above_floor(field):
+    scorer = _load("score_metadata")
+    rows = _pages("news-zh-dev")
+    hits = 0
+    for row in rows:
+        truth = json.loads((row["dir"] / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((row["dir"] / "page.html").read_bytes(), row.get("url") or "")
+        pred = {"title": result.title, "published_at": result.published_at, "source": result.outlet,
+                "author": result.author, "editor": result.editor}
+        hits += bool(scorer.match(field, pred[field], truth.get(field)))
+    assert hits / len(rows) >= FLOORS["metadata"]["news-zh-dev"][field]
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS["metadata"]["policy-dev"]))
+def test_policy_metadata_accuracy_stays_above_floor(field):
+    scorer = _load("score_policy")
+    rows = _pages("policy-dev")
+    hits = 0
+    for row in rows:
+        truth = json.loads((row["dir"] / "expected.json").read_text(encoding="utf-8"))
+        policy = extract_article((row["dir"] / "page.html").read_bytes(), row.get("url") or "").policy or {}
+        hits += bool(scorer.match(field, policy.get(field), truth.get(field)))
+    assert hits / len(rows) >= FLOORS["metadata"]["policy-dev"][field]
