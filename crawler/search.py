@@ -1,0 +1,282 @@
+"""Chinese full-text search over the archive: overlapping character bigrams in SQLite FTS5.
+
+SQLite's ``unicode61`` tokenizer reads a run of Chinese characters as one token, and its
+``trigram`` tokenizer cannot match queries shorter than three characters, yet most words
+people type (协同, 雄安, 京津) have two. So the index holds every overlapping two-character
+window of the simplified title and body (京津冀协同 -> 京津 津冀 冀协 协同), and a query is
+turned into the phrase of its own windows: a phrase of consecutive bigrams matches exactly
+the texts that contain the query as a substring, for any query of two characters or more.
+Queries are converted to simplified first, so 協同 finds what 协同 finds.
+
+The index (``articles_search``) is a contentless FTS5 table: it stores postings only, not a
+second copy of the text. Triggers on ``articles`` keep it in sync on insert, update and
+delete, and compute the bigrams in plain SQL (a recursive CTE), not with a Python function:
+any connection that writes the archive (the sqlite3 shell, sqlite-utils, a script without
+our code) keeps the index right instead of failing with "no such function". Python computes
+the same text (``bigram_text``) for bulk rebuilds, where it is much faster; a test holds
+the two equal.
+
+The module also adds the ``week`` column (ISO week, ``2024-W08``) that datasette facets on
+and the digest selects by; see ``ensure_week_column``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlite_utils
+
+from crawler.script import to_simplified
+
+logger = logging.getLogger(__name__)
+
+SEARCH_TABLE = "articles_search"
+SEARCH_COLUMNS = ("title", "body")
+# Triggers that keep the index in sync; named so bulk loads can drop and restore them.
+TRIGGER_INSERT = "articles_search_after_insert"
+TRIGGER_UPDATE = "articles_search_after_update"
+TRIGGER_DELETE = "articles_search_after_delete"
+
+# Python functions registered on connections that read the index (datasette, benchmarks).
+FUNCTION_BIGRAMS = "xietong_bigrams"
+FUNCTION_SEARCH_QUERY = "xietong_search_query"
+
+# The text each column indexes: the simplified form, or the original when there is none.
+_INDEXED_TITLE = "coalesce(nullif({row}.title_simplified, ''), {row}.title, '')"
+_INDEXED_BODY = "coalesce(nullif({row}.body_simplified, ''), {row}.body, '')"
+
+# Overlapping two-character windows of {text}, space-separated, in plain SQL. A recursive
+# CTE is allowed inside a subquery of a trigger; ``bigram_text`` is its Python twin.
+_BIGRAMS_SQL = """(select coalesce(group_concat(substr(source.text, window.i, 2), ' '), '')
+      from (select {text} as text) as source
+      join (with recursive windows(i) as (
+              select 1 union all select i + 1 from windows where i < length({text}) - 1
+            ) select i from windows) as window)"""
+
+# A query term holds at least one character the tokenizer keeps (letter, digit, ideograph).
+_TOKEN_CHARACTER = re.compile(r"\w")
+# A double-quoted phrase, or a run of characters that are neither space nor quote.
+_QUERY_TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
+
+
+class SearchQueryError(ValueError):
+    """A search query holds nothing that can be searched (only spaces or punctuation)."""
+
+
+def bigram_text(text: str | None) -> str:
+    """Return the overlapping two-character windows of ``text``, separated by spaces.
+
+    Text of one character is its own window, so single characters are still indexed.
+    """
+    if not text:
+        return ""
+    if len(text) == 1:
+        return text
+    return " ".join(text[index : index + 2] for index in range(len(text) - 1))
+
+
+def _bigrams_sql(text_expression: str) -> str:
+    return _BIGRAMS_SQL.format(text=text_expression)
+
+
+def _phrase(text: str) -> str:
+    """Return ``text`` as one FTS5 string (double quotes doubled)."""
+    return '"%s"' % text.replace('"', '""')
+
+
+def search_query(text: str, column: str | None = None) -> str:
+    """Turn what a user typed into an FTS5 query for the bigram index.
+
+    The text is converted to simplified; each space-separated term (or "quoted phrase")
+    becomes the phrase of its bigrams, and all terms must match. A one-character term
+    matches as a prefix. ``column`` limits the match to ``title`` or ``body``.
+    Raise ``SearchQueryError`` when no term holds a searchable character.
+    """
+    simplified = to_simplified(text or "")
+    parts = []
+    for quoted, bare in _QUERY_TERM.findall(simplified):
+        term = (quoted or bare).strip()
+        if not _TOKEN_CHARACTER.search(term):
+            continue
+        if len(term) == 1:
+            parts.append(_phrase(term) + " *")
+        else:
+            parts.append(_phrase(bigram_text(term)))
+    if not parts:
+        raise SearchQueryError("nothing to search for in %r" % text)
+    query = " AND ".join(parts)
+    if column is not None:
+        if column not in SEARCH_COLUMNS:
+            raise SearchQueryError("no search column %r (have %s)" % (column, ", ".join(SEARCH_COLUMNS)))
+        query = "{%s} : (%s)" % (column, query)
+    return query
+
+
+def search_query_or_nothing(text: str | None, column: str | None = None) -> str:
+    """Return ``search_query(text)``, or a query that matches nothing when there is no term.
+
+    SQL functions must not raise on what a user typed into a search box: an empty or
+    punctuation-only search shows no rows rather than an error page.
+    """
+    try:
+        return search_query(text or "", column)
+    except SearchQueryError:
+        return _phrase("")
+
+
+def register_search_functions(conn: sqlite3.Connection) -> None:
+    """Register the SQL functions that build bigram text and search queries on ``conn``.
+
+    Registering twice is skipped: SQLite refuses to redefine a function while any statement
+    on the connection is still open.
+    """
+    try:
+        conn.execute("select %s('')" % FUNCTION_BIGRAMS).fetchone()
+        return
+    except sqlite3.OperationalError:
+        pass
+    conn.create_function(FUNCTION_BIGRAMS, 1, bigram_text, deterministic=True)
+    conn.create_function(FUNCTION_SEARCH_QUERY, 1, search_query_or_nothing, deterministic=True)
+    conn.create_function(FUNCTION_SEARCH_QUERY, 2, search_query_or_nothing, deterministic=True)
+
+
+def _trigger_sql() -> list[str]:
+    index_new = (
+        "insert into {table}(rowid, title, body) values (new.rowid, {title}, {body});".format(
+            table=SEARCH_TABLE,
+            title=_bigrams_sql(_INDEXED_TITLE.format(row="new")),
+            body=_bigrams_sql(_INDEXED_BODY.format(row="new")),
+        )
+    )
+    # A contentless FTS5 table forgets a row only when given the exact values it indexed.
+    forget_old = (
+        "insert into {table}({table}, rowid, title, body) values ('delete', old.rowid, {title}, {body});".format(
+            table=SEARCH_TABLE,
+            title=_bigrams_sql(_INDEXED_TITLE.format(row="old")),
+            body=_bigrams_sql(_INDEXED_BODY.format(row="old")),
+        )
+    )
+    return [
+        "create trigger if not exists %s after insert on articles begin %s end" % (TRIGGER_INSERT, index_new),
+        # Only text columns re-index: Archive.save updates last_seen_at and
+        # appearance_count on every copy it sees, which must stay cheap.
+        "create trigger if not exists %s after update of title, title_simplified, body, body_simplified"
+        " on articles begin %s %s end" % (TRIGGER_UPDATE, forget_old, index_new),
+        "create trigger if not exists %s after delete on articles begin %s end" % (TRIGGER_DELETE, forget_old),
+    ]
+
+
+def _drop_triggers(conn: sqlite3.Connection) -> None:
+    for name in (TRIGGER_INSERT, TRIGGER_UPDATE, TRIGGER_DELETE):
+        conn.execute("drop trigger if exists %s" % name)
+
+
+def rebuild_search_index(db: sqlite_utils.Database) -> int:
+    """Re-index every article from scratch; return how many were indexed.
+
+    Used when the index is first created over existing articles, after bulk loads, and to
+    repair an index after writes that bypassed the triggers (``INSERT OR REPLACE`` with
+    recursive triggers off leaves the replaced row's postings behind).
+    """
+    conn = db.conn
+    register_search_functions(conn)
+    conn.execute("insert into %s(%s) values ('delete-all')" % (SEARCH_TABLE, SEARCH_TABLE))
+    cursor = conn.execute(
+        "insert into {table}(rowid, title, body) select rowid, {fn}({title}), {fn}({body}) from articles".format(
+            table=SEARCH_TABLE,
+            fn=FUNCTION_BIGRAMS,
+            title=_INDEXED_TITLE.format(row="articles"),
+            body=_INDEXED_BODY.format(row="articles"),
+        )
+    )
+    # 'optimize' merges the index b-trees into one: smaller file, faster queries.
+    conn.execute("insert into %s(%s) values ('optimize')" % (SEARCH_TABLE, SEARCH_TABLE))
+    logger.info("search index rebuilt: %d articles", cursor.rowcount)
+    return cursor.rowcount
+
+
+@contextmanager
+def search_index_paused(db: sqlite_utils.Database) -> Iterator[None]:
+    """Drop the sync triggers for a bulk load, then restore them and rebuild the index.
+
+    Bigrams computed in SQL cost a few milliseconds per article; a bulk load of many
+    thousands is much faster indexed once, afterwards, in Python.
+    """
+    _drop_triggers(db.conn)
+    try:
+        yield
+    finally:
+        for statement in _trigger_sql():
+            db.conn.execute(statement)
+        rebuild_search_index(db)
+        db.conn.commit()
+
+
+def ensure_week_column(db: sqlite_utils.Database) -> None:
+    """Add ``articles.week``, the ISO week (``2024-W08``) of ``published_at``.
+
+    A VIRTUAL generated column: it takes no space, can never disagree with
+    ``published_at`` (no trigger to forget), and, unlike a view, lets the one ``articles``
+    table page in datasette facet by week together with full-text search. SQLite 3.40 has
+    no ``%V``, so the week is computed by the ISO rule: a week belongs to the year of its
+    Thursday, and its number counts Thursdays from 1 January. Rows without a leading
+    ``YYYY-MM-DD`` get NULL.
+    """
+    if "week" in {row[1] for row in db.execute("pragma table_xinfo(articles)")}:
+        return
+    thursday = "date(substr(published_at, 1, 10), '-3 days', 'weekday 4')"
+    db.execute(
+        "alter table articles add column week text generated always as ("
+        " case when published_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+        " then strftime('%Y', {thursday}) || '-W'"
+        " || printf('%02d', (cast(strftime('%j', {thursday}) as integer) - 1) / 7 + 1)"
+        " end) virtual".format(thursday=thursday)
+    )
+
+
+def ensure_search_index(db: sqlite_utils.Database) -> None:
+    """Create the bigram index, its sync triggers and the week column; a no-op when present.
+
+    An index created over an archive that already holds articles is filled at once.
+    """
+    ensure_week_column(db)
+    created = not db[SEARCH_TABLE].exists()
+    if created:
+        # detail=full keeps token positions, which phrase (bigram-sequence) queries need.
+        db.execute(
+            "create virtual table %s using fts5(title, body, content='', tokenize='unicode61', detail=full)"
+            % SEARCH_TABLE
+        )
+    for statement in _trigger_sql():
+        db.execute(statement)
+    if created and db.execute("select exists(select 1 from articles)").fetchone()[0]:
+        rebuild_search_index(db)
+
+
+def search_article_ids(db: sqlite_utils.Database, text: str, limit: int = 100) -> list[str]:
+    """Return ids of articles matching ``text``, title hits first, then by relevance.
+
+    The same ranking as the datasette canned query ``search``, for code and tests.
+    """
+    register_search_functions(db.conn)
+    rows = db.execute(
+        RANKED_SEARCH_SQL + " limit :limit",
+        {"q": text, "limit": limit},
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+# Title hits first (a second MATCH restricted to the title column), then FTS5's bm25 rank,
+# then newest first. Shared by the datasette canned query and ``search_article_ids``.
+RANKED_SEARCH_SQL = """select articles.id, articles.title, articles.published_at, articles.site,
+  articles.outlet, articles.kind, articles.url,
+  articles.rowid in (
+    select rowid from articles_search where articles_search match xietong_search_query(:q, 'title')
+  ) as title_hit
+from articles_search join articles on articles.rowid = articles_search.rowid
+where articles_search match xietong_search_query(:q)
+order by title_hit desc, articles_search.rank, articles.published_at desc"""

@@ -1,0 +1,118 @@
+"""``xietong serve``: datasette over the archive, with our metadata and search plugin.
+
+datasette runs in this process, not through its own CLI, so that the plugin module
+(``crawler.datasette_plugin``) is registered with datasette's plugin manager directly and
+needs no install-time entry point, and so that the archive is always named ``xietong``:
+the metadata's table options and canned queries are keyed by that name, whatever the file
+is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from datasette.app import Datasette
+from datasette.database import Database
+from datasette.plugins import pm
+from datasette.utils import parse_metadata
+
+from crawler import datasette_plugin
+from crawler.archive import open_database
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "xietong"
+METADATA_PATH = Path(__file__).resolve().parent / "datasette" / "metadata.yml"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+# datasette settings (0.65 names). Facets over ~100,000 rows need more than the default
+# 200 ms; suggested facets are off because computing them scans every column of a big table.
+SETTINGS: dict[str, Any] = {
+    "facet_time_limit_ms": 1000,
+    "sql_time_limit_ms": 3000,
+    "suggest_facets": False,
+    "default_page_size": 50,
+}
+
+
+class ArchiveNotFoundError(FileNotFoundError):
+    """The archive file to serve does not exist."""
+
+
+def load_metadata(path: Path = METADATA_PATH) -> dict[str, Any]:
+    """Read datasette's metadata (title, licence, facets, canned queries) from the repo."""
+    metadata: dict[str, Any] = parse_metadata(path.read_text(encoding="utf-8"))
+    return metadata
+
+
+def register_plugin() -> None:
+    """Register the search plugin with datasette's plugin manager (once per process)."""
+    if not pm.is_registered(datasette_plugin):
+        pm.register(datasette_plugin, name=datasette_plugin.PLUGIN_NAME)
+
+
+def build_datasette(db_path: Path) -> Datasette:
+    """Return a datasette instance serving the archive at ``db_path`` as ``xietong``.
+
+    The archive's schema is brought up to date first (search index, week column), which
+    also builds the search index of an archive created before it existed.
+    """
+    if not db_path.exists():
+        raise ArchiveNotFoundError("no archive at %s (run `xietong demo` or `xietong crawl` first)" % db_path)
+    open_database(db_path).close()
+    register_plugin()
+    datasette = Datasette([], metadata=load_metadata(), settings=SETTINGS)
+    datasette.add_database(Database(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME)
+    return datasette
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind and listen on ``host:port`` (port 0 picks a free one) before the server starts.
+
+    Binding first lets us print the real address; connections made before the server
+    loop runs wait in the listen backlog instead of being refused.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    return sock
+
+
+def serve(
+    db_path: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the archive until interrupted; call ``on_ready(url)`` once the port is bound."""
+    import uvicorn
+
+    datasette = build_datasette(db_path)
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    url = "http://%s:%d/%s" % (host if ":" not in host else "[%s]" % host, bound_port, DATABASE_NAME)
+    logger.info("serving %s at %s", db_path, url)
+    if on_ready is not None:
+        on_ready(url)
+    config = uvicorn.Config(datasette.app(), lifespan="on", log_level="warning")
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        await datasette.invoke_startup()
+        await server.serve(sockets=[sock])
+
+    try:
+        asyncio.run(run())
+    finally:
+        sock.close()
