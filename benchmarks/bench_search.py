@@ -1,0 +1,287 @@
+"""Benchmark Chinese search through datasette's JSON API, and the weekly digest build.
+
+Usage:
+    python benchmarks/bench_search.py                    # 100,000 articles, digest of 5,000
+    python benchmarks/bench_search.py --articles 10000 --digest-articles 1000 --repeat 5
+
+1. Fills a fresh archive with ``--articles`` synthetic Chinese articles (bodies drawn from
+   a vocabulary of Jing-Jin-Ji news words, ~800 characters), indexed in bulk, and prints
+   the build time and the search index's size on disk (FTS5 shadow tables, via dbstat).
+2. Starts ``xietong serve`` on a free loopback port (a real HTTP server in a subprocess)
+   and times two-character queries of high, medium and low frequency through
+   ``/xietong/articles.json?_search=…``: rows only (``_shape=array``) and the full table
+   JSON with count and the six facets. Prints the median per query and overall.
+3. Times the insert of articles one by one through ``Archive.save`` (the SQL triggers
+   index each), to show the per-article cost a crawl pays.
+4. Builds the digest of a week holding ``--digest-articles`` articles in all four formats
+   and prints the time.
+Targets (issue 5): search median < 50 ms at 100,000 articles; digest of 5,000 < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import selectors
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.archive import Archive, article_id_for, open_database  # noqa: E402
+from crawler.items import Article  # noqa: E402
+from crawler.search import search_index_paused  # noqa: E402
+from exports.digest import IsoWeek, load_digest, write_digest  # noqa: E402
+
+CST = timezone(timedelta(hours=8))
+WORDS = (
+    "京津冀 协同 发展 雄安 新区 产业 转移 交通 一体化 生态 环境 保护 公共 服务 共建 共享 北京 天津 河北 "
+    "非首都 功能 疏解 城市 副中心 通州 高质量 创新 科技 园区 企业 项目 投资 合作 协议 签约 推进 落实 政策 "
+    "改革 开放 港口 物流 铁路 高速 轨道 通勤 医疗 教育 养老 就业 人才 数字 经济 制造业 新能源 氢能 "
+    "钢铁 化工 农业 旅游 文化 体育 冬奥 张家口 承德 保定 唐山 廊坊 沧州 石家庄 邯郸 衡水 邢台 秦皇岛 "
+    "滨海 自贸区 营商 环境 审批 标准 互认 联防 联控 大气 治理 水源 涵养 绿色 低碳 碳中和 示范 试点 "
+    "会议 召开 部署 要求 强调 指出 表示 介绍 记者 了解 目前 今年 以来 同比 增长 亿元 万人 重点 任务"
+).split()
+PUNCTUATION = "，。、；"
+# Two-character queries from frequent to rare in the synthetic text.
+QUERIES = ("发展", "协同", "雄安", "氢能", "冬奥", "邢台", "互认", "涵养", "联控", "晴天")
+SITES = ("河北新闻网", "长城网", "北京日报", "天津日报", "中评网", "人民网", "新华网", "河北省政府")
+TOPICS = ("产业", "交通", "生态", "公共服务", "科技创新", "雄安")
+REGIONS = ("北京", "天津", "河北", "雄安", "京津冀")
+STARTUP_LIMIT_SECONDS = 300
+
+
+def synthetic_text(rng: random.Random, characters: int) -> str:
+    parts: list[str] = []
+    length = 0
+    while length < characters:
+        word = rng.choice(WORDS)
+        parts.append(word)
+        length += len(word)
+        if rng.random() < 0.15:
+            parts.append(rng.choice(PUNCTUATION))
+            length += 1
+    return "".join(parts)
+
+
+def article_row(rng: random.Random, number: int, published: datetime, kind: str | None = None) -> dict[str, Any]:
+    body = synthetic_text(rng, int(rng.gauss(800, 200)) or 100)
+    title = synthetic_text(rng, rng.randint(10, 24))
+    url = "https://%d.bench.example/a/%d.html" % (number % 50, number)
+    fetched = published.isoformat()
+    return {
+        "id": article_id_for(url),
+        "title": title,
+        "title_simplified": title,
+        "body": body,
+        "body_simplified": body,
+        "published_at": published.isoformat(timespec="seconds"),
+        "site": rng.choice(SITES),
+        "outlet": rng.choice(SITES),
+        "kind": kind or ("policy" if rng.random() < 0.1 else "news"),
+        "script": "hans",
+        "text_quality": "ok",
+        "topics": json.dumps(rng.sample(TOPICS, rng.randint(0, 2)), ensure_ascii=False),
+        "regions": json.dumps(rng.sample(REGIONS, rng.randint(0, 2)), ensure_ascii=False),
+        "url": url,
+        "source": "bench%d" % (number % 50),
+        "first_seen_at": fetched,
+        "last_seen_at": fetched,
+        "text_hash": url,
+        "body_length": len(body),
+        "appearance_count": 1,
+    }
+
+
+def appearance_rows(rng: random.Random, row: dict[str, Any], copies: int) -> list[dict[str, Any]]:
+    rows = []
+    for copy in range(copies):
+        rows.append(
+            {
+                "url": row["url"] if copy == 0 else row["url"] + "?copy=%d" % copy,
+                "article_id": row["id"],
+                "site": row["site"] if copy == 0 else rng.choice(SITES),
+                "source": row["source"],
+                "title": row["title"],
+                "script": "hans",
+                "fetched_at": row["first_seen_at"],
+                "is_first": 1 if copy == 0 else 0,
+                "match_reason": None if copy == 0 else "same_text",
+            }
+        )
+    return rows
+
+
+def fill_archive(path: Path, count: int, seed: int) -> float:
+    rng = random.Random(seed)
+    start = datetime(2023, 1, 1, tzinfo=CST)
+    db = open_database(path)
+    began = time.perf_counter()
+    with search_index_paused(db):
+        batch: list[dict[str, Any]] = []
+        appearances: list[dict[str, Any]] = []
+        for number in range(count):
+            published = start + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+            row = article_row(rng, number, published)
+            batch.append(row)
+            appearances.extend(appearance_rows(rng, row, 1))
+            if len(batch) == 5000:
+                db["articles"].insert_all(batch, pk="id")
+                db["appearances"].insert_all(appearances, pk="url")
+                batch, appearances = [], []
+        db["articles"].insert_all(batch, pk="id")
+        db["appearances"].insert_all(appearances, pk="url")
+    db.execute("analyze")
+    db.conn.commit()
+    elapsed = time.perf_counter() - began
+    db.close()
+    return elapsed
+
+
+def index_bytes(path: Path) -> int:
+    db = open_database(path)
+    (size,) = db.execute("select sum(pgsize) from dbstat where name like 'articles_search%'").fetchone()
+    db.close()
+    return int(size or 0)
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(path), "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+    while time.monotonic() < deadline and selector.select(timeout=deadline - time.monotonic()):
+        line = process.stdout.readline()
+        if not line:
+            break
+        match = re.search(r"serving .* at (http://\S+)", line)
+        if match:
+            return process, match.group(1)
+    process.kill()
+    raise SystemExit("xietong serve did not start")
+
+
+def time_queries(client: httpx.Client, url: str, extra: dict[str, str], repeat: int) -> dict[str, tuple[float, int]]:
+    results = {}
+    for query in QUERIES:
+        params = {"_search": query, **extra}
+        client.get(url, params=params).raise_for_status()  # warm the page cache for this query
+        timings = []
+        matches = 0
+        for _ in range(repeat):
+            began = time.perf_counter()
+            response = client.get(url, params=params)
+            timings.append((time.perf_counter() - began) * 1000)
+            response.raise_for_status()
+            body = response.json()
+            matches = len(body) if isinstance(body, list) else body.get("filtered_table_rows_count", 0)
+        results[query] = (statistics.median(timings), matches)
+    return results
+
+
+def bench_saves(path: Path, count: int, seed: int) -> float:
+    rng = random.Random(seed)
+    archive = Archive(open_database(path))
+    began = time.perf_counter()
+    for number in range(count):
+        row = article_row(rng, 10_000_000 + number, datetime(2024, 3, 1, tzinfo=CST))
+        archive.save(
+            Article(
+                url=row["url"], source=row["source"], fetched_at=row["first_seen_at"], kind=row["kind"],
+                site=row["site"], title=row["title"], text=row["body"], title_simplified=row["title"],
+                text_simplified=row["body"], published_at=row["published_at"], script="hans",
+                canonical_url=row["url"], article_id=row["id"], text_hash=row["text_hash"],
+            )
+        )
+        archive.commit()
+    elapsed = time.perf_counter() - began
+    archive.close()
+    return elapsed / count * 1000
+
+
+def bench_digest(path: Path, count: int, seed: int, out_dir: Path) -> tuple[float, int]:
+    rng = random.Random(seed)
+    week = IsoWeek.parse("2024-W08")
+    monday = datetime.combine(week.monday, datetime.min.time(), CST)
+    db = open_database(path)
+    with search_index_paused(db):
+        rows = []
+        appearances = []
+        for number in range(count):
+            row = article_row(rng, number, monday + timedelta(minutes=rng.randrange(7 * 24 * 60)))
+            rows.append(row)
+            appearances.extend(appearance_rows(rng, row, rng.choice((1, 1, 2, 3))))
+        db["articles"].insert_all(rows, pk="id")
+        db["appearances"].insert_all(appearances, pk="url")
+    db.conn.commit()
+    began = time.perf_counter()
+    digest = load_digest(db, week)
+    write_digest(digest, out_dir)
+    elapsed = time.perf_counter() - began
+    db.close()
+    return elapsed, len(digest.entries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--digest-articles", type=int, default=5_000)
+    parser.add_argument("--saves", type=int, default=300, help="articles saved one by one through the triggers")
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per query")
+    parser.add_argument("--seed", type=int, default=20240224)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="xietong-bench-search-") as temporary:
+        directory = Path(temporary)
+        path = directory / "xietong.db"
+        build_seconds = fill_archive(path, args.articles, args.seed)
+        print("archive: %d synthetic articles built and indexed in %.1f s" % (args.articles, build_seconds))
+        size = index_bytes(path)
+        print("search index: %.1f MB (%.0f bytes per article); archive file %.1f MB" % (
+            size / 1e6, size / max(args.articles, 1), path.stat().st_size / 1e6))
+
+        process, url = start_server(path)
+        try:
+            with httpx.Client(timeout=60) as client:
+                for label, extra in (
+                    ("rows only (_shape=array, 100 rows)", {"_shape": "array"}),
+                    ("full table JSON (count + 6 facets)", {}),
+                ):
+                    results = time_queries(client, url + "/articles.json", extra, args.repeat)
+                    print("\n2-character queries, %s:" % label)
+                    for query, (median, matches) in results.items():
+                        print("  %s  median %7.1f ms  (%s matches)" % (query, median, matches))
+                    overall = statistics.median(median for median, _ in results.values())
+                    print("  median over queries: %.1f ms (target < 50 ms)" % overall)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+        per_save = bench_saves(path, args.saves, args.seed + 1)
+        print("\nArchive.save through the SQL-trigger index: %.1f ms per article (~800 characters)" % per_save)
+
+        digest_seconds, entries = bench_digest(directory / "digest.db", args.digest_articles, args.seed + 2,
+                                               directory / "digests")
+        print("digest of a week with %d articles, all four formats: %.2f s (target < 5 s)" % (entries, digest_seconds))
+
+
+if __name__ == "__main__":
+    main()

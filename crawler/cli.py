@@ -1,0 +1,292 @@
+"""The ``xietong`` command line: one click group, verb subcommands."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crawler.sources import SourceConfigError, load_sources
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_DB = "data/xietong.db"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_SOURCES = PROJECT_ROOT / "sources" / "demo.toml"
+
+
+class ConfigError(click.ClickException):
+    """Bad arguments or configuration: one line, exit status 2."""
+
+    exit_code = 2
+
+
+def db_option(func: F) -> F:
+    """Add ``--db PATH`` (the archive) to a command."""
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_DB,
+        show_default=True,
+        help="SQLite archive file.",
+    )(func)
+
+
+def sources_option(required: bool = True) -> Callable[[F], F]:
+    """Add ``--sources FILE`` (a TOML sources file) to a command."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--sources",
+            "sources_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=required,
+            help="TOML file with one [[sources]] table per site.",
+        )(func)
+
+    return decorate
+
+
+def verbose_option(func: F) -> F:
+    """Add ``--verbose`` (debug logging) to a command."""
+    return click.option("--verbose", "-v", is_flag=True, help="Log more (Scrapy DEBUG level).")(
+        func
+    )
+
+
+def parse_setting_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    """Turn ``NAME=VALUE`` strings (as ``scrapy crawl -s`` takes them) into a dict."""
+    overrides = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name:
+            raise ConfigError("-s takes NAME=VALUE, got %r" % value)
+        overrides[name] = setting
+    return overrides
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xietong")
+def cli() -> None:
+    """Xietong (协同): follow cooperation news and policy announcements.
+
+    Crawl configured sites, clean and normalize their articles, merge copies of the same
+    article, and keep them in a SQLite archive to search and export.
+    """
+
+
+def _print_summary(summary: Any) -> None:
+    click.echo("")
+    click.echo("finished: %s" % summary.finish_reason)
+    click.echo(summary.table())
+
+
+@cli.command()
+@db_option
+@verbose_option
+def demo(db: Path, verbose: bool) -> None:
+    """Serve the bundled demo sites on 127.0.0.1 and crawl them into the archive.
+
+    Example: xietong demo --db data/xietong.db
+    """
+    from crawler.demo_server import DemoSites
+    from crawler.run import FULL_SPEED, run_crawl
+
+    with DemoSites() as sites:
+        substitutions = {"demo:%s" % name: base for name, base in sites.base_urls.items()}
+        for name, base in sorted(sites.base_urls.items()):
+            click.echo("serving %-8s at %s" % (name, base))
+        overrides: dict[str, Any] = dict(FULL_SPEED)
+        overrides["LOG_LEVEL"] = "DEBUG" if verbose else "INFO"
+        try:
+            summary = run_crawl(
+                DEMO_SOURCES, db=db, overrides=overrides, substitutions=substitutions
+            )
+        except SourceConfigError as exc:
+            raise ConfigError(str(exc)) from None
+    _print_summary(summary)
+    click.echo("archive: %s" % db)
+
+
+@cli.command()
+@sources_option()
+@click.option("--only", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
+@db_option
+@click.option(
+    "-s",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Scrapy setting override (repeatable).",
+)
+@verbose_option
+def crawl(
+    sources_path: Path, only: tuple[str, ...], db: Path, settings: tuple[str, ...], verbose: bool
+) -> None:
+    """Crawl the sources in a TOML file into the archive.
+
+    Example: xietong crawl --sources sources/jingjinji.toml --only hebnews -s DOWNLOAD_DELAY=2
+    """
+    from crawler.run import run_crawl
+
+    overrides: dict[str, Any] = parse_setting_overrides(settings)
+    if verbose:
+        overrides.setdefault("LOG_LEVEL", "DEBUG")
+    try:
+        summary = run_crawl(sources_path, db=db, only=only, overrides=overrides)
+    except SourceConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    _print_summary(summary)
+
+
+@cli.command()
+@click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--url", default="", help="The URL the page was fetched from (resolves links, names the site)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print all metadata as one JSON object.")
+@click.option("--encoding", default=None, help="Charset the server declared, if known.")
+def extract(page: Path, url: str, as_json: bool, encoding: str | None) -> None:
+    """Clean one saved HTML page and print its article text (or all metadata with --json).
+
+    Example: xietong extract saved/page.html --url https://example.com/a.html --json
+    """
+    from crawler.extract import extract_article, extraction_to_json
+
+    result = extract_article(page.read_bytes(), url, declared_encoding=encoding)
+    if as_json:
+        click.echo(json.dumps(extraction_to_json(result), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.body)
+
+
+@cli.group()
+def sources() -> None:
+    """Work with sources files."""
+
+
+@sources.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def sources_check(path: Path) -> None:
+    """Validate a sources file and list its sources.
+
+    Example: xietong sources check sources/jingjinji.toml
+    """
+    try:
+        # Placeholders such as {demo:hebnews} are filled at crawl time; check their shape only.
+        loaded = load_sources(path, _PlaceholderEcho())
+    except SourceConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    for source in loaded:
+        entry = ", ".join(
+            part
+            for part in (
+                "%d start URLs" % len(source.start_urls) if source.start_urls else "",
+                "%d feeds" % len(source.feeds) if source.feeds else "",
+                "%d sitemaps" % len(source.sitemaps) if source.sitemaps else "",
+            )
+            if part
+        )
+        flag = "" if source.verified else "  (not verified offline)"
+        click.echo("%-16s %-6s %s%s" % (source.name, source.kind, entry, flag))
+    click.echo("%s: %d sources, all valid" % (path, len(loaded)))
+
+
+class _PlaceholderEcho(dict[str, str]):
+    """Substitutions that accept any placeholder, for checking a file's shape."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: str) -> str:
+        return "http://placeholder.invalid"
+
+
+# --- serve and digest (crawler/serve.py, exports/digest.py) ---------------------------------
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
+def serve(db: Path, host: str, port: int) -> None:
+    """Explore the archive in datasette, with Chinese search (simplified or traditional).
+
+    The archive appears as /xietong; search finds two-character words such as 协同 or 產業.
+    Prints the URL once the port is bound.
+
+    Example: xietong serve --db data/xietong.db --port 8001
+    """
+    from crawler.serve import ArchiveNotFoundError
+    from crawler.serve import serve as serve_archive
+
+    def announce(url: str) -> None:
+        click.echo("serving %s at %s" % (db, url))
+        sys.stdout.flush()
+
+    try:
+        serve_archive(db, host=host, port=port, on_ready=announce)
+    except ArchiveNotFoundError as exc:
+        raise ConfigError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException("cannot listen on %s:%d: %s" % (host, port, exc.strerror or exc)) from None
+
+
+@cli.command()
+@click.option("--week", default=None, metavar="YYYY-Www", help="ISO week, e.g. 2024-W08 [default: the last full week].")
+@db_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["md", "html", "atom", "json", "all"]),
+    default="all",
+    show_default=True,
+    help="Which digest to write.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="data/digests",
+    show_default=True,
+    help="Directory to write <week>.<format> files into.",
+)
+def digest(week: str | None, db: Path, output_format: str, out_dir: Path) -> None:
+    """Export one week's articles as a digest: Markdown, HTML, Atom and JSON.
+
+    Policy announcements first, then news, grouped by topic.
+
+    Example: xietong digest --week 2024-W08 --format all --out data/digests
+    """
+    from crawler.archive import open_database
+    from exports.digest import FORMATS, IsoWeek, WeekFormatError, load_digest, write_digest
+
+    try:
+        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_full_week()
+    except WeekFormatError as exc:
+        raise ConfigError(str(exc)) from None
+    if not db.exists():
+        raise ConfigError("no archive at %s (run `xietong demo` or `xietong crawl` first)" % db)
+    archive = open_database(db)
+    try:
+        loaded = load_digest(archive, iso_week)
+    finally:
+        archive.close()
+    formats = FORMATS if output_format == "all" else (output_format,)
+    for path in write_digest(loaded, out_dir, formats):
+        click.echo("wrote %s" % path)
+    click.echo("%s: %d articles" % (iso_week.name, len(loaded.entries)))
+
+
+def main() -> None:
+    """Run the CLI (the ``xietong`` console script)."""
+    logging.captureWarnings(True)
+    cli(prog_name="xietong")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

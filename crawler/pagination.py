@@ -1,0 +1,99 @@
+"""Find the other pages of an article split over several pages (``【 第1頁 第2頁 】``, ``下一页``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+
+# A page number as pagination bars write it: "2", "第2页", "第 2 頁", "[2]".
+PAGE_NUMBER = re.compile(r"^\s*[\[【(（]?\s*(?:第\s*)?(\d{1,3})\s*(?:页|頁)?\s*[\]】)）]?\s*$")
+# Words that only pagination bars contain; a container needs one of them or two numbered links.
+PAGINATION_HINT = re.compile(r"第\s*\d+\s*[页頁]|下一[页頁]|上一[页頁]|共\s*\d+\s*[页頁]")
+# How the URL of page N differs from page 1: foo_2.html, foo-2.html, foo_p2.html, ?page=2.
+PAGE_SUFFIX = re.compile(
+    r"(?:[_-]p?\d{1,3})(?=\.[a-z]+$)|(?<=[?&])(?:page|p|pn|pageno)=\d+", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where a page stands in its article: its number and the URLs of all pages in order."""
+
+    current: int
+    pages: tuple[tuple[int, str], ...]
+
+    @property
+    def is_first(self) -> bool:
+        """Return True for the first page of the article."""
+        return self.current == 1
+
+    def other_urls(self) -> list[str]:
+        """Return the URLs of the pages after this one, in order."""
+        return [url for number, url in self.pages if number > self.current]
+
+
+def _stem(url: str) -> str:
+    parts = urlsplit(url)
+    path_and_query = parts.path + ("?" + parts.query if parts.query else "")
+    return parts.netloc + PAGE_SUFFIX.sub("", path_and_query).rstrip("?&")
+
+
+def find_pagination(html: str, url: str) -> Pagination | None:
+    """Return the article pagination of this page, or None when it has none.
+
+    Only links whose URL is this page's URL with a page suffix count, so the numbered
+    pages of a listing (``list_2.html`` from ``index.html``) are not taken for parts of
+    one article.
+    """
+    if not PAGINATION_HINT.search(html):
+        return None
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    stem = _stem(url)
+    numbered: dict[int, str] = {}
+    current: int | None = None
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        text = anchor.text_content()
+        match = PAGE_NUMBER.match(text or "")
+        if not href or not match:
+            continue
+        target = urljoin(url, href.strip())
+        if _stem(target) != stem:
+            continue
+        number = int(match.group(1))
+        if target.split("#")[0] == url.split("#")[0]:
+            current = number
+        numbered.setdefault(number, target)
+    if not numbered:
+        return None
+    if current is None:
+        # The current page is the number in the bar that is not a link.
+        current = _unlinked_number(tree, numbered)
+    if current is None:
+        current = 1 if 1 not in numbered else min(set(range(1, max(numbered) + 2)) - set(numbered))
+    numbered.setdefault(current, url)
+    if len(numbered) < 2:
+        return None
+    return Pagination(current=current, pages=tuple(sorted(numbered.items())))
+
+
+def _unlinked_number(tree: lxml.html.HtmlElement, numbered: dict[int, str]) -> int | None:
+    for anchor in tree.iter("a"):
+        if anchor.get("href") and PAGE_NUMBER.match(anchor.text_content() or ""):
+            parent = anchor.getparent()
+            if parent is None:
+                continue
+            texts = re.findall(
+                r"第\s*(\d{1,3})\s*[页頁]|(?<![\d/])(\d{1,3})(?![\d/])", parent.text_content()
+            )
+            for first, second in texts:
+                number = int(first or second)
+                if number not in numbered:
+                    return number
+    return None

@@ -1,0 +1,45 @@
+"""Shared fixtures: the demo sites served on 127.0.0.1, and running the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from crawler.demo_server import DemoSites
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("XIETONG_SHARED", ROOT.parent / "shared"))
+# Full speed against our own loopback servers (politeness stays on for real sites).
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
+
+
+@pytest.fixture(scope="session")
+def demo_sites() -> Iterator[DemoSites]:
+    """Serve the fixture sites, each on its own free port, for the whole test run."""
+    with DemoSites() as sites:
+        yield sites
+
+
+def resolved_sources(sites: DemoSites, target: Path, source: Path | None = None) -> Path:
+    """Write a copy of a sources file with the ``{demo:SITE}`` placeholders filled in."""
+    text = (source or ROOT / "sources" / "demo.toml").read_text(encoding="utf-8")
+    text = re.sub(r"\{demo:([A-Za-z0-9_-]+)\}", lambda m: sites.base_urls[m.group(1)], text)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def run_xietong(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m crawler ARGS`` in a fresh process (a Twisted reactor cannot restart)."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+    )

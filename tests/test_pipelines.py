@@ -1,0 +1,170 @@
+"""Components built through from_crawler, fed items, checked through stats and the archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Article, PolicyDocument
+from crawler.script import to_traditional
+from pipelines.deduplicate import DeduplicatePipeline
+from pipelines.normalize_script import NormalizeScriptPipeline
+from pipelines.store import StorePipeline
+
+BODY = (
+    "京津冀产业协同发展加速推进，三地产业联系越来越紧密。\n"
+    "中关村是北京科技创新的一面旗帜，如今已在雄安新区生根发芽。\n"
+    "通过完善产业配套和供应链条，揭牌成立短短6个月时间，雄安新区中关村科技园吸引了众多企业入驻。\n"
+    "产业协同发展是京津冀协同发展战略三个率先突破领域之一，对疏解北京非首都功能具有重要意义。\n"
+)
+OTHER_BODY = (
+    "天津港集团今天发布消息，京津冀港口群集装箱航线再添新班，海铁联运通道继续扩容。\n"
+    "据介绍，新开通的航线连接天津港与河北黄骅港，每周往返三班，服务腹地外贸企业。\n"
+    "今年以来，三地港口协同调度机制运行顺畅，船舶在港停时平均缩短一成以上。\n"
+)
+
+
+def make_item(
+    url: str, text: str, title: str = "“链”上发力，产业联系越来越紧密", **extra
+) -> Article:
+    return Article(
+        url=url,
+        source=extra.pop("source", "test"),
+        fetched_at="2024-02-24T00:00:00+00:00",
+        title=title,
+        text=text,
+        **extra,
+    )
+
+
+class Chain:
+    """The normalize → deduplicate → store pipelines of one crawl, on one archive file."""
+
+    def __init__(self, db_path: Path, **settings):
+        crawler = get_crawler(settings_dict={"XIETONG_DB": str(db_path), **settings})
+        self.stats = crawler.stats
+        self.stages = [
+            NormalizeScriptPipeline.from_crawler(crawler),
+            DeduplicatePipeline.from_crawler(crawler),
+            StorePipeline.from_crawler(crawler),
+        ]
+
+    def __enter__(self) -> Chain:
+        for stage in self.stages:
+            if hasattr(stage, "open_spider"):
+                stage.open_spider()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for stage in self.stages:
+            if hasattr(stage, "close_spider"):
+                stage.close_spider()
+
+    def feed(self, item: Article) -> Article | None:
+        try:
+            for stage in self.stages:
+                item = stage.process_item(item)
+        except DropItem:
+            return None
+        return item
+
+
+def test_same_url_twice_is_stored_once(tmp_path):
+    db_path = tmp_path / "a.db"
+    with Chain(db_path) as chain:
+        assert chain.feed(make_item("http://a.example/1.html", BODY)) is not None
+        assert chain.feed(make_item("http://a.example/1.html#comments", BODY)) is None
+        assert chain.stats.get_value("xietong/dedup/same_url") == 1
+    db = sqlite_utils.Database(db_path)
+    assert db["articles"].count == 1
+    assert db["appearances"].count == 1
+
+
+def test_rerun_against_the_same_archive_adds_nothing(tmp_path):
+    db_path = tmp_path / "a.db"
+    for _ in range(2):
+        with Chain(db_path) as chain:
+            chain.feed(make_item("http://a.example/1.html", BODY))
+            chain.feed(make_item("http://b.example/2.html", OTHER_BODY, title="港口"))
+    db = sqlite_utils.Database(db_path)
+    assert db["articles"].count == 2
+    assert db["appearances"].count == 2
+
+
+def test_traditional_copy_merges_with_simplified_original(tmp_path):
+    db_path = tmp_path / "a.db"
+    with Chain(db_path) as chain:
+        first = chain.feed(make_item("http://a.example/1.html", BODY))
+        copy = chain.feed(
+            make_item(
+                "http://b.example/9.html", to_traditional(BODY), title=to_traditional("“链”上发力")
+            )
+        )
+    assert first is not None
+    assert copy is not None
+    assert copy.script == "hant"
+    assert copy.text_simplified.replace("\n", "") == BODY.replace("\n", "")
+    assert copy.article_id == first.article_id
+    db = sqlite_utils.Database(db_path)
+    assert db["articles"].count == 1
+    rows = list(db["appearances"].rows_where(order_by="is_first desc"))
+    assert [row["is_first"] for row in rows] == [1, 0]
+    assert {row["script"] for row in rows} == {"hans", "hant"}
+    article = next(db["articles"].rows)
+    assert article["appearance_count"] == 2
+
+
+def test_different_articles_sharing_a_sentence_are_kept_apart(tmp_path):
+    shared = "京津冀作为引领全国高质量发展的三大重要动力源之一，创新基础扎实、实力雄厚。\n"
+    with Chain(tmp_path / "a.db") as chain:
+        a = chain.feed(make_item("http://a.example/1.html", BODY + shared))
+        b = chain.feed(make_item("http://b.example/2.html", OTHER_BODY + shared, title="港口"))
+    assert a is not None
+    assert b is not None
+    assert a.article_id != b.article_id
+    assert b.is_new_article
+
+
+def test_same_policy_document_posted_twice_is_one_article(tmp_path):
+    policy = PolicyDocument(issuer="河北省人民政府办公厅", doc_number="冀政办字〔2024〕12号")
+    again = PolicyDocument(issuer="河北省人民政府办公厅", doc_number="冀政办字[2024] 12号")
+    with Chain(tmp_path / "a.db") as chain:
+        a = chain.feed(make_item("http://gov.example/1.html", BODY, kind="policy", policy=policy))
+        b = chain.feed(
+            make_item("http://gov2.example/x.html", OTHER_BODY, kind="policy", policy=again)
+        )
+    assert a is not None
+    assert b is not None
+    assert b.article_id == a.article_id
+    assert b.match_reason == "same_policy"
+
+
+def test_source_requiring_topics_drops_off_topic_articles(tmp_path):
+    off_topic = (
+        "地源热泵机组的能效比是衡量设备性能的重要指标。\n今年冬季，多个小区完成了供暖系统改造。\n"
+    )
+    with Chain(tmp_path / "a.db") as chain:
+        kept = chain.feed(make_item("http://a.example/1.html", BODY, require_topics=True))
+        dropped = chain.feed(
+            make_item("http://a.example/2.html", off_topic, title="热泵", require_topics=True)
+        )
+        assert chain.stats.get_value("xietong/dropped/off_topic") == 1
+    assert kept is not None
+    assert kept.topics
+    assert dropped is None
+
+
+@pytest.mark.parametrize("batch_size", ["1", "3"])
+def test_store_commits_every_item_by_the_end(tmp_path, batch_size):
+    db_path = tmp_path / "a.db"
+    with Chain(db_path, XIETONG_STORE_BATCH_SIZE=batch_size) as chain:
+        for n in range(4):
+            text = "".join(chr(0x4E00 + (n * 7919 + i * 131) % 20000) for i in range(300))
+            chain.feed(make_item("http://a.example/%d.html" % n, text, title="第%d篇" % n))
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert db["appearances"].count == 4
