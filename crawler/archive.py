@@ -95,23 +95,23 @@ def article_id_for(canonical_url: str) -> str:
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create every table and index the archive needs; a no-op when they exist."""
-    db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"title", "body"}, if_not_exists=True)
-    db["appearances"].create(
+    db.table("articles").create(ARTICLE_COLUMNS, pk="id", not_null={"title", "body"}, if_not_exists=True)
+    db.table("appearances").create(
         APPEARANCE_COLUMNS,
         pk="url",
         foreign_keys=[("article_id", "articles", "id")],
         if_not_exists=True,
     )
-    db["policies"].create(
+    db.table("policies").create(
         POLICY_COLUMNS,
         pk="article_id",
         foreign_keys=[("article_id", "articles", "id")],
         if_not_exists=True,
     )
-    db["articles"].create_index(["text_hash"], if_not_exists=True)
-    db["articles"].create_index(["published_at"], if_not_exists=True)
-    db["appearances"].create_index(["article_id"], if_not_exists=True)
-    db["policies"].create_index(["policy_key"], if_not_exists=True)
+    db.table("articles").create_index(["text_hash"], if_not_exists=True)
+    db.table("articles").create_index(["published_at"], if_not_exists=True)
+    db.table("appearances").create_index(["article_id"], if_not_exists=True)
+    db.table("policies").create_index(["policy_key"], if_not_exists=True)
     from crawler.fingerprint import NearDuplicateIndex
 
     NearDuplicateIndex.create_tables(db.conn)
@@ -198,7 +198,7 @@ class Archive:
             created = existing is None
             row = self._article_row(item)
             if created:
-                self.db["articles"].insert(row, pk="id")
+                self.db.table("articles").insert(row, pk="id")
             else:
                 body_length, first_seen_at, first_url, first_source, quality = existing
                 update: dict[str, Any] = {"last_seen_at": item.fetched_at}
@@ -215,7 +215,7 @@ class Archive:
                         }
                     )
                     update.pop("appearance_count", None)
-                self.db["articles"].update(item.article_id, update)
+                self.db.table("articles").update(item.article_id, update)
             if item.policy is not None:
                 self._save_policy(item, policy_key)
             appearance = {
@@ -229,7 +229,7 @@ class Archive:
                 "is_first": 1 if created else 0,
                 "match_reason": None if created else item.match_reason,
             }
-            self.db["appearances"].upsert(appearance, pk="url")
+            self.db.table("appearances").upsert(appearance, pk="url")
             self.db.execute(
                 "update articles set appearance_count = (select count(*) from appearances where article_id = ?)"
                 " where id = ?",
@@ -280,7 +280,7 @@ class Archive:
             "select 1 from policies where article_id = ?", [item.article_id]
         ).fetchone():
             return  # the first posting's header stays; later copies are appearances
-        self.db["policies"].upsert(
+        self.db.table("policies").upsert(
             {
                 "article_id": item.article_id,
                 "index_number": policy.index_number,

@@ -212,7 +212,13 @@ class _PlaceholderEcho(dict[str, str]):
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
 def serve(db: Path, host: str, port: int) -> None:
     """Explore the archive in datasette, with Chinese search (simplified or traditional).
 
@@ -233,11 +239,18 @@ def serve(db: Path, host: str, port: int) -> None:
     except ArchiveNotFoundError as exc:
         raise ConfigError(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException("cannot listen on %s:%d: %s" % (host, port, exc.strerror or exc)) from None
+        raise click.ClickException(
+            "cannot listen on %s:%d: %s" % (host, port, exc.strerror or exc)
+        ) from None
 
 
 @cli.command()
-@click.option("--week", default=None, metavar="YYYY-Www", help="ISO week, e.g. 2024-W08 [default: the last full week].")
+@click.option(
+    "--week",
+    default=None,
+    metavar="YYYY-Www",
+    help="ISO week, e.g. 2024-W08 [default: the last full week].",
+)
 @db_option
 @click.option(
     "--format",
@@ -289,4 +302,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -122,10 +122,11 @@ def _rare_cluster_re() -> re.Pattern[str]:
     common = common_han()
     rare = [chr(c) for c in range(0x4E00, 0xA000) if chr(c) not in common]
     ranges: list[str] = []
-    start = prev = None
+    start: int | None = None
+    prev = 0
     for ch in rare:
         code = ord(ch)
-        if prev is not None and code == prev + 1:
+        if start is not None and code == prev + 1:
             prev = code
             continue
         if start is not None:
@@ -328,8 +329,8 @@ def decode_html(data: bytes, declared: str | None = None) -> DecodedPage:
     if gb_declared or not candidates or candidates[0] == "utf-8":
         lossy = data.decode("gb18030", "replace")
         if gb_declared or _looks_right(lossy):
-            repaired, fixed, left = _repair_gb18030(data)
-            quality = "mojibake" if left else ("repaired" if fixed else "ok")
+            repaired, fixed_runs, left = _repair_gb18030(data)
+            quality = "mojibake" if left else ("repaired" if fixed_runs else "ok")
             return DecodedPage(repaired, "gb18030", quality)
     if candidates and candidates[0] == "big5hkscs":
         lossy = data.decode("cp950", "replace")

@@ -700,13 +700,14 @@ def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str 
 
     if selected.get("title"):
         title = selected["title"]
-    if selected.get("published_at"):
-        dates = find_dates(selected["published_at"])
+    selected_date = selected.get("published_at")
+    if selected_date:
+        dates = find_dates(selected_date)
         if dates:
             published = dates[0][1]
     for key in ("outlet", "author", "editor"):
-        if selected.get(key):
-            value = selected[key]
+        value = selected.get(key)
+        if value:
             label = {"outlet": cp.OUTLET_LABEL_RE, "author": cp.AUTHOR_LABEL_RE,
                      "editor": cp.EDITOR_LABEL_RE}[key]
             match = label.search(value)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crawler.fingerprint import policy_key
 from scrapy.crawler import Crawler
 
 from crawler.archive import Archive
+from crawler.fingerprint import policy_key
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class StorePipeline:
         if self.stats is not None:
             self.stats.inc_value("xietong/store/appearances")
             if created:
+                logger.info("new article [%s] %s: %s", item.source, item.title, item.url)
                 self.stats.inc_value("xietong/store/new_articles")
                 self.stats.inc_value("xietong/source/%s/new_articles" % item.source)
         return item

@@ -225,7 +225,7 @@ class SourcesSpider(Spider):
         return response.text
 
     def _follow_links(
-        self, response: Response, source: Source, exclude: set[str]
+        self, response: TextResponse, source: Source, exclude: set[str]
     ) -> Iterator[Request]:
         depth = response.meta.get("source_depth", 0)
         if depth >= source.max_depth:

@@ -10,7 +10,6 @@ import pytest
 import sqlite_utils
 
 from crawler.script import to_simplified
-
 from tests.conftest import FAST, ROOT, resolved_sources, run_xietong
 
 EXPECTED = ROOT / "tests" / "fixtures" / "expected"
