@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-KINDS = ("news", "policy")
+# "auto" lets the cleaner decide per page (a policy header table or a document title makes it policy).
+KINDS = ("news", "policy", "auto")
 SELECTOR_KEYS = ("title", "body", "published_at", "outlet", "author", "editor")
 _PLACEHOLDER = re.compile(r"\{([a-z]+:[A-Za-z0-9_.-]+)\}")
 
@@ -191,7 +192,10 @@ def load_sources(path: str | Path, substitutions: Mapping[str, str] | None = Non
         raise SourceConfigError(
             path, None, "sources", "the file needs one or more [[sources]] tables"
         )
-    sources = [_parse_source(raw, i, path, substitutions if substitutions is not None else {}) for i, raw in enumerate(entries)]
+    sources = [
+        _parse_source(raw, i, path, substitutions if substitutions is not None else {})
+        for i, raw in enumerate(entries)
+    ]
     seen: set[str] = set()
     for source in sources:
         if source.name in seen:

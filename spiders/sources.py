@@ -192,7 +192,7 @@ class SourcesSpider(Spider):
             url=response.url,
             source=source.name,
             fetched_at=_now(),
-            kind=source.kind,
+            kind="" if source.kind == "auto" else source.kind,
             site=source.site_name,
             page_urls=[response.url],
             raw_pages=[response.body],

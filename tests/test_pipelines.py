@@ -14,6 +14,7 @@ from crawler.script import to_traditional
 from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.normalize_script import NormalizeScriptPipeline
 from pipelines.store import StorePipeline
+from pipelines.strip_chrome import StripChromePipeline
 
 BODY = (
     "京津冀产业协同发展加速推进，三地产业联系越来越紧密。\n"
@@ -168,3 +169,49 @@ def test_store_commits_every_item_by_the_end(tmp_path, batch_size):
     db = sqlite_utils.Database(db_path)
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert db["appearances"].count == 4
+
+
+SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
+
+
+def strip(item: Article) -> Article | None:
+    pipeline = StripChromePipeline.from_crawler(get_crawler())
+    try:
+        return pipeline.process_item(item)
+    except DropItem:
+        return None
+
+
+def page_item(site: str, path: str, kind: str = "") -> Article:
+    raw = (SITES / site / path.lstrip("/")).read_bytes()
+    url = "http://127.0.0.1:8000" + path
+    return Article(
+        url=url,
+        source=site,
+        fetched_at="2024-02-24T00:00:00+00:00",
+        kind=kind,
+        page_urls=[url],
+        raw_pages=[raw],
+    )
+
+
+def test_kind_is_inferred_as_policy_from_the_header_table():
+    item = strip(page_item("gov", "/zwgk/zcwj/szfbgtwj/202402/t20240222_1049321.html"))
+    assert item is not None
+    assert item.kind == "policy"
+    assert item.policy is not None
+    assert item.policy.doc_number == "冀政办字〔2024〕12号"
+
+
+def test_kind_is_inferred_as_news_for_a_news_page():
+    item = strip(page_item("paoku", "/zixun/2021-08-26/56321.html"))
+    assert item is not None
+    assert item.kind == "news"
+    assert item.raw_pages == []
+
+
+def test_listing_page_is_dropped_as_not_an_article():
+    pipeline = StripChromePipeline.from_crawler(get_crawler())
+    with pytest.raises(DropItem, match="not an article"):
+        pipeline.process_item(page_item("paoku", "/index.html"))
+    assert pipeline.stats.get_value("xietong/dropped/not_article") == 1
