@@ -25,13 +25,16 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: bench-extract bench-dedup
+bench: bench-extract bench-dedup bench-search
 
 bench-extract: install
 	$(BIN)/python benchmarks/bench_extract.py
 
 bench-dedup: install
 	$(BIN)/python benchmarks/bench_dedup.py
+
+bench-search: install
+	$(BIN)/python benchmarks/bench_search.py
 
 clean:
 	rm -rf $(VENV) data/xietong.db data/xietong.db-wal data/xietong.db-shm

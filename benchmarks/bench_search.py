@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -45,39 +45,178 @@ from crawler.search import search_index_paused  # noqa: E402
 from exports.digest import IsoWeek, load_digest, write_digest  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
-WORDS = (
-    "京津冀 协同 发展 雄安 新区 产业 转移 交通 一体化 生态 环境 保护 公共 服务 共建 共享 北京 天津 河北 "
-    "非首都 功能 疏解 城市 副中心 通州 高质量 创新 科技 园区 企业 项目 投资 合作 协议 签约 推进 落实 政策 "
-    "改革 开放 港口 物流 铁路 高速 轨道 通勤 医疗 教育 养老 就业 人才 数字 经济 制造业 新能源 氢能 "
-    "钢铁 化工 农业 旅游 文化 体育 冬奥 张家口 承德 保定 唐山 廊坊 沧州 石家庄 邯郸 衡水 邢台 秦皇岛 "
-    "滨海 自贸区 营商 环境 审批 标准 互认 联防 联控 大气 治理 水源 涵养 绿色 低碳 碳中和 示范 试点 "
-    "会议 召开 部署 要求 强调 指出 表示 介绍 记者 了解 目前 今年 以来 同比 增长 亿元 万人 重点 任务"
-).split()
+WORDS = [
+    "京津冀",
+    "协同",
+    "发展",
+    "雄安",
+    "新区",
+    "产业",
+    "转移",
+    "交通",
+    "一体化",
+    "生态",
+    "环境",
+    "保护",
+    "公共",
+    "服务",
+    "共建",
+    "共享",
+    "北京",
+    "天津",
+    "河北",
+    "非首都",
+    "功能",
+    "疏解",
+    "城市",
+    "副中心",
+    "通州",
+    "高质量",
+    "创新",
+    "科技",
+    "园区",
+    "企业",
+    "项目",
+    "投资",
+    "合作",
+    "协议",
+    "签约",
+    "推进",
+    "落实",
+    "政策",
+    "改革",
+    "开放",
+    "港口",
+    "物流",
+    "铁路",
+    "高速",
+    "轨道",
+    "通勤",
+    "医疗",
+    "教育",
+    "养老",
+    "就业",
+    "人才",
+    "数字",
+    "经济",
+    "制造业",
+    "新能源",
+    "氢能",
+    "钢铁",
+    "化工",
+    "农业",
+    "旅游",
+    "文化",
+    "体育",
+    "冬奥",
+    "张家口",
+    "承德",
+    "保定",
+    "唐山",
+    "廊坊",
+    "沧州",
+    "石家庄",
+    "邯郸",
+    "衡水",
+    "邢台",
+    "秦皇岛",
+    "滨海",
+    "自贸区",
+    "营商",
+    "环境",
+    "审批",
+    "标准",
+    "互认",
+    "联防",
+    "联控",
+    "大气",
+    "治理",
+    "水源",
+    "涵养",
+    "绿色",
+    "低碳",
+    "碳中和",
+    "示范",
+    "试点",
+    "会议",
+    "召开",
+    "部署",
+    "要求",
+    "强调",
+    "指出",
+    "表示",
+    "介绍",
+    "记者",
+    "了解",
+    "目前",
+    "今年",
+    "以来",
+    "同比",
+    "增长",
+    "亿元",
+    "万人",
+    "重点",
+    "任务",
+]
 PUNCTUATION = "，。、；"
 # Two-character queries from frequent to rare in the synthetic text.
-QUERIES = ("发展", "协同", "雄安", "氢能", "冬奥", "邢台", "互认", "涵养", "联控", "晴天")
+QUERIES = ("协同", "發展", "雄安", "產業", "交通", "氢能", "冬奥", "邢台", "涵养", "晴天")
 SITES = ("河北新闻网", "长城网", "北京日报", "天津日报", "中评网", "人民网", "新华网", "河北省政府")
 TOPICS = ("产业", "交通", "生态", "公共服务", "科技创新", "雄安")
 REGIONS = ("北京", "天津", "河北", "雄安", "京津冀")
 STARTUP_LIMIT_SECONDS = 300
+FILLER_WORDS = 20_000
+DOMAIN_DRAWS = 12
 
 
-def synthetic_text(rng: random.Random, characters: int) -> str:
-    parts: list[str] = []
-    length = 0
-    while length < characters:
-        word = rng.choice(WORDS)
-        parts.append(word)
-        length += len(word)
-        if rng.random() < 0.15:
-            parts.append(rng.choice(PUNCTUATION))
-            length += 1
-    return "".join(parts)
+class TextGenerator:
+    """Chinese-looking text with realistic word frequencies.
+
+    Filler words follow Zipf's law over FILLER_WORDS pseudo-words made of common-range
+    characters; each article also draws DOMAIN_DRAWS words from WORDS, Zipf-weighted by their
+    position, so 京津冀/协同 are in most articles, 雄安 in many, 涵养 in few, 晴天 in none.
+    """
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        characters = [chr(code) for code in range(0x4E00, 0x6FFF)]
+        self.filler = [
+            "".join(rng.choices(characters, k=rng.choice((1, 2, 2, 2, 3))))
+            for _ in range(FILLER_WORDS)
+        ]
+        self.filler_weights = _cumulative([1 / rank for rank in range(1, FILLER_WORDS + 1)])
+        self.domain_weights = _cumulative([1 / rank for rank in range(1, len(WORDS) + 1)])
+
+    def text(self, characters: int) -> str:
+        words = self.rng.choices(
+            self.filler, cum_weights=self.filler_weights, k=max(characters // 2, 1)
+        )
+        domain = self.rng.choices(WORDS, cum_weights=self.domain_weights, k=DOMAIN_DRAWS)
+        for word in domain:
+            words.insert(self.rng.randrange(len(words) + 1), word)
+        for _ in range(len(words) // 8):
+            words.insert(self.rng.randrange(len(words) + 1), self.rng.choice(PUNCTUATION))
+        return "".join(words)[:characters]
 
 
-def article_row(rng: random.Random, number: int, published: datetime, kind: str | None = None) -> dict[str, Any]:
-    body = synthetic_text(rng, int(rng.gauss(800, 200)) or 100)
-    title = synthetic_text(rng, rng.randint(10, 24))
+def _cumulative(weights: list[float]) -> list[float]:
+    total = 0.0
+    cumulative = []
+    for weight in weights:
+        total += weight
+        cumulative.append(total)
+    return cumulative
+
+
+def article_row(
+    rng: random.Random,
+    texts: TextGenerator,
+    number: int,
+    published: datetime,
+    kind: str | None = None,
+) -> dict[str, Any]:
+    body = texts.text(max(int(rng.gauss(800, 200)), 100))
+    title = texts.text(rng.randint(10, 24))
     url = "https://%d.bench.example/a/%d.html" % (number % 50, number)
     fetched = published.isoformat()
     return {
@@ -125,6 +264,7 @@ def appearance_rows(rng: random.Random, row: dict[str, Any], copies: int) -> lis
 
 def fill_archive(path: Path, count: int, seed: int) -> float:
     rng = random.Random(seed)
+    texts = TextGenerator(rng)
     start = datetime(2023, 1, 1, tzinfo=CST)
     db = open_database(path)
     began = time.perf_counter()
@@ -133,7 +273,7 @@ def fill_archive(path: Path, count: int, seed: int) -> float:
         appearances: list[dict[str, Any]] = []
         for number in range(count):
             published = start + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
-            row = article_row(rng, number, published)
+            row = article_row(rng, texts, number, published)
             batch.append(row)
             appearances.extend(appearance_rows(rng, row, 1))
             if len(batch) == 5000:
@@ -151,7 +291,9 @@ def fill_archive(path: Path, count: int, seed: int) -> float:
 
 def index_bytes(path: Path) -> int:
     db = open_database(path)
-    (size,) = db.execute("select sum(pgsize) from dbstat where name like 'articles_search%'").fetchone()
+    (size,) = db.execute(
+        "select sum(pgsize) from dbstat where name like 'articles_search%'"
+    ).fetchone()
     db.close()
     return int(size or 0)
 
@@ -179,7 +321,9 @@ def start_server(path: Path) -> tuple[subprocess.Popen[str], str]:
     raise SystemExit("xietong serve did not start")
 
 
-def time_queries(client: httpx.Client, url: str, extra: dict[str, str], repeat: int) -> dict[str, tuple[float, int]]:
+def time_queries(
+    client: httpx.Client, url: str, extra: dict[str, str], repeat: int
+) -> dict[str, tuple[float, int]]:
     results = {}
     for query in QUERIES:
         params = {"_search": query, **extra}
@@ -192,23 +336,36 @@ def time_queries(client: httpx.Client, url: str, extra: dict[str, str], repeat: 
             timings.append((time.perf_counter() - began) * 1000)
             response.raise_for_status()
             body = response.json()
-            matches = len(body) if isinstance(body, list) else body.get("filtered_table_rows_count", 0)
+            matches = (
+                len(body) if isinstance(body, list) else body.get("filtered_table_rows_count", 0)
+            )
         results[query] = (statistics.median(timings), matches)
     return results
 
 
 def bench_saves(path: Path, count: int, seed: int) -> float:
     rng = random.Random(seed)
+    texts = TextGenerator(rng)
     archive = Archive(open_database(path))
     began = time.perf_counter()
     for number in range(count):
-        row = article_row(rng, 10_000_000 + number, datetime(2024, 3, 1, tzinfo=CST))
+        row = article_row(rng, texts, 10_000_000 + number, datetime(2024, 3, 1, tzinfo=CST))
         archive.save(
             Article(
-                url=row["url"], source=row["source"], fetched_at=row["first_seen_at"], kind=row["kind"],
-                site=row["site"], title=row["title"], text=row["body"], title_simplified=row["title"],
-                text_simplified=row["body"], published_at=row["published_at"], script="hans",
-                canonical_url=row["url"], article_id=row["id"], text_hash=row["text_hash"],
+                url=row["url"],
+                source=row["source"],
+                fetched_at=row["first_seen_at"],
+                kind=row["kind"],
+                site=row["site"],
+                title=row["title"],
+                text=row["body"],
+                title_simplified=row["title"],
+                text_simplified=row["body"],
+                published_at=row["published_at"],
+                script="hans",
+                canonical_url=row["url"],
+                article_id=row["id"],
+                text_hash=row["text_hash"],
             )
         )
         archive.commit()
@@ -219,6 +376,7 @@ def bench_saves(path: Path, count: int, seed: int) -> float:
 
 def bench_digest(path: Path, count: int, seed: int, out_dir: Path) -> tuple[float, int]:
     rng = random.Random(seed)
+    texts = TextGenerator(rng)
     week = IsoWeek.parse("2024-W08")
     monday = datetime.combine(week.monday, datetime.min.time(), CST)
     db = open_database(path)
@@ -226,7 +384,9 @@ def bench_digest(path: Path, count: int, seed: int, out_dir: Path) -> tuple[floa
         rows = []
         appearances = []
         for number in range(count):
-            row = article_row(rng, number, monday + timedelta(minutes=rng.randrange(7 * 24 * 60)))
+            row = article_row(
+                rng, texts, number, monday + timedelta(minutes=rng.randrange(7 * 24 * 60))
+            )
             rows.append(row)
             appearances.extend(appearance_rows(rng, row, rng.choice((1, 1, 2, 3))))
         db["articles"].insert_all(rows, pk="id")
@@ -244,7 +404,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--digest-articles", type=int, default=5_000)
-    parser.add_argument("--saves", type=int, default=300, help="articles saved one by one through the triggers")
+    parser.add_argument(
+        "--saves", type=int, default=300, help="articles saved one by one through the triggers"
+    )
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per query")
     parser.add_argument("--seed", type=int, default=20240224)
     args = parser.parse_args()
@@ -253,16 +415,21 @@ def main() -> None:
         directory = Path(temporary)
         path = directory / "xietong.db"
         build_seconds = fill_archive(path, args.articles, args.seed)
-        print("archive: %d synthetic articles built and indexed in %.1f s" % (args.articles, build_seconds))
+        print(
+            "archive: %d synthetic articles built and indexed in %.1f s"
+            % (args.articles, build_seconds)
+        )
         size = index_bytes(path)
-        print("search index: %.1f MB (%.0f bytes per article); archive file %.1f MB" % (
-            size / 1e6, size / max(args.articles, 1), path.stat().st_size / 1e6))
+        print(
+            "search index: %.1f MB (%.0f bytes per article); archive file %.1f MB"
+            % (size / 1e6, size / max(args.articles, 1), path.stat().st_size / 1e6)
+        )
 
         process, url = start_server(path)
         try:
             with httpx.Client(timeout=60) as client:
                 for label, extra in (
-                    ("rows only (_shape=array, 100 rows)", {"_shape": "array"}),
+                    ("rows only (_shape=array, a page of 50 rows)", {"_shape": "array"}),
                     ("full table JSON (count + 6 facets)", {}),
                 ):
                     results = time_queries(client, url + "/articles.json", extra, args.repeat)
@@ -276,11 +443,18 @@ def main() -> None:
             process.wait(timeout=30)
 
         per_save = bench_saves(path, args.saves, args.seed + 1)
-        print("\nArchive.save through the SQL-trigger index: %.1f ms per article (~800 characters)" % per_save)
+        print(
+            "\nArchive.save through the SQL-trigger index: %.1f ms per article (~800 characters)"
+            % per_save
+        )
 
-        digest_seconds, entries = bench_digest(directory / "digest.db", args.digest_articles, args.seed + 2,
-                                               directory / "digests")
-        print("digest of a week with %d articles, all four formats: %.2f s (target < 5 s)" % (entries, digest_seconds))
+        digest_seconds, entries = bench_digest(
+            directory / "digest.db", args.digest_articles, args.seed + 2, directory / "digests"
+        )
+        print(
+            "digest of a week with %d articles, all four formats: %.2f s (target < 5 s)"
+            % (entries, digest_seconds)
+        )
 
 
 if __name__ == "__main__":

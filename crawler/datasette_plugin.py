@@ -31,7 +31,9 @@ PLUGIN_NAME = "xietong"
 
 
 def _has_search_index(conn: sqlite3.Connection) -> bool:
-    row = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [SEARCH_TABLE]).fetchone()
+    row = conn.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [SEARCH_TABLE]
+    ).fetchone()
     return row is not None
 
 

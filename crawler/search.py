@@ -111,7 +111,9 @@ def search_query(text: str, column: str | None = None) -> str:
     query = " AND ".join(parts)
     if column is not None:
         if column not in SEARCH_COLUMNS:
-            raise SearchQueryError("no search column %r (have %s)" % (column, ", ".join(SEARCH_COLUMNS)))
+            raise SearchQueryError(
+                "no search column %r (have %s)" % (column, ", ".join(SEARCH_COLUMNS))
+            )
         query = "{%s} : (%s)" % (column, query)
     return query
 
@@ -153,20 +155,20 @@ def _trigger_sql() -> list[str]:
         )
     )
     # A contentless FTS5 table forgets a row only when given the exact values it indexed.
-    forget_old = (
-        "insert into {table}({table}, rowid, title, body) values ('delete', old.rowid, {title}, {body});".format(
-            table=SEARCH_TABLE,
-            title=_bigrams_sql(_INDEXED_TITLE.format(row="old")),
-            body=_bigrams_sql(_INDEXED_BODY.format(row="old")),
-        )
+    forget_old = "insert into {table}({table}, rowid, title, body) values ('delete', old.rowid, {title}, {body});".format(
+        table=SEARCH_TABLE,
+        title=_bigrams_sql(_INDEXED_TITLE.format(row="old")),
+        body=_bigrams_sql(_INDEXED_BODY.format(row="old")),
     )
     return [
-        "create trigger if not exists %s after insert on articles begin %s end" % (TRIGGER_INSERT, index_new),
+        "create trigger if not exists %s after insert on articles begin %s end"
+        % (TRIGGER_INSERT, index_new),
         # Only text columns re-index: Archive.save updates last_seen_at and
         # appearance_count on every copy it sees, which must stay cheap.
         "create trigger if not exists %s after update of title, title_simplified, body, body_simplified"
         " on articles begin %s %s end" % (TRIGGER_UPDATE, forget_old, index_new),
-        "create trigger if not exists %s after delete on articles begin %s end" % (TRIGGER_DELETE, forget_old),
+        "create trigger if not exists %s after delete on articles begin %s end"
+        % (TRIGGER_DELETE, forget_old),
     ]
 
 
@@ -232,9 +234,9 @@ def ensure_week_column(db: sqlite_utils.Database) -> None:
     db.execute(
         "alter table articles add column week text generated always as ("
         " case when published_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
-        " then strftime('%Y', {thursday}) || '-W'"
-        " || printf('%02d', (cast(strftime('%j', {thursday}) as integer) - 1) / 7 + 1)"
-        " end) virtual".format(thursday=thursday)
+        f" then strftime('%Y', {thursday}) || '-W'"
+        f" || printf('%02d', (cast(strftime('%j', {thursday}) as integer) - 1) / 7 + 1)"
+        " end) virtual"
     )
 
 

@@ -63,11 +63,15 @@ def build_datasette(db_path: Path) -> Datasette:
     also builds the search index of an archive created before it existed.
     """
     if not db_path.exists():
-        raise ArchiveNotFoundError("no archive at %s (run `xietong demo` or `xietong crawl` first)" % db_path)
+        raise ArchiveNotFoundError(
+            "no archive at %s (run `xietong demo` or `xietong crawl` first)" % db_path
+        )
     open_database(db_path).close()
     register_plugin()
     datasette = Datasette([], metadata=load_metadata(), settings=SETTINGS)
-    datasette.add_database(Database(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME)
+    datasette.add_database(
+        Database(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME
+    )
     return datasette
 
 
@@ -101,7 +105,11 @@ def serve(
     datasette = build_datasette(db_path)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
-    url = "http://%s:%d/%s" % (host if ":" not in host else "[%s]" % host, bound_port, DATABASE_NAME)
+    url = "http://%s:%d/%s" % (
+        host if ":" not in host else "[%s]" % host,
+        bound_port,
+        DATABASE_NAME,
+    )
     logger.info("serving %s at %s", db_path, url)
     if on_ready is not None:
         on_ready(url)

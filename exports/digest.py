@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -196,7 +197,10 @@ class Digest:
         counts = Counter((entry.date, entry.kind) for entry in self.entries)
         kinds = _kinds_in_order(self.entries) or list(KIND_ORDER)
         return [
-            {"date": day.isoformat(), "counts": {kind: counts[(day.isoformat(), kind)] for kind in kinds}}
+            {
+                "date": day.isoformat(),
+                "counts": {kind: counts[(day.isoformat(), kind)] for kind in kinds},
+            }
             for day in self.week.days()
         ]
 
@@ -281,7 +285,19 @@ def load_digest(db: sqlite_utils.Database, week: IsoWeek) -> Digest:
     ).fetchall()
     entries = []
     for row in rows:
-        article_id, kind, title, body, published_at, first_seen_at, outlet, site, url, topics, regions = row
+        (
+            article_id,
+            kind,
+            title,
+            body,
+            published_at,
+            first_seen_at,
+            outlet,
+            site,
+            url,
+            topics,
+            regions,
+        ) = row
         when = published_at or first_seen_at or ""
         try:
             moment = parse_archive_time(when)
@@ -297,7 +313,9 @@ def load_digest(db: sqlite_utils.Database, week: IsoWeek) -> Digest:
                 title=title or "",
                 published_at=when,
                 date=moment.date().isoformat(),
-                time_label=moment.strftime("%Y-%m-%d %H:%M" if "T" in when or " " in when.strip() else "%Y-%m-%d"),
+                time_label=moment.strftime(
+                    "%Y-%m-%d %H:%M" if "T" in when or " " in when.strip() else "%Y-%m-%d"
+                ),
                 outlet=outlet or "",
                 site=site or "",
                 sites=[site] if site else [],
@@ -376,20 +394,42 @@ def chart(digest: Digest) -> dict[str, Any]:
             base -= height
             if count:
                 segments.append(
-                    {"kind": kind, "count": count, "y": round(base, 1), "height": round(height, 1),
-                     "color": CHART_COLORS.get(kind, "#777777")}
+                    {
+                        "kind": kind,
+                        "count": count,
+                        "y": round(base, 1),
+                        "height": round(height, 1),
+                        "color": CHART_COLORS.get(kind, "#777777"),
+                    }
                 )
         total = sum(day["counts"].values())
         bars.append(
-            {"x": round(x, 1), "width": CHART_BAR_WIDTH, "center": round(x + CHART_BAR_WIDTH / 2, 1),
-             "segments": segments, "total": total, "total_y": round(base - 6, 1),
-             "label": date.fromisoformat(day["date"]).strftime("%m-%d"),
-             "weekday": "一二三四五六日"[index]}
+            {
+                "x": round(x, 1),
+                "width": CHART_BAR_WIDTH,
+                "center": round(x + CHART_BAR_WIDTH / 2, 1),
+                "segments": segments,
+                "total": total,
+                "total_y": round(base - 6, 1),
+                "label": date.fromisoformat(day["date"]).strftime("%m-%d"),
+                "weekday": "一二三四五六日"[index],
+            }
         )
-    legend = [{"kind": kind, "label": KIND_LABELS.get(kind, kind), "color": CHART_COLORS.get(kind, "#777777")}
-              for kind in kinds]
-    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "legend": legend,
-            "axis_y": CHART_HEIGHT - CHART_MARGIN_BOTTOM}
+    legend = [
+        {
+            "kind": kind,
+            "label": KIND_LABELS.get(kind, kind),
+            "color": CHART_COLORS.get(kind, "#777777"),
+        }
+        for kind in kinds
+    ]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "bars": bars,
+        "legend": legend,
+        "axis_y": CHART_HEIGHT - CHART_MARGIN_BOTTOM,
+    }
 
 
 def _context(digest: Digest) -> dict[str, Any]:
@@ -434,7 +474,9 @@ def render_atom(digest: Digest) -> bytes:
     if digest.empty:
         feed.subtitle(EMPTY_MESSAGE)
     else:
-        counts = ", ".join("%s %d" % (kind, count) for kind, count in digest.counts_by_kind().items())
+        counts = ", ".join(
+            "%s %d" % (kind, count) for kind, count in digest.counts_by_kind().items()
+        )
         feed.subtitle("%s to %s: %s" % (digest.week.monday, digest.week.sunday, counts))
     for section in digest.sections():
         for entry in section.entries:
@@ -478,7 +520,9 @@ def render_json(digest: Digest) -> str:
             {
                 "kind": section.kind,
                 "topic": section.topic,
-                "entries": [dict(asdict(entry), also_on=entry.also_on) for entry in section.entries],
+                "entries": [
+                    dict(asdict(entry), also_on=entry.also_on) for entry in section.entries
+                ],
             }
             for section in digest.sections()
         ],
@@ -486,7 +530,12 @@ def render_json(digest: Digest) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
 
-RENDERERS = {"md": render_markdown, "html": render_html, "atom": render_atom, "json": render_json}
+RENDERERS: dict[str, Callable[[Digest], str | bytes]] = {
+    "md": render_markdown,
+    "html": render_html,
+    "atom": render_atom,
+    "json": render_json,
+}
 
 
 def write_digest(digest: Digest, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:

@@ -11,6 +11,7 @@ import feedparser
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+
 from crawler.cli import cli
 from exports.digest import (
     CHINA_STANDARD_TIME,
@@ -22,7 +23,6 @@ from exports.digest import (
     render_html,
     write_digest,
 )
-
 from tests.conftest import ROOT
 from tests.test_search import build_archive, ids_for, make_article
 
@@ -47,13 +47,47 @@ def archive_path(tmp_path: Path) -> Path:
                 topics=("产业",),
                 regions=("北京",),
             ),
-            make_article("https://hebnews.example/b", SCRIPT_TITLE, LONG_BODY, "2024-02-24T07:53:08+08:00", topics=("交通",), regions=("雄安",)),
-            make_article("https://portal.example/b", SCRIPT_TITLE, LONG_BODY, "2024-02-24", site="长城网", article_url="https://hebnews.example/b"),
-            make_article("https://third.example/b", SCRIPT_TITLE, LONG_BODY, "2024-02-24", site="新浪河北", article_url="https://hebnews.example/b"),
-            make_article("https://gov.example/p", "关于推进产业协同的通知", "各有关单位：", "2024-02-19", kind="policy", site="河北省政府", topics=("产业",), regions=("河北",)),
+            make_article(
+                "https://hebnews.example/b",
+                SCRIPT_TITLE,
+                LONG_BODY,
+                "2024-02-24T07:53:08+08:00",
+                topics=("交通",),
+                regions=("雄安",),
+            ),
+            make_article(
+                "https://portal.example/b",
+                SCRIPT_TITLE,
+                LONG_BODY,
+                "2024-02-24",
+                site="长城网",
+                article_url="https://hebnews.example/b",
+            ),
+            make_article(
+                "https://third.example/b",
+                SCRIPT_TITLE,
+                LONG_BODY,
+                "2024-02-24",
+                site="新浪河北",
+                article_url="https://hebnews.example/b",
+            ),
+            make_article(
+                "https://gov.example/p",
+                "关于推进产业协同的通知",
+                "各有关单位：",
+                "2024-02-19",
+                kind="policy",
+                site="河北省政府",
+                topics=("产业",),
+                regions=("河北",),
+            ),
             # Sunday 23:30 in Beijing is still week 8; given in UTC it must not slip out.
-            make_article("https://late.example/s", "周日深夜", "夜间新闻。", "2024-02-25T15:30:00+00:00"),
-            make_article("https://hebnews.example/next", "下周", "不在本周。", "2024-02-26T00:10:00+08:00"),
+            make_article(
+                "https://late.example/s", "周日深夜", "夜间新闻。", "2024-02-25T15:30:00+00:00"
+            ),
+            make_article(
+                "https://hebnews.example/next", "下周", "不在本周。", "2024-02-26T00:10:00+08:00"
+            ),
         ],
     )
 
@@ -61,7 +95,8 @@ def archive_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def written(archive_path: Path, tmp_path: Path) -> dict[str, Path]:
     result = CliRunner().invoke(
-        cli, ["digest", "--week", "2024-W08", "--db", str(archive_path), "--out", str(tmp_path / "out")]
+        cli,
+        ["digest", "--week", "2024-W08", "--db", str(archive_path), "--out", str(tmp_path / "out")],
     )
     assert result.exit_code == 0, result.output
     return {path.suffix.lstrip("."): path for path in (tmp_path / "out").iterdir()}
@@ -75,7 +110,14 @@ def test_all_four_formats_are_written(written: dict[str, Path]):
 def test_digest_holds_the_week_and_only_the_week(written: dict[str, Path]):
     document = json.loads(written["json"].read_text(encoding="utf-8"))
     ids = {entry["id"] for section in document["sections"] for entry in section["entries"]}
-    assert ids == set(ids_for("https://crntt.example/a", "https://hebnews.example/b", "https://gov.example/p", "https://late.example/s"))
+    assert ids == set(
+        ids_for(
+            "https://crntt.example/a",
+            "https://hebnews.example/b",
+            "https://gov.example/p",
+            "https://late.example/s",
+        )
+    )
     assert document["counts"]["kind"] == {"policy": 1, "news": 3}
     assert document["counts"]["topic"] == {"产业": 2, "交通": 1}
     assert document["counts"]["region"] == {"北京": 1, "河北": 1, "雄安": 1}
@@ -96,7 +138,12 @@ def test_policy_comes_first_then_news_grouped_by_topic(written: dict[str, Path])
 
 def test_entries_list_every_site_and_count_the_others(written: dict[str, Path]):
     document = json.loads(written["json"].read_text(encoding="utf-8"))
-    entry = next(e for s in document["sections"] for e in s["entries"] if e["id"] == ids_for("https://hebnews.example/b")[0])
+    entry = next(
+        e
+        for s in document["sections"]
+        for e in s["entries"]
+        if e["id"] == ids_for("https://hebnews.example/b")[0]
+    )
     assert entry["sites"] == ["河北新闻网", "长城网", "新浪河北"]
     assert entry["also_on"] == 2
     assert "also on 2 sites" in written["md"].read_text(encoding="utf-8")
@@ -129,9 +176,12 @@ def test_html_shows_a_script_title_as_text(written: dict[str, Path]):
 
 def test_html_is_self_contained_with_an_svg_chart(written: dict[str, Path]):
     html = written["html"].read_text(encoding="utf-8")
-    assert "<svg" in html and "<rect" in html
+    assert "<svg" in html
+    assert "<rect" in html
     assert "<style>" in html
-    assert not re.search(r"""(src|href)=["']?(?!https?://[a-z.]+example/)""", html.split("<main>")[0])
+    assert not re.search(
+        r"""(src|href)=["']?(?!https?://[a-z.]+example/)""", html.split("<main>")[0]
+    )
     assert '<link rel="stylesheet"' not in html
 
 
@@ -149,11 +199,14 @@ def test_empty_week_gives_a_valid_digest_that_says_so(archive_path: Path, tmp_pa
     content = path.read_bytes()
     if fmt == "atom":
         feed = feedparser.parse(content)
-        assert not feed.bozo and feed.entries == []
+        assert not feed.bozo
+        assert feed.entries == []
         assert feed.feed.subtitle == EMPTY_MESSAGE
     elif fmt == "json":
         document = json.loads(content)
-        assert document["empty"] is True and document["sections"] == [] and document["message"] == EMPTY_MESSAGE
+        assert document["empty"] is True
+        assert document["sections"] == []
+        assert document["message"] == EMPTY_MESSAGE
     else:
         assert EMPTY_MESSAGE in content.decode("utf-8")
 
@@ -161,9 +214,15 @@ def test_empty_week_gives_a_valid_digest_that_says_so(archive_path: Path, tmp_pa
 def test_week_parsing_and_the_default_week():
     week = IsoWeek.parse("2024-W08")
     assert (week.monday.isoformat(), week.sunday.isoformat()) == ("2024-02-19", "2024-02-25")
-    assert IsoWeek.last_full_week(datetime(2024, 2, 28, 9, tzinfo=CHINA_STANDARD_TIME)).name == "2024-W08"
+    assert (
+        IsoWeek.last_full_week(datetime(2024, 2, 28, 9, tzinfo=CHINA_STANDARD_TIME)).name
+        == "2024-W08"
+    )
     # Monday 01:00 in Beijing is still Sunday in UTC: the last full week is judged in Beijing.
-    assert IsoWeek.last_full_week(datetime(2024, 2, 26, 1, tzinfo=CHINA_STANDARD_TIME)).name == "2024-W08"
+    assert (
+        IsoWeek.last_full_week(datetime(2024, 2, 26, 1, tzinfo=CHINA_STANDARD_TIME)).name
+        == "2024-W08"
+    )
     for bad in ("2024-08", "2024-W60", "W08"):
         with pytest.raises(WeekFormatError):
             IsoWeek.parse(bad)
@@ -177,7 +236,18 @@ def test_digest_command_rejects_a_bad_week(archive_path: Path):
 
 def test_digest_command_writes_one_format(archive_path: Path, tmp_path: Path):
     result = CliRunner().invoke(
-        cli, ["digest", "--week", "2024-W08", "--db", str(archive_path), "--format", "atom", "--out", str(tmp_path / "one")]
+        cli,
+        [
+            "digest",
+            "--week",
+            "2024-W08",
+            "--db",
+            str(archive_path),
+            "--format",
+            "atom",
+            "--out",
+            str(tmp_path / "one"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert [path.name for path in (tmp_path / "one").iterdir()] == ["2024-W08.atom"]
@@ -194,8 +264,15 @@ def test_html_digest_renders_in_headless_chromium(archive_path: Path, tmp_path: 
     screenshot = artifacts / "digest-2024-W08.png"
     screenshot.unlink(missing_ok=True)
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=900,1400",
-         "--screenshot=%s" % screenshot, page.as_uri()],
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=900,1400",
+            "--screenshot=%s" % screenshot,
+            page.as_uri(),
+        ],
         check=True,
         capture_output=True,
         timeout=120,

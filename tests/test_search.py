@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+
 from crawler.archive import Archive, article_id_for, open_database
 from crawler.items import Article, PolicyDocument
 from crawler.search import (
@@ -123,7 +124,9 @@ def test_traditional_query_finds_the_same_articles_as_simplified(archive: sqlite
     simplified = search_article_ids(archive, "协同")
     assert simplified
     assert sorted(search_article_ids(archive, "協同")) == sorted(simplified)
-    assert sorted(search_article_ids(archive, "產業")) == sorted(search_article_ids(archive, "产业"))
+    assert sorted(search_article_ids(archive, "產業")) == sorted(
+        search_article_ids(archive, "产业")
+    )
 
 
 def test_two_character_words_are_found(archive: sqlite_utils.Database):
@@ -139,7 +142,9 @@ def test_query_matches_substrings_not_scattered_characters(archive: sqlite_utils
 
 def test_title_hits_rank_before_body_hits(archive: sqlite_utils.Database):
     # /b is newer and mentions 协同 in its body; /a has it in the title.
-    assert search_article_ids(archive, "协同") == ids_for("https://crntt.example/a", "https://hebnews.example/b")
+    assert search_article_ids(archive, "协同") == ids_for(
+        "https://crntt.example/a", "https://hebnews.example/b"
+    )
 
 
 def test_all_terms_must_match(archive: sqlite_utils.Database):
@@ -165,7 +170,9 @@ def test_plain_connection_writes_keep_the_index_in_sync(archive: sqlite_utils.Da
     plain.execute(
         "insert into articles (id, title, body, published_at) values ('x1', '京津冀交通一体化', '轨道上的京津冀。', '2024-02-20')"
     )
-    plain.execute("update articles set body = '已经改写', body_simplified = '已经改写' where url = 'https://hebnews.example/b'")
+    plain.execute(
+        "update articles set body = '已经改写', body_simplified = '已经改写' where url = 'https://hebnews.example/b'"
+    )
     plain.execute("delete from articles where url = 'https://hebnews.example/c'")
     plain.commit()
     plain.close()
@@ -173,16 +180,28 @@ def test_plain_connection_writes_keep_the_index_in_sync(archive: sqlite_utils.Da
     assert search_article_ids(archive, "产业") == []  # the old body was forgotten
     assert search_article_ids(archive, "改写") == ids_for("https://hebnews.example/b")
     assert search_article_ids(archive, "天气") == []
-    before = {query: search_article_ids(archive, query) for query in ("协同", "交通", "改写", "雄安")}
+    before = {
+        query: search_article_ids(archive, query) for query in ("协同", "交通", "改写", "雄安")
+    }
     rebuild_search_index(archive)
     assert {query: search_article_ids(archive, query) for query in before} == before
 
 
 def test_archive_save_of_a_more_complete_copy_reindexes(tmp_path: Path):
-    path = build_archive(tmp_path / "a.db", [make_article("https://a.example/1", "标题", "短文。", "2024-02-20")])
+    path = build_archive(
+        tmp_path / "a.db", [make_article("https://a.example/1", "标题", "短文。", "2024-02-20")]
+    )
     build_archive(
         path,
-        [make_article("https://b.example/1", "标题", "短文。后来补上了雄安一段。", "2024-02-20", article_url="https://a.example/1")],
+        [
+            make_article(
+                "https://b.example/1",
+                "标题",
+                "短文。后来补上了雄安一段。",
+                "2024-02-20",
+                article_url="https://a.example/1",
+            )
+        ],
     )
     db = sqlite_utils.Database(path)
     assert search_article_ids(db, "雄安") == ids_for("https://a.example/1")
@@ -192,7 +211,14 @@ def test_bulk_load_with_index_paused_is_indexed_afterwards(tmp_path: Path):
     db = open_database(tmp_path / "bulk.db")
     with search_index_paused(db):
         db["articles"].insert_all(
-            [{"id": "n%d" % number, "title": "第%d号" % number, "body": "雄安新区" if number % 2 else "天津港"} for number in range(10)]
+            [
+                {
+                    "id": "n%d" % number,
+                    "title": "第%d号" % number,
+                    "body": "雄安新区" if number % 2 else "天津港",
+                }
+                for number in range(10)
+            ]
         )
     assert sorted(search_article_ids(db, "雄安")) == ["n1", "n3", "n5", "n7", "n9"]
     db["articles"].insert({"id": "late", "title": "后来", "body": "雄安"})
@@ -211,7 +237,9 @@ def test_bulk_load_with_index_paused_is_indexed_afterwards(tmp_path: Path):
         ("not a date", None),
     ],
 )
-def test_week_column_follows_the_iso_rule(tmp_path: Path, published_at: str | None, week: str | None):
+def test_week_column_follows_the_iso_rule(
+    tmp_path: Path, published_at: str | None, week: str | None
+):
     db = open_database(tmp_path / "weeks.db")
     db["articles"].insert({"id": "w", "title": "t", "body": "b", "published_at": published_at})
     assert db.execute("select week from articles where id = 'w'").fetchone()[0] == week

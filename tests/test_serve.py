@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+
 from crawler.cli import cli
 from crawler.items import PolicyDocument
 from crawler.search import RANKED_SEARCH_SQL
 from crawler.serve import load_metadata
-
 from tests.conftest import ROOT
 from tests.test_search import build_archive, ids_for, make_article
 
@@ -143,7 +143,10 @@ def test_search_in_either_script_gives_the_same_articles(server: str):
     assert sorted(searched_ids(server, "協同")) == sorted(simplified)
 
 
-@pytest.mark.parametrize(("word", "expected"), [("雄安", [BODY_HIT]), ("产业", [TITLE_HIT, POLICY]), ("產業", [TITLE_HIT, POLICY])])
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("雄安", [BODY_HIT]), ("产业", [TITLE_HIT, POLICY]), ("產業", [TITLE_HIT, POLICY])],
+)
 def test_two_character_words_are_found(server: str, word: str, expected: list[str]):
     assert sorted(searched_ids(server, word)) == sorted(ids_for(*expected))
 
@@ -158,7 +161,10 @@ def test_facets_cover_site_outlet_kind_topic_region_and_week(server: str):
     page = get_json(server + "/articles.json", _search="协同")
     facets = page["facet_results"]
     assert set(facets) == {"site", "outlet", "kind", "topics", "regions", "week"}
-    values = {name: {item["value"]: item["count"] for item in facet["results"]} for name, facet in facets.items()}
+    values = {
+        name: {item["value"]: item["count"] for item in facet["results"]}
+        for name, facet in facets.items()
+    }
     assert values["kind"] == {"news": 2, "policy": 1}
     assert values["week"] == {"2024-W08": 3}
     assert values["topics"] == {"产业": 2, "交通": 1}
@@ -177,16 +183,24 @@ def test_ranked_search_sql_in_metadata_matches_the_code():
 
 
 def test_policy_announcements_of_a_week(server: str):
-    rows = get_json(server + "/policy_announcements_this_week.json", week="2024-W08", _shape="array")
-    assert [(row["id"], row["doc_number"]) for row in rows] == [(ids_for(POLICY)[0], "冀发改〔2024〕1号")]
+    rows = get_json(
+        server + "/policy_announcements_this_week.json", week="2024-W08", _shape="array"
+    )
+    assert [(row["id"], row["doc_number"]) for row in rows] == [
+        (ids_for(POLICY)[0], "冀发改〔2024〕1号")
+    ]
     # Empty week means the current one, which holds none of these 2024 articles.
     assert get_json(server + "/policy_announcements_this_week.json", week="", _shape="array") == []
 
 
 def test_articles_by_topic_and_region(server: str):
-    rows = get_json(server + "/articles_by_topic_and_region.json", topic="产业", region="河北", _shape="array")
+    rows = get_json(
+        server + "/articles_by_topic_and_region.json", topic="产业", region="河北", _shape="array"
+    )
     assert [row["id"] for row in rows] == ids_for(TITLE_HIT, POLICY)
-    everything = get_json(server + "/articles_by_topic_and_region.json", topic="", region="", _shape="array")
+    everything = get_json(
+        server + "/articles_by_topic_and_region.json", topic="", region="", _shape="array"
+    )
     assert len(everything) == 4  # the copy on 长城网 is the same article
 
 
@@ -201,7 +215,8 @@ def test_table_page_has_a_working_search_box(server: str):
     page = httpx.get(server + "/articles", params={"_search": "協同"}, timeout=30)
     assert page.status_code == 200
     assert 'name="_search"' in page.text
-    assert "十年觀察" in page.text and "天气预报" not in page.text
+    assert "十年觀察" in page.text
+    assert "天气预报" not in page.text
 
 
 def test_search_index_tables_are_hidden(server: str):
