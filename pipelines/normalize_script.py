@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.topics import tag_regions, tag_topics
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article
 from crawler.script import detect_script, detect_variant, to_simplified
+from crawler.topics import is_cooperation_article, tag_regions, tag_topics
 
 
 class NormalizeScriptPipeline:
     """Keep the original text and add its simplified form (OpenCC); tag topics and regions.
 
-    A source with ``require_topics = true`` contributes only articles with a topic.
+    A source with ``require_topics = true`` contributes only cooperation articles (a topic
+    and a place in the region).
     Settings: none. Stats: ``xietong/script/<script>``, ``xietong/dropped/off_topic``.
     """
 
@@ -43,7 +44,7 @@ class NormalizeScriptPipeline:
         item.regions = tag_regions(item.text_simplified, item.title_simplified)
         if self.stats is not None:
             self.stats.inc_value("xietong/script/%s" % item.script)
-        if item.require_topics and not item.topics:
+        if item.require_topics and not is_cooperation_article(item.topics, item.regions):
             if self.stats is not None:
                 self.stats.inc_value("xietong/dropped/off_topic")
                 self.stats.inc_value("xietong/source/%s/dropped/off_topic" % item.source)

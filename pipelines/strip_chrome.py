@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crawler.extract import Extraction, extract_article, merge_pages
-from crawler.topics import infer_kind
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.extract import Extraction, extract_article, merge_pages
 from crawler.items import Article, PolicyDocument
+from crawler.topics import infer_kind
 
 logger = logging.getLogger(__name__)
 

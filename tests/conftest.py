@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from crawler.demo_server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
