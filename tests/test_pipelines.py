@@ -215,3 +215,20 @@ def test_listing_page_is_dropped_as_not_an_article():
     with pytest.raises(DropItem, match="not an article"):
         pipeline.process_item(page_item("paoku", "/index.html"))
     assert pipeline.stats.get_value("xietong/dropped/not_article") == 1
+
+
+def test_article_keeps_the_most_complete_copy_and_the_first_sighting(tmp_path):
+    db_path = tmp_path / "a.db"
+    paragraphs = BODY.strip().split("\n")
+    short = "\n".join(paragraphs[:3]) + "\n"
+    with Chain(db_path) as chain:
+        first = chain.feed(make_item("http://a.example/short.html", short))
+        longer = chain.feed(make_item("http://b.example/full.html", BODY))
+    assert first is not None
+    assert longer is not None
+    assert longer.article_id == first.article_id
+    assert longer.match_reason == "near_duplicate"
+    article = sqlite_utils.Database(db_path)["articles"].get(first.article_id)
+    assert article["body"] == BODY
+    assert article["url"] == "http://a.example/short.html"
+    assert article["appearance_count"] == 2
