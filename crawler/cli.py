@@ -71,6 +71,35 @@ def parse_setting_overrides(values: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+def redis_option(required: bool) -> Callable[[F], F]:
+    """Add ``--redis URL`` (the Redis of a distributed crawl) to a command."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--redis",
+            "redis_url",
+            required=required,
+            metavar="URL",
+            help="Redis of a distributed crawl, redis://HOST:PORT/DB.",
+        )(func)
+
+    return decorate
+
+
+def check_redis(url: str) -> None:
+    """Fail with one line when ``url`` is not a reachable Redis."""
+    import redis
+
+    from crawler.distributed import redis_client
+
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("--redis takes redis://HOST:PORT/DB, got %r" % url)
+    try:
+        redis_client(url).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise click.ClickException("cannot reach Redis at %s: %s" % (url, exc)) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="xietong")
 def cli() -> None:
@@ -106,7 +135,11 @@ def demo(db: Path, verbose: bool) -> None:
         overrides["LOG_LEVEL"] = "DEBUG" if verbose else "INFO"
         try:
             summary = run_crawl(
-                DEMO_SOURCES, db=db, overrides=overrides, substitutions=substitutions
+                DEMO_SOURCES,
+                db=db,
+                overrides=overrides,
+                substitutions=substitutions,
+                quiet=not verbose,
             )
         except SourceConfigError as exc:
             raise ConfigError(str(exc)) from None
@@ -125,11 +158,21 @@ def demo(db: Path, verbose: bool) -> None:
     metavar="NAME=VALUE",
     help="Scrapy setting override (repeatable).",
 )
+@redis_option(required=False)
 @verbose_option
 def crawl(
-    sources_path: Path, only: tuple[str, ...], db: Path, settings: tuple[str, ...], verbose: bool
+    sources_path: Path,
+    only: tuple[str, ...],
+    db: Path,
+    settings: tuple[str, ...],
+    redis_url: str | None,
+    verbose: bool,
 ) -> None:
     """Crawl the sources in a TOML file into the archive.
+
+    With --redis the process is one worker of a distributed crawl: start the same command
+    on any number of machines; they share one queue, and `xietong ingest` stores what
+    they find.
 
     Example: xietong crawl --sources sources/jingjinji.toml --only hebnews -s DOWNLOAD_DELAY=2
     """
@@ -138,11 +181,17 @@ def crawl(
     overrides: dict[str, Any] = parse_setting_overrides(settings)
     if verbose:
         overrides.setdefault("LOG_LEVEL", "DEBUG")
+    if redis_url:
+        check_redis(redis_url)
+        overrides["XIETONG_REDIS_URL"] = redis_url
     try:
         summary = run_crawl(sources_path, db=db, only=only, overrides=overrides)
     except SourceConfigError as exc:
         raise ConfigError(str(exc)) from None
     _print_summary(summary)
+    if redis_url:
+        queued = summary.stats.get("xietong/redis/queued_items", 0)
+        click.echo("queued %d articles at %s for `xietong ingest`" % (queued, redis_url))
 
 
 @cli.command()
@@ -293,6 +342,103 @@ def digest(week: str | None, db: Path, output_format: str, out_dir: Path) -> Non
     for path in write_digest(loaded, out_dir, formats):
         click.echo("wrote %s" % path)
     click.echo("%s: %d articles" % (iso_week.name, len(loaded.entries)))
+
+
+# --- distributed crawls and scrapyd (crawler/distributed.py, crawler/ingest.py) -------------
+@cli.command()
+@redis_option(required=True)
+@db_option
+@click.option(
+    "--idle",
+    type=click.FloatRange(0),
+    default=None,
+    help="Seconds to wait with no queued article and no live worker before exiting "
+    "[default: XIETONG_REDIS_MAX_IDLE].",
+)
+@verbose_option
+def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
+    """Store the articles that distributed workers queued in Redis: the archive's one writer.
+
+    Runs while workers are live and until the queue has been empty for --idle seconds.
+
+    Example: xietong ingest --redis redis://10.0.0.5:6379/0 --db data/xietong.db
+    """
+    from crawler.distributed import redis_client
+    from crawler.ingest import Ingest
+    from crawler.run import build_settings
+
+    check_redis(redis_url)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+    )
+    settings = build_settings(db)
+    runner = Ingest(
+        redis_client(redis_url),
+        db,
+        idle=settings.getfloat("XIETONG_REDIS_MAX_IDLE") if idle is None else idle,
+        near_enabled=settings.getbool("XIETONG_DEDUP_NEAR_ENABLED", True),
+    )
+    summary = runner.run()
+    _print_summary(summary)
+    click.echo("ingested %d articles into %s" % (runner.items, db))
+
+
+@cli.command()
+@sources_option()
+@click.option("--only", multiple=True, metavar="NAME", help="Crawl only this source (repeatable).")
+@click.option(
+    "--url",
+    "scrapyd_url",
+    default="http://127.0.0.1:6800/",
+    show_default=True,
+    help="Base URL of the scrapyd server.",
+)
+@click.option("--project", default="xietong", show_default=True, help="Project deployed there.")
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    help="Archive path on the scrapyd machine [default: its XIETONG_DB].",
+)
+@click.option(
+    "-s",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Scrapy setting override for the job (repeatable).",
+)
+@redis_option(required=False)
+def schedule(
+    sources_path: Path,
+    only: tuple[str, ...],
+    scrapyd_url: str,
+    project: str,
+    db: str | None,
+    settings: tuple[str, ...],
+    redis_url: str | None,
+) -> None:
+    """Start a crawl of the `sources` spider on a scrapyd server (after `scrapyd-deploy`).
+
+    The sources file path is read on the scrapyd machine. Prints the job id.
+
+    Example: xietong schedule --url http://127.0.0.1:6800/ --sources /srv/xietong/sources/jingjinji.toml
+    """
+    from crawler.scrapyd import ScrapydError, schedule_crawl
+
+    overrides = parse_setting_overrides(settings)
+    if db:
+        overrides["XIETONG_DB"] = db
+    if redis_url:
+        overrides["XIETONG_REDIS_URL"] = redis_url
+    arguments = {"sources": str(sources_path)}
+    if only:
+        arguments["only"] = ",".join(only)
+    try:
+        job = schedule_crawl(scrapyd_url, project, arguments, overrides)
+    except ScrapydError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("scheduled job %s on %s" % (job, scrapyd_url))
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,10 +130,12 @@ def run_crawl(
     only: Sequence[str] = (),
     overrides: Mapping[str, Any] | None = None,
     substitutions: Mapping[str, str] | None = None,
+    quiet: bool = False,
 ) -> CrawlSummary:
     """Crawl the sources in ``sources_path`` into the archive; return the summary.
 
-    Raises SourceConfigError before anything is fetched when the file is bad.
+    Raises SourceConfigError before anything is fetched when the file is bad. ``quiet``
+    keeps Scrapy's own INFO lines out of the log (the demo's progress stays readable).
     """
     from spiders.sources import SourcesSpider
 
@@ -146,6 +149,10 @@ def run_crawl(
         sources = [s for s in sources if s.name in only]
     settings = build_settings(db, overrides)
     process = CrawlerProcess(settings, install_root_handler=True)
+    if quiet:
+        # Scrapy's start-up and stats chatter hides the progress lines people read; our
+        # own loggers (one line per new article, warnings) stay at the configured level.
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
     crawler = process.create_crawler(SourcesSpider)
     process.crawl(
         crawler,
