@@ -101,11 +101,18 @@ RELATED_HEADING_RE = re.compile(
     r"Read more|More from)\s*[】\]）)]?\s*[:：>»]*\s*$",
     re.IGNORECASE)
 
+# Speed note for the patterns searched anywhere in a line: every alternative starts with
+# a literal character, so the regex engine can skip to the positions where one of those
+# characters occurs. A global IGNORECASE (or an alternative starting with a class) turns
+# that off and makes a search several times slower, so case-insensitivity is scoped to the
+# Latin words, after their literal first letter (F(?i:ollow us) or f(?i:ollow us); an I
+# also matches the Turkish \u0130 and \u0131 when case is ignored).
+
 # QR-code, follow-us and app-download promos.
 FOLLOW_LINE_RE = re.compile(
     r"(?:扫描二维码|掃描二維碼|扫一扫|掃一掃|扫码|掃碼|二维码|二維碼|关注我们|關注我們|"
     r"关注公众号|關注公眾號|微信公众号|微信公眾號|服务号|服務號|订阅号|訂閱號|下载客户端|"
-    r"下載客戶端|下载APP|长按识别|長按識別|Follow us)", re.IGNORECASE)
+    r"下載客戶端|下载(?i:APP)|长按识别|長按識別|F(?i:ollow us)|f(?i:ollow us))")
 
 # Calls for submissions and contact lines that belong to the site, not the article.
 # Unmistakable calls for submissions, dropped even when the paragraph is long.
@@ -117,10 +124,11 @@ SUBMISSION_LINE_RE = re.compile(
 
 # Copyright, licence and registration lines (ICP, 公安备案, 版权所有).
 COPYRIGHT_LINE_RE = re.compile(
-    r"(?:copyright|©|\(c\)\s*\d{4}|版权所有|版權所有|版权声明|版權聲明|ICP[备證证]|ICP\d|"
-    r"京ICP|公网安备|公網安備|公安备案|公安備案|网安备|增值电信|互联网新闻信息服务许可|"
+    r"(?:C(?i:opyright)|c(?i:opyright)|©|\((?i:c)\)\s*\d{4}|版权所有|版權所有|版权声明|版權聲明|"
+    r"I(?i:CP)[备證证\d]|i(?i:CP)[备證证\d]|\u0130(?i:CP)[备證证\d]|\u0131(?i:CP)[备證证\d]|"
+    r"京(?i:ICP)|公网安备|公網安備|公安备案|公安備案|网安备|增值电信|互联网新闻信息服务许可|"
     r"未经授权|未經授權|未经许可|不得转载|禁止转载|转载请注明|轉載請注明|免责声明|免責聲明|"
-    r"All rights reserved)", re.IGNORECASE)
+    r"A(?i:ll rights reserved)|a(?i:ll rights reserved))")
 
 # Breadcrumbs: short lines of segments joined by > / » / ＞ / →.
 BREADCRUMB_LINE_RE = re.compile(
@@ -128,10 +136,11 @@ BREADCRUMB_LINE_RE = re.compile(
     r"[^。，！？,.!?]{0,16}(?:\s*[>»＞→]\s*[^。，！？,.!?>»＞→]{0,16}){1,6}$")
 BREADCRUMB_PREFIX_RE = re.compile(r"^(?:您的位置|当前位置|當前位置|现在的位置|所在位置|您现在的位置)")
 
-# Site greeting / navigation lines: 今天是: …, 歡迎來到…, 设为首页, 加入收藏.
-SITE_NAV_LINE_RE = re.compile(
-    r"(?:^今天是|^欢迎来到|^歡迎來到|^欢迎访问|^歡迎訪問|设为首页|設為首頁|加入收藏|网站地图|網站地圖|"
-    r"^登录|^注册|^登錄|^註冊|无障碍|無障礙|长者模式|English$|繁體$|繁体$|简体$|簡體$)")
+# Site greeting / navigation lines: 今天是: …, 歡迎來到…, 设为首页, 加入收藏, a line ending
+# in a language switch. Three parts (start, anywhere, end) keep each one fast to test.
+SITE_NAV_START_RE = re.compile(r"^(?:今天是|欢迎来到|歡迎來到|欢迎访问|歡迎訪問|登录|注册|登錄|註冊)")
+SITE_NAV_WORDS_RE = re.compile(r"(?:设为首页|設為首頁|加入收藏|网站地图|網站地圖|无障碍|無障礙|长者模式)")
+SITE_NAV_ENDINGS = ("English", "繁體", "繁体", "简体", "簡體")
 
 # View / click counters and comment counts, alone on a line.
 COUNTER_LINE_RE = re.compile(

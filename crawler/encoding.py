@@ -58,6 +58,7 @@ _REPAIR_WINDOW_CHARS = 100
 _SHIFT_MARGIN = 3
 _REPAIR_TAIL_BYTES = 80
 _SILENT_MARGIN = 6  # a run that decoded without error needs much stronger evidence
+_REPAIR_CHUNK_BYTES = 4096  # bytes decoded at once before looking for damaged runs
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Characters that do not belong in Chinese running text when they show up between Han
 # characters: kana, Hangul, Greek/Cyrillic, box drawing, private use, replacement char.
@@ -103,29 +104,12 @@ def common_han() -> frozenset[str]:
     return frozenset(chars)
 
 
-def text_score(text: str) -> tuple[int, int]:
-    """Return (common Han characters, suspicious characters) in text."""
-    common = common_han()
-    good = bad = 0
-    for ch in _CJK_RE.findall(text):
-        if ch in common:
-            good += 1
-        else:
-            bad += 1
-    bad += 2 * len(_ODD_RE.findall(text))
-    return good, bad
-
-
-@lru_cache(maxsize=1)
-def _rare_cluster_re() -> re.Pattern[str]:
-    """Return a regex for two uncommon Han characters close together (a misaligned run)."""
-    common = common_han()
-    rare = [chr(c) for c in range(0x4E00, 0xA000) if chr(c) not in common]
+def _char_ranges(codes: list[int]) -> str:
+    """Return the body of a regex character class holding exactly these code points."""
     ranges: list[str] = []
     start: int | None = None
     prev = 0
-    for ch in rare:
-        code = ord(ch)
+    for code in sorted(codes):
         if start is not None and code == prev + 1:
             prev = code
             continue
@@ -134,13 +118,62 @@ def _rare_cluster_re() -> re.Pattern[str]:
         start = prev = code
     if start is not None:
         ranges.append("%s-%s" % (chr(start), chr(prev)) if prev != start else chr(start))
+    return "".join(ranges)
+
+
+@lru_cache(maxsize=1)
+def _score_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Return regexes for runs of common and for uncommon Han characters (of ``_CJK_RE``)."""
+    common = common_han()
+    cjk = [c for c in (*range(0x3400, 0xA000), *range(0xF900, 0xFB00)) if _CJK_RE.match(chr(c))]
+    good = [c for c in cjk if chr(c) in common]
+    rare = [c for c in cjk if chr(c) not in common]
+    # Common characters come in long runs: matching runs allocates far less than one
+    # match per character.
+    return re.compile("[%s]+" % _char_ranges(good)), re.compile("[%s]" % _char_ranges(rare))
+
+
+_ASCII_BYTES = bytes(range(0x80))
+_NON_ASCII_MIN_CHARS = 512  # below this, stripping ASCII first does not pay
+
+
+def _non_ascii(text: str) -> str:
+    """Return text without its ASCII characters, in order (fast: in UTF-8, with bytes.translate).
+
+    Every character the scores look at is non-ASCII, and a page is mostly ASCII markup,
+    so the regexes then scan a small fraction of it. UTF-8 multi-byte sequences hold no
+    ASCII bytes, so deleting those leaves the other characters intact.
+    """
+    if len(text) < _NON_ASCII_MIN_CHARS or text.isascii():
+        return "" if text.isascii() else text
+    data = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    return data.decode("utf-8", "surrogatepass")
+
+
+def text_score(text: str) -> tuple[int, int]:
+    """Return (common Han characters, suspicious characters) in text."""
+    text = _non_ascii(text)
+    good_runs_re, rare_re = _score_res()
+    good = sum(map(len, good_runs_re.findall(text)))
+    bad = len(rare_re.findall(text)) + 2 * len(_ODD_RE.findall(text))
+    return good, bad
+
+
+@lru_cache(maxsize=1)
+def _rare_cluster_re() -> re.Pattern[str]:
+    """Return a regex for two uncommon Han characters close together (a misaligned run)."""
+    common = common_han()
+    rare = [c for c in range(0x4E00, 0xA000) if chr(c) not in common]
     odd = "\u3400-\u4dbf\ue000-\uf8ff\u3040-\u30ff"
-    cls = "[" + "".join(ranges) + odd + "]"
+    cls = "[" + _char_ranges(rare) + odd + "]"
     return re.compile(cls + "[^\x00-\x7f]?" + cls)
 
 
 def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
     """Re-align GB18030 runs that decoded without error but read as a cluster of rare characters."""
+    # A cluster is all non-ASCII, so one in text is also one in text without its ASCII.
+    if not _rare_cluster_re().search(_non_ascii(text)):
+        return text, False
     matches = list(_rare_cluster_re().finditer(text))
     if not matches:
         return text, False
@@ -226,24 +259,38 @@ def _pick_chinese(data: bytes) -> tuple[str, str] | None:
 
 
 def _repair_gb18030(data: bytes) -> tuple[str, int, int]:
-    """Decode GB18030 re-aligning runs damaged by a lost byte; return (text, fixed, left)."""
+    """Decode GB18030 re-aligning runs damaged by a lost byte; return (text, fixed, left).
+
+    Sync bytes never occur inside a multi-byte sequence, so the stream is decoded in
+    chunks that end at one, and only the run (between two sync bytes) around a decode
+    error goes through ``_decode_run``; the runs that decode cleanly come out the same
+    whether decoded alone or together.
+    """
     pieces: list[str] = []
     fixed = left = 0
     pos = 0
-    for sync in _GB_SYNC_RE.finditer(data):
-        start = sync.start()
-        if start > pos:
-            text, ok = _decode_run(data[pos:start])
-            pieces.append(text)
-            fixed += ok == "fixed"
-            left += ok == "bad"
-        pieces.append(chr(data[start]))
-        pos = start + 1
-    if pos < len(data):
-        text, ok = _decode_run(data[pos:])
+    size = len(data)
+    while pos < size:
+        sync = _GB_SYNC_RE.search(data, min(pos + _REPAIR_CHUNK_BYTES, size))
+        chunk_end = sync.start() if sync else size
+        try:
+            pieces.append(data[pos:chunk_end].decode("gb18030"))
+            pos = chunk_end
+            continue
+        except UnicodeDecodeError as error:
+            bad = pos + error.start
+        run_start = pos
+        for before in _GB_SYNC_RE.finditer(data, pos, bad):
+            run_start = before.end()
+        after = _GB_SYNC_RE.search(data, bad)
+        run_end = after.start() if after else size
+        if run_start > pos:
+            pieces.append(data[pos:run_start].decode("gb18030"))
+        text, ok = _decode_run(data[run_start:run_end])
         pieces.append(text)
         fixed += ok == "fixed"
         left += ok == "bad"
+        pos = run_end
     return "".join(pieces), fixed, left
 
 

@@ -17,10 +17,10 @@ import logging
 import re
 import sys
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from crawler import chrome_patterns as cp
@@ -57,7 +57,7 @@ class Extraction:
     policy: dict[str, Any] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     """One linearised line of text with what the scorer needs to know about it."""
 
@@ -69,12 +69,14 @@ class _Block:
     punct: int
     chrome: tuple[Any, ...] = ()  # chrome-named ancestors (nav, share, comments…)
     heading: bool = False
+    chrome_line: bool | None = None  # _is_chrome_line(compact), computed once on demand
 
 
 # Tuning constants of the container scorer.
 _DECAY = 0.72  # share of a block's value passed to each further ancestor
 _MIN_BODY_CHARS = 120  # shorter bodies make is_article False
 _CHROME_WEIGHT = 0.3  # prose inside chrome-named elements (comments, sidebars) counts less
+_BODY_CLASS_BOOST = 1.15  # a CMS body container (TRS_UEDITOR, article-content…) scores more
 _META_WINDOW = 12  # blocks before the body searched for metadata lines
 _TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
 
@@ -91,6 +93,11 @@ _ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
 _SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 _JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 
+# Plain lxml elements (no lxml.html element classes): every proxy the walk creates is
+# cheaper, and the walk touches each element of the page.
+_PARSER = etree.HTMLParser(encoding="utf-8")
+_STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
+
 
 # --- parsing and linearisation -----------------------------------------------------------
 
@@ -101,9 +108,17 @@ def _parse(text: str) -> Any:
     if not text.strip():
         raise ExtractionError("empty page")
     try:
-        return lxml.html.document_fromstring(text)
+        # UTF-8 bytes parse faster than a str; the parser's encoding beats any <meta> charset.
+        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, ValueError) as error:
         raise ExtractionError("unparsable page: %s" % error) from error
+    if root is None:
+        raise ExtractionError("unparsable page: document is empty")
+    return root
+
+
+def _text_content(element: Any) -> str:
+    return str(_STRING(element))
 
 
 def _class_id(element: Any) -> str:
@@ -111,89 +126,199 @@ def _class_id(element: Any) -> str:
     return ("%s %s" % (get("class") or "", get("id") or "")).strip()
 
 
-def _is_chrome_element(element: Any) -> bool:
-    """Say whether an element is named or tagged like chrome (and not like a body)."""
-    if element.tag in cp.CHROME_TAGS:
-        return True
-    for token in _class_id(element).split():
+# (class, id) -> whether it names chrome; pages of one site share their class names.
+_CHROME_NAME_CACHE: dict[tuple[str | None, str | None], bool] = {}
+_CHROME_NAME_CACHE_SIZE = 50_000
+
+
+@lru_cache(maxsize=8192)
+def _is_chrome_name(class_id: str) -> bool:
+    """Say whether a class/id string names chrome (and not a body)."""
+    for token in class_id.split():
         if cp.CHROME_CLASS_RE.search(token) and not cp.BODY_CLASS_RE.search(token):
             return True
     return False
 
 
-class _Linearizer:
-    """Walk a cleaned tree and cut its text into blocks."""
+@lru_cache(maxsize=8192)
+def _is_body_name(class_id: str) -> bool:
+    return cp.BODY_CLASS_RE.search(class_id) is not None
 
-    def __init__(self) -> None:
-        self.blocks: list[_Block] = []
-        self.ranges: dict[Any, tuple[int, int]] = {}
-        self._parts: list[str] = []
-        self._link_chars = 0
-        self._owner: list[Any] = []
-        self._chrome: list[Any] = []
-        self._heading = 0
 
-    def _flush(self) -> None:
-        if not self._parts:
-            return
-        text = cp.WHITESPACE_RE.sub(" ", "".join(self._parts)).strip()
-        self._parts = []
-        link_chars, self._link_chars = self._link_chars, 0
-        if not text:
-            return
-        compact = text.replace(" ", "")
-        self.blocks.append(_Block(
-            text=text, compact=compact, element=self._owner[-1], chars=len(compact),
-            link_chars=min(link_chars, len(compact)),
-            punct=len(cp.SENTENCE_PUNCT_RE.findall(text)), chrome=tuple(self._chrome),
-            heading=self._heading > 0))
+@lru_cache(maxsize=8192)
+def _is_title_name(class_id: str) -> bool:
+    return cp.TITLE_CLASS_RE.search(class_id) is not None
 
-    def _add(self, text: str | None, in_link: bool) -> None:
-        if text:
-            self._parts.append(text)
-            if in_link:
-                self._link_chars += len(text.split()) and len("".join(text.split()))
 
-    def walk(self, element: Any, in_link: bool = False) -> None:
+@dataclass(slots=True)
+class _Layout:
+    """A page cut into blocks, with each element's block range and container score."""
+
+    blocks: list[_Block]
+    ranges: dict[Any, tuple[int, int]]  # element -> (first block, end) of its text
+    scores: list[tuple[float, Any]]  # (score > 0, element), in walk order
+
+
+def _linearize(root: Any) -> _Layout:
+    """Walk a cleaned tree, cut its text into blocks and score the containers.
+
+    Text and tails run together until a block element or ``<br>`` starts a new block;
+    each block belongs to the innermost open block element. A block's value
+    (``_block_value``) is added to that element, and every element passes its total on to
+    its parent times ``_DECAY``: an element's score is the sum of the values below it,
+    each decayed once per level in between. This function is the hot loop of the
+    extractor (it sees every element), hence the closure over local state.
+    """
+    blocks: list[_Block] = []
+    ranges: dict[Any, tuple[int, int]] = {}
+    scores: list[tuple[float, Any]] = []
+    parts: list[str] = []  # texts since the last block; whitespace-only ones may linger
+    owners: list[Any] = [root]
+    owner_values: list[float] = [0.0]
+    chrome: list[Any] = []
+    link_chars = 0
+    has_text = False  # whether parts holds more than whitespace
+    headings = 0
+    block_tags, heading_tags, chrome_tags, decay = cp.BLOCK_TAGS, cp.HEADING_TAGS, cp.CHROME_TAGS, _DECAY
+    chrome_names = _CHROME_NAME_CACHE
+    punct_re = cp.SENTENCE_PUNCT_RE
+
+    def flush() -> None:
+        """Close the block being built (called only when it holds text)."""
+        nonlocal link_chars, has_text
+        words = "".join(parts).split()
+        parts.clear()
+        text = " ".join(words)
+        compact = "".join(words)
+        chars = len(compact)
+        block = _Block(text, compact, owners[-1], chars, min(link_chars, chars),
+                       len(punct_re.findall(text)), tuple(chrome), headings > 0)
+        link_chars = 0
+        has_text = False
+        blocks.append(block)
+        value = _block_value(block)
+        if value > 0 and chrome:
+            value *= _CHROME_WEIGHT
+        owner_values[-1] += value
+
+    def walk(element: Any, in_link: bool) -> float:
+        """Linearise one element; return its score."""
+        nonlocal link_chars, has_text, headings
         tag = element.tag
-        if not isinstance(tag, str):  # comment or processing instruction
-            self._add(element.tail, in_link)
-            return
-        is_block = tag in cp.BLOCK_TAGS
-        if tag == "br":
-            self._flush()
-            self._add(element.tail, in_link)
-            return
-        start = len(self.blocks)
+        if tag.__class__ is not str or tag == "br":  # comment, processing instruction, <br>
+            if has_text and tag == "br":
+                flush()
+            text = element.tail
+            if text:
+                parts.append(text)
+                if in_link:
+                    count = len("".join(text.split()))
+                    if count:
+                        link_chars += count
+                        has_text = True
+                elif not has_text and not text.isspace():
+                    has_text = True
+            return 0.0
+        is_block = tag in block_tags
+        start = len(blocks)
         opened_chrome = False
         if is_block:
-            self._flush()
-            self._owner.append(element)
-            if tag not in ("body", "html") and _is_chrome_element(element):
-                self._chrome.append(element)
+            if has_text:
+                flush()
+            owners.append(element)
+            owner_values.append(0.0)
+            if tag in chrome_tags:
+                chrome.append(element)
                 opened_chrome = True
-        if tag in cp.HEADING_TAGS:
-            self._heading += 1
+            else:
+                get = element.get
+                class_name, element_id = get("class"), get("id")
+                if (class_name is not None or element_id is not None) and tag != "body" and tag != "html":
+                    key = (class_name, element_id)
+                    verdict = chrome_names.get(key)
+                    if verdict is None:
+                        if len(chrome_names) > _CHROME_NAME_CACHE_SIZE:
+                            chrome_names.clear()
+                        verdict = chrome_names[key] = _is_chrome_name(
+                            ("%s %s" % (class_name or "", element_id or "")).strip())
+                    if verdict:
+                        chrome.append(element)
+                        opened_chrome = True
+        heading = tag in heading_tags
+        if heading:
+            headings += 1
         link = in_link or tag == "a"
-        self._add(element.text, link)
-        for child in element:
-            self.walk(child, link)
+        text = element.text
+        if text:
+            parts.append(text)
+            if link:
+                count = len("".join(text.split()))
+                if count:
+                    link_chars += count
+                    has_text = True
+            elif not has_text and not text.isspace():
+                has_text = True
+        score = 0.0
+        if len(element):
+            for child in element:
+                child_tag = child.tag
+                if (child_tag.__class__ is str and child_tag not in block_tags and child_tag != "br"
+                        and not len(child)):
+                    # An inline leaf (<a>, <span>, <img>…), the most common element: its
+                    # text and tail join the current block, without a call of its own.
+                    ranges[child] = (len(blocks), len(blocks))
+                    text = child.text
+                    if text:
+                        parts.append(text)
+                        if link or child_tag == "a":
+                            count = len("".join(text.split()))
+                            if count:
+                                link_chars += count
+                                has_text = True
+                        elif not has_text and not text.isspace():
+                            has_text = True
+                    text = child.tail
+                    if text:
+                        parts.append(text)
+                        if link:
+                            count = len("".join(text.split()))
+                            if count:
+                                link_chars += count
+                                has_text = True
+                        elif not has_text and not text.isspace():
+                            has_text = True
+                    continue
+                score += walk(child, link)
+            score *= decay
         if is_block:
-            self._flush()
-            self._owner.pop()
+            if has_text:
+                flush()
+            owners.pop()
+            score += owner_values.pop()
             if opened_chrome:
-                self._chrome.pop()
-        self.ranges[element] = (start, len(self.blocks))
-        if tag in cp.HEADING_TAGS:
-            self._heading -= 1
-        self._add(element.tail, in_link)
+                chrome.pop()
+        ranges[element] = (start, len(blocks))
+        if score > 0:
+            scores.append((score, element))
+        if heading:
+            headings -= 1
+        text = element.tail
+        if text:
+            parts.append(text)
+            if in_link:
+                count = len("".join(text.split()))
+                if count:
+                    link_chars += count
+                    has_text = True
+            elif not has_text and not text.isspace():
+                has_text = True
+        return score
 
-    def run(self, root: Any) -> list[_Block]:
-        self._owner.append(root)
-        body = root.find("body")
-        self.walk(body if body is not None else root)
-        self._flush()
-        return self.blocks
+    body = root.find("body")
+    walk(body if body is not None else root, False)
+    if has_text:
+        flush()
+    return _Layout(blocks, ranges, scores)
 
 
 def _clean_tree(root: Any) -> None:
@@ -214,38 +339,47 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
         compact = _compact(text)
     if not compact:
         return True
-    if cp.EDITOR_LINE_RE.search(compact) and len(compact) < 60:
+    length = len(compact)
+    if length < 60 and cp.EDITOR_LINE_RE.search(compact):
         return True
-    if len(compact) <= 40 and (cp.SHARE_LINE_RE.match(compact) or cp.BRACKET_COMMANDS_RE.match(compact)
-                               or cp.PAGINATION_LINE_RE.match(compact)
-                               or cp.COUNTER_LINE_RE.match(compact)):
+    if length <= 40 and (cp.SHARE_LINE_RE.match(compact) or cp.BRACKET_COMMANDS_RE.match(compact)
+                         or cp.PAGINATION_LINE_RE.match(compact)
+                         or cp.COUNTER_LINE_RE.match(compact)):
         return True
-    if len(compact) <= 80 and (cp.BREADCRUMB_PREFIX_RE.match(compact)
-                               or cp.SITE_NAV_LINE_RE.search(compact)):
+    if length <= 80 and (cp.BREADCRUMB_PREFIX_RE.match(compact) or cp.SITE_NAV_START_RE.match(compact)
+                         or cp.SITE_NAV_WORDS_RE.search(compact) or compact.endswith(cp.SITE_NAV_ENDINGS)):
         return True
-    if len(compact) <= 120 and (cp.FOLLOW_LINE_RE.search(compact)
-                                or cp.SUBMISSION_LINE_RE.search(compact)
-                                or cp.COPYRIGHT_LINE_RE.search(compact)):
+    if length <= 120 and (cp.FOLLOW_LINE_RE.search(compact)
+                          or cp.SUBMISSION_LINE_RE.search(compact)
+                          or cp.COPYRIGHT_LINE_RE.search(compact)):
         return True
-    if len(compact) <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
+    if length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
         return True
     return bool(cp.DANGLING_MARKUP_RE.match(compact))
 
 
-def _is_meta_line(text: str) -> bool:
+def _block_is_chrome(block: _Block) -> bool:
+    """Return (and remember) whether a block's line is chrome."""
+    verdict = block.chrome_line
+    if verdict is None:
+        verdict = block.chrome_line = _is_chrome_line(block.text, block.compact)
+    return verdict
+
+
+def _is_meta_line(text: str, compact: str | None = None) -> bool:
     """Say whether a short line only restates metadata (date, source, author, views)."""
-    compact = _compact(text)
+    if compact is None:
+        compact = _compact(text)
     if len(compact) > 90:
         return False
     if _ONLY_DATE_RE.match(text):
         return True
-    labels = cp.META_LABEL_RE.findall(compact)
-    if not labels:
-        return False
     first = cp.META_LABEL_RE.search(compact)
+    if first is None:
+        return False
     # A label at the start (来源：…) or two labels on one short line (时间…来源…).
-    return first is not None and (first.start() <= 2 or len(labels) >= 2 or
-                                  bool(find_dates(compact)))
+    return (first.start() <= 2 or cp.META_LABEL_RE.search(compact, first.end()) is not None
+            or bool(find_dates(compact)))
 
 
 def _block_value(block: _Block) -> float:
@@ -256,7 +390,7 @@ def _block_value(block: _Block) -> float:
     link = block.link_chars
     if link * 2 > chars:
         return -0.6 * chars
-    if chars <= 120 and _is_chrome_line(block.text, block.compact):
+    if chars <= 120 and _block_is_chrome(block):
         return -0.5 * chars
     if block.punct == 0 and chars < 12:
         return -1.0
@@ -268,26 +402,16 @@ def _block_value(block: _Block) -> float:
 # --- container choice --------------------------------------------------------------------
 
 
-def _choose_container(blocks: list[_Block], root: Any) -> Any:
-    scores: dict[Any, float] = {}
-    for block in blocks:
-        value = _block_value(block)
-        if block.chrome and value > 0:
-            value *= _CHROME_WEIGHT
-        if value == 0:
-            continue
-        element = block.element
-        weight = 1.0
-        while element is not None:
-            scores[element] = scores.get(element, 0.0) + value * weight
-            weight *= _DECAY
-            element = element.getparent()
+def _choose_container(scores: list[tuple[float, Any]], root: Any) -> Any:
+    """Return the best-scoring element; CMS body containers get a boost."""
     best, best_score = None, 0.0
-    for element, score in scores.items():
+    for score, element in sorted(scores, key=lambda item: item[0], reverse=True):
+        if score * _BODY_CLASS_BOOST <= best_score:
+            break  # no element further down can win, even with the boost
         if element.tag == "html":
             continue
-        if cp.BODY_CLASS_RE.search(_class_id(element)):
-            score *= 1.15
+        if _is_body_name(_class_id(element)):
+            score *= _BODY_CLASS_BOOST
         if score > best_score:
             best, best_score = element, score
     return best if best is not None else root
@@ -312,14 +436,14 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
             continue
         if block.link_chars * 2 > block.chars and block.chars < 300 and not _ATTACHMENT_LINE_RE.match(compact):
             continue
-        if _is_chrome_line(text, compact):
+        if _block_is_chrome(block):
             if (prose_seen >= 2 and index >= len(blocks) * 0.5
                     and cp.EDITOR_LINE_RE.search(compact) and len(compact) < 40):
                 # The credits block closes the article; what follows is site promotion.
                 tail_start = index
                 while tail_start + 1 < len(blocks) and tail_start - index < 6:
-                    following = _compact(blocks[tail_start + 1].text)
-                    if not (_is_chrome_line(following) or _is_meta_line(following)):
+                    following = blocks[tail_start + 1]
+                    if not (_block_is_chrome(following) or _is_meta_line(following.text, following.compact)):
                         break
                     tail_start += 1
                 if not any(b.punct >= 3 and b.chars > 80 for b in blocks[tail_start + 1:]):
@@ -333,7 +457,7 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
                               (len(compact) > 6 and compact in title_compact and not prose_seen)):
             continue
         # A closing "2022年1月27日" is the document's signature date, not a date line.
-        if _is_meta_line(text) and not (prose_seen and _SIGNATURE_DATE_RE.match(compact)):
+        if _is_meta_line(text, compact) and not (prose_seen and _SIGNATURE_DATE_RE.match(compact)):
             continue
         text = cp.DANGLING_FRAGMENT_RE.sub(" ", text).strip()
         if not text:
@@ -373,19 +497,18 @@ def _jsonld_date(root: Any) -> str | None:
 
 
 def _title_text(root: Any) -> str:
-    node = root.find(".//title")
+    node = next(root.iter("title"), None)
     if node is None:
         return ""
-    return cp.WHITESPACE_RE.sub(" ", node.text_content()).strip()
+    return cp.WHITESPACE_RE.sub(" ", _text_content(node)).strip()
 
 
-def _find_title(root: Any, meta: dict[str, str], blocks: list[_Block]) -> tuple[str | None, int]:
+def _find_title(page_title: str, meta: dict[str, str], blocks: list[_Block]) -> tuple[str | None, int]:
     """Return the headline and the index of its block (-1 when not among the blocks)."""
-    page_title = _title_text(root)
     page_compact = _compact(page_title)
     best: tuple[float, str, int] | None = None
     for index, block in enumerate(blocks):
-        compact = _compact(block.text)
+        compact = block.compact
         if not (4 <= len(compact) <= 120) or block.link_chars * 2 > block.chars:
             continue
         score = 0.0
@@ -397,11 +520,16 @@ def _find_title(root: Any, meta: dict[str, str], blocks: list[_Block]) -> tuple[
             score += 1.5
             if block.element.tag == "h1":
                 score += 0.5
-        if cp.TITLE_CLASS_RE.search(_class_id(block.element)):
+        # The checks below only add 1.0 or take away: skip blocks that cannot win.
+        if score + 1.0 < 2.0 or (best is not None and score + 1.0 <= best[0]):
+            continue
+        if _is_title_name(_class_id(block.element)):
             score += 1.0
+        if score < 2.0 or (best is not None and score <= best[0]):
+            continue
         if cp.SEO_SPAM_RE.search(compact):
             continue  # injected spam headline
-        if _is_meta_line(block.text) or _is_chrome_line(block.text):
+        if _is_meta_line(block.text, compact) or _block_is_chrome(block):
             score -= 3.0
         if score >= 2.0 and (best is None or score > best[0]):
             best = (score, block.text, index)
@@ -418,10 +546,9 @@ def _find_title(root: Any, meta: dict[str, str], blocks: list[_Block]) -> tuple[
     return None, -1
 
 
-def _site_name(root: Any, meta: dict[str, str], title: str | None, blocks: list[_Block]) -> str | None:
+def _site_name(page_title: str, meta: dict[str, str], title: str | None, blocks: list[_Block]) -> str | None:
     if meta.get("og:site_name"):
         return meta["og:site_name"]
-    page_title = _title_text(root)
     if page_title and title:
         rest = page_title.replace(title, " ")
         parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest)
@@ -600,7 +727,10 @@ def _page_urls(root: Any, url: str) -> list[str]:
         href = anchor.get("href")
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
-        text = _compact(anchor.text_content())
+        text = anchor.text if not len(anchor) else _text_content(anchor)  # a leaf's text is its content
+        if not text:
+            continue
+        text = _compact(text)
         if not (cp.PAGINATION_LINK_TEXT_RE.match(text) or cp.NEXT_PAGE_TEXT_RE.match(text)):
             continue
         target = urljoin(url, href).split("#")[0]
@@ -620,15 +750,24 @@ def _page_urls(root: Any, url: str) -> list[str]:
 # --- selectors ----------------------------------------------------------------------------
 
 
-def _select_text(root: Any, selector: str | None) -> str | None:
-    if not selector:
-        return None
+def _css_select(root: Any, selector: str) -> list[Any] | None:
+    """Return the elements a CSS selector matches, or None when the selector is bad."""
+    from lxml.cssselect import CSSSelector  # cssselect is needed only for source selectors
+
     try:
-        nodes = root.cssselect(selector)
+        return CSSSelector(selector, translator="html")(root)
     except Exception as error:  # cssselect raises its own SelectorError family
         logger.warning("bad selector %r: %s", selector, error)
         return None
-    texts = [cp.WHITESPACE_RE.sub(" ", n.text_content()).strip() for n in nodes]
+
+
+def _select_text(root: Any, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    nodes = _css_select(root, selector)
+    if nodes is None:
+        return None
+    texts = [cp.WHITESPACE_RE.sub(" ", _text_content(n)).strip() for n in nodes]
     texts = [t for t in texts if t]
     return "\n".join(texts) if texts else None
 
@@ -637,12 +776,7 @@ def _selected_container(root: Any, selector: str | None, ranges: dict[Any, tuple
     """Return the element a source's body selector names, if it matches one holding text."""
     if not selector:
         return None
-    try:
-        nodes = root.cssselect(selector)
-    except Exception as error:  # cssselect raises its own SelectorError family
-        logger.warning("bad selector %r: %s", selector, error)
-        return None
-    for node in nodes:
+    for node in _css_select(root, selector) or ():
         if node in ranges:
             return node
     return None
@@ -668,13 +802,16 @@ def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str 
     selectors = dict(selectors or {})
     body_selector = selectors.pop("body", None)
     selected = {key: _select_text(root, sel) for key, sel in selectors.items()}
-    walker = _Linearizer()
-    blocks = walker.run(root)
-    title, title_index = _find_title(root, meta, blocks)
+    layout = _linearize(root)
+    blocks = layout.blocks
+    page_title = _title_text(root)
+    title, title_index = _find_title(page_title, meta, blocks)
     if policy and policy.get("title"):
         title = policy["title"]
-    container = _selected_container(root, body_selector, walker.ranges) or _choose_container(blocks, root)
-    start, end = walker.ranges.get(container, (0, len(blocks)))
+    container = _selected_container(root, body_selector, layout.ranges)
+    if container is None:
+        container = _choose_container(layout.scores, root)
+    start, end = layout.ranges.get(container, (0, len(blocks)))
     body_blocks = blocks[start:end]
     lines = _body_lines(body_blocks, title, container)
     if policy:
@@ -696,7 +833,7 @@ def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str 
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)
     published = _published_at(meta, jsonld_date, near_blocks, lines, url)
-    site = _site_name(root, meta, title, blocks)
+    site = _site_name(page_title, meta, title, blocks)
 
     if selected.get("title"):
         title = selected["title"]

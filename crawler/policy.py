@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from crawler.dates import find_date
 
 __all__ = ["POLICY_LABELS", "normalize_doc_number", "parse_policy"]
@@ -37,6 +39,8 @@ _CELL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "
 _DATE_FIELDS = ("written_at", "published_at")
 # Labels only policy pages carry: without one of them the table scan is skipped.
 _HINT_RE = re.compile(r"索\s*引\s*[号號]|发文字号|發文字號|发文机关|發文機關|成文日期|文\s*号[:：]")
+# An element's text content; works on plain lxml elements and lxml.html ones alike.
+_STRING = etree.XPath("string()")
 
 
 def normalize_doc_number(value: str) -> str:
@@ -45,7 +49,7 @@ def normalize_doc_number(value: str) -> str:
 
 
 def _text(element: Any) -> str:
-    return _SPACE_RE.sub(" ", element.text_content()).strip()
+    return _SPACE_RE.sub(" ", str(_STRING(element))).strip()
 
 
 def _label_of(text: str) -> str | None:
@@ -69,7 +73,7 @@ def _clean_value(field_name: str, value: str) -> str | None:
 def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
     """Return the policy header fields of a page, or None when the page has no such table."""
     found: dict[str, str] = {}
-    if not _HINT_RE.search(root.text_content()):
+    if not _HINT_RE.search(str(_STRING(root))):
         return None
     for element in root.iter(*_CELL_TAGS):
         own = _text(element)
