@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/bench_search.py                    # 100,000 articles, digest of 5,000
     python benchmarks/bench_search.py --articles 10000 --digest-articles 1000 --repeat 5
+    python benchmarks/bench_search.py --keep /tmp/bench.db   # then: --reuse /tmp/bench.db
 
 1. Fills a fresh archive with ``--articles`` synthetic Chinese articles (bodies drawn from
    a vocabulary of Jing-Jin-Ji news words, ~800 characters), indexed in bulk, and prints
@@ -25,6 +26,7 @@ import json
 import random
 import re
 import selectors
+import shutil
 import statistics
 import subprocess
 import sys
@@ -409,16 +411,30 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per query")
     parser.add_argument("--seed", type=int, default=20240224)
+    parser.add_argument(
+        "--keep", type=Path, help="also copy the built archive here, to --reuse it later"
+    )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="time searches over a copy of this archive (from --keep) instead of building one",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="xietong-bench-search-") as temporary:
         directory = Path(temporary)
         path = directory / "xietong.db"
-        build_seconds = fill_archive(path, args.articles, args.seed)
-        print(
-            "archive: %d synthetic articles built and indexed in %.1f s"
-            % (args.articles, build_seconds)
-        )
+        if args.reuse is not None:
+            shutil.copyfile(args.reuse, path)
+            print("archive: copy of %s" % args.reuse)
+        else:
+            build_seconds = fill_archive(path, args.articles, args.seed)
+            print(
+                "archive: %d synthetic articles built and indexed in %.1f s"
+                % (args.articles, build_seconds)
+            )
+            if args.keep is not None:
+                shutil.copyfile(path, args.keep)
         size = index_bytes(path)
         print(
             "search index: %.1f MB (%.0f bytes per article); archive file %.1f MB"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import selectors
+import socket
 import subprocess
 import sys
 import time
@@ -15,10 +17,11 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from crawler import datasette_plugin
 from crawler.cli import cli
 from crawler.items import PolicyDocument
 from crawler.search import RANKED_SEARCH_SQL
-from crawler.serve import load_metadata
+from crawler.serve import bind_socket, build_datasette, load_metadata
 from tests.conftest import ROOT
 from tests.test_search import build_archive, ids_for, make_article
 
@@ -157,6 +160,39 @@ def test_articles_are_newest_first_by_default(server: str):
     assert published == sorted(published, reverse=True)
 
 
+def test_search_can_be_limited_to_titles(server: str):
+    rows = get_json(server + "/articles.json", _search_title="協同", _shape="array")
+    assert sorted(row["id"] for row in rows) == sorted(ids_for(TITLE_HIT, POLICY))
+
+
+def in_process_search(path: Path, **params: str) -> Any:
+    """Return the table JSON for ``params`` from a datasette built in this process."""
+
+    async def fetch() -> Any:
+        response = await build_datasette(path).client.get("/xietong/articles.json", params=params)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+    return asyncio.run(fetch())
+
+
+@pytest.mark.parametrize("query", ["协同", "協同", "雄安 京津冀", "天气"])
+def test_index_walk_and_match_lookup_give_the_same_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, query: str
+):
+    path = build_archive(tmp_path / "xietong.db", seed_articles())
+    lookup = in_process_search(path, _search=query)
+    assert "+rowid in" not in lookup["query"]["sql"]  # 4 articles: too few matches to walk
+    monkeypatch.setattr(datasette_plugin, "MANY_MATCHES", 1)
+    monkeypatch.setattr(datasette_plugin, "SHARE_FOR_FACETS", 0.0)
+    walk = in_process_search(path, _search=query)
+    if lookup["rows"]:
+        assert "+rowid in" in walk["query"]["sql"]
+    assert walk["rows"] == lookup["rows"]
+    assert walk["filtered_table_rows_count"] == lookup["filtered_table_rows_count"]
+    assert walk["facet_results"] == lookup["facet_results"]
+
+
 def test_facets_cover_site_outlet_kind_topic_region_and_week(server: str):
     page = get_json(server + "/articles.json", _search="协同")
     facets = page["facet_results"]
@@ -223,6 +259,14 @@ def test_search_index_tables_are_hidden(server: str):
     tables = {table["name"]: table for table in get_json(server + ".json")["tables"]}
     assert not tables["articles"]["hidden"]
     assert tables["articles_search"]["hidden"]
+
+
+def test_connections_are_tcp_so_asyncio_disables_nagle():
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
 
 
 def test_serve_refuses_a_missing_archive(tmp_path: Path):
