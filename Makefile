@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-extract bench-dedup bench-search bench-crawl clean
+.PHONY: install demo test lint bench bench-extract bench-dedup bench-search bench-crawl bench-resume bench-distributed clean
 
 install: $(STAMP)
 
@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: bench-extract bench-dedup bench-search
+bench: bench-extract bench-dedup bench-search bench-crawl
 
 bench-extract: install
 	$(BIN)/python benchmarks/bench_extract.py
@@ -35,6 +35,15 @@ bench-dedup: install
 
 bench-search: install
 	$(BIN)/python benchmarks/bench_search.py
+
+bench-crawl: install
+	$(BIN)/python benchmarks/bench_crawl.py
+
+bench-resume: install
+	$(BIN)/python benchmarks/bench_resume.py
+
+bench-distributed: install
+	$(BIN)/python benchmarks/bench_distributed.py
 
 clean:
 	rm -rf $(VENV) data/xietong.db data/xietong.db-wal data/xietong.db-shm

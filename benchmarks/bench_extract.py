@@ -49,7 +49,8 @@ def shared_dir(option: str | None = None) -> Path:
     path = Path(option or os.environ.get("XIETONG_SHARED") or DEFAULT_SHARED)
     if not (path / "tools" / "score_extraction.py").is_file() or not (path / "corpus").is_dir():
         raise BenchmarkSetupError(
-            "shared corpus/tools not found at %s (set XIETONG_SHARED or --shared)" % path)
+            "shared corpus/tools not found at %s (set XIETONG_SHARED or --shared)" % path
+        )
     return path
 
 
@@ -74,18 +75,27 @@ def load_pages(shared: Path) -> list[dict[str, Any]]:
             record = json.loads(line)
             folder = root / record["id"]
             if set_name == "extraction-dev":
-                group = ("zh-" + ("cleaneval" if record.get("group", "").startswith("2005") else "later")
-                         if record["language"] == "zh" else "en")
+                group = (
+                    "zh-" + ("cleaneval" if record.get("group", "").startswith("2005") else "later")
+                    if record["language"] == "zh"
+                    else "en"
+                )
             else:
                 group = "news-zh"
             truth_json = folder / "expected.json"
-            pages.append({
-                "set": set_name, "id": record["id"], "group": group, "url": record.get("url") or "",
-                "html": (folder / "page.html").read_bytes(),
-                "truth": (folder / "expected.txt").read_text(encoding="utf-8"),
-                "meta_truth": json.loads(truth_json.read_text(encoding="utf-8"))
-                if truth_json.is_file() else None,
-            })
+            pages.append(
+                {
+                    "set": set_name,
+                    "id": record["id"],
+                    "group": group,
+                    "url": record.get("url") or "",
+                    "html": (folder / "page.html").read_bytes(),
+                    "truth": (folder / "expected.txt").read_text(encoding="utf-8"),
+                    "meta_truth": json.loads(truth_json.read_text(encoding="utf-8"))
+                    if truth_json.is_file()
+                    else None,
+                }
+            )
     return pages
 
 
@@ -146,7 +156,9 @@ def safe_call(func: Callable[[bytes, str], str], html: bytes, url: str) -> str:
         return ""
 
 
-def time_pass(func: Callable[[bytes, str], str], pages: list[dict[str, Any]]) -> tuple[float, float]:
+def time_pass(
+    func: Callable[[bytes, str], str], pages: list[dict[str, Any]]
+) -> tuple[float, float]:
     """Return (CPU pages/s, wall-clock pages/s) of one pass over the pages."""
     cpu, wall = time.process_time(), time.perf_counter()
     for page in pages:
@@ -155,8 +167,9 @@ def time_pass(func: Callable[[bytes, str], str], pages: list[dict[str, Any]]) ->
     return len(pages) / max(cpu, 1e-9), len(pages) / max(wall, 1e-9)
 
 
-def time_interleaved(funcs: dict[str, Callable[[bytes, str], str]], pages: list[dict[str, Any]],
-                     runs: int) -> dict[str, dict[str, float]]:
+def time_interleaved(
+    funcs: dict[str, Callable[[bytes, str], str]], pages: list[dict[str, Any]], runs: int
+) -> dict[str, dict[str, float]]:
     """Time every function in each of ``runs`` rounds; return medians and ratios to "lxml".
 
     Each round runs one pass of every function, lxml first, so the ratio of a round
@@ -169,12 +182,19 @@ def time_interleaved(funcs: dict[str, Callable[[bytes, str], str]], pages: list[
             rate_cpu, rate_wall = time_pass(func, pages)
             cpu[name].append(rate_cpu)
             wall[name].append(rate_wall)
-    return {name: {
-        "pages_per_second": statistics.median(cpu[name]),
-        "wall_pages_per_second": statistics.median(wall[name]),
-        "ratio_to_lxml": statistics.median(c / base for c, base in zip(cpu[name], cpu["lxml"], strict=True)),
-        "wall_ratio_to_lxml": statistics.median(w / base for w, base in zip(wall[name], wall["lxml"], strict=True)),
-    } for name in funcs}
+    return {
+        name: {
+            "pages_per_second": statistics.median(cpu[name]),
+            "wall_pages_per_second": statistics.median(wall[name]),
+            "ratio_to_lxml": statistics.median(
+                c / base for c, base in zip(cpu[name], cpu["lxml"], strict=True)
+            ),
+            "wall_ratio_to_lxml": statistics.median(
+                w / base for w, base in zip(wall[name], wall["lxml"], strict=True)
+            ),
+        }
+        for name in funcs
+    }
 
 
 def xietong_metadata(html: bytes, url: str) -> dict[str, Any]:
@@ -189,8 +209,13 @@ def trafilatura_metadata(html: bytes, url: str) -> dict[str, Any]:
     doc = trafilatura.extract_metadata(html, default_url=url or None)
     if doc is None:
         return {}
-    return {"title": doc.title, "published_at": doc.date, "source": doc.sitename, "author": doc.author,
-            "editor": None}
+    return {
+        "title": doc.title,
+        "published_at": doc.date,
+        "source": doc.sitename,
+        "author": doc.author,
+        "editor": None,
+    }
 
 
 def run(shared: Path, runs: int, tools: list[str]) -> dict[str, Any]:
@@ -207,11 +232,15 @@ def run(shared: Path, runs: int, tools: list[str]) -> dict[str, Any]:
             scores = scorer.score_page(page["truth"], safe_call(func, page["html"], page["url"]))
             per_group[page["group"]].append(scores["char"])
         results["tools"][name] = {
-            "groups": {g: {k: statistics.mean(s[k] for s in rows) for k in ("p", "r", "f1")}
-                       for g, rows in per_group.items() if rows},
+            "groups": {
+                g: {k: statistics.mean(s[k] for s in rows) for k in ("p", "r", "f1")}
+                for g, rows in per_group.items()
+                if rows
+            },
         }
-    timings = time_interleaved({"lxml": lxml_parse, **{name: EXTRACTORS[name] for name in tools}},
-                               pages, runs)
+    timings = time_interleaved(
+        {"lxml": lxml_parse, **{name: EXTRACTORS[name] for name in tools}}, pages, runs
+    )
     results["lxml_pages_per_second"] = timings["lxml"]["pages_per_second"]
     results["lxml_wall_pages_per_second"] = timings["lxml"]["wall_pages_per_second"]
     results["runs"] = runs
@@ -228,7 +257,9 @@ def run(shared: Path, runs: int, tools: list[str]) -> dict[str, Any]:
             except Exception:  # scored as all-null, like score_metadata.py
                 pred = {}
             for key in METADATA_FIELDS:
-                hits[key] += bool(meta_scorer.match(key, pred.get(key), page["meta_truth"].get(key)))
+                hits[key] += bool(
+                    meta_scorer.match(key, pred.get(key), page["meta_truth"].get(key))
+                )
         results["tools"][name]["metadata"] = {k: hits[k] / len(meta_pages) for k in METADATA_FIELDS}
     return results
 
@@ -236,17 +267,34 @@ def run(shared: Path, runs: int, tools: list[str]) -> dict[str, Any]:
 def print_table(results: dict[str, Any]) -> None:
     """Print the side-by-side table."""
     groups = results["groups"]
-    header = ("%-12s" % "tool" + "".join("%14s" % g for g in groups)
-              + "%10s%9s%11s%9s" % ("pages/s", "x lxml", "wall p/s", "x lxml"))
-    print("mean character-bag F1 (P/R in --json); speed: median of %d interleaved rounds,"
-          " CPU time (process_time) then wall clock" % results["runs"])
+    header = (
+        "%-12s" % "tool"
+        + "".join("%14s" % g for g in groups)
+        + "%10s%9s%11s%9s" % ("pages/s", "x lxml", "wall p/s", "x lxml")
+    )
+    print(
+        "mean character-bag F1 (P/R in --json); speed: median of %d interleaved rounds,"
+        " CPU time (process_time) then wall clock" % results["runs"]
+    )
     print(header)
     for name, data in results["tools"].items():
         row = "%-12s" % name + "".join("%14.3f" % data["groups"][g]["f1"] for g in groups)
-        print(row + "%10.1f%9.3f%11.1f%9.3f" % (data["pages_per_second"], data["ratio_to_lxml"],
-                                               data["wall_pages_per_second"], data["wall_ratio_to_lxml"]))
-    print("%-12s" % "lxml parse" + " " * 14 * len(groups) + "%10.1f%9.3f%11.1f%9.3f"
-          % (results["lxml_pages_per_second"], 1.0, results["lxml_wall_pages_per_second"], 1.0))
+        print(
+            row
+            + "%10.1f%9.3f%11.1f%9.3f"
+            % (
+                data["pages_per_second"],
+                data["ratio_to_lxml"],
+                data["wall_pages_per_second"],
+                data["wall_ratio_to_lxml"],
+            )
+        )
+    print(
+        "%-12s" % "lxml parse"
+        + " " * 14 * len(groups)
+        + "%10.1f%9.3f%11.1f%9.3f"
+        % (results["lxml_pages_per_second"], 1.0, results["lxml_wall_pages_per_second"], 1.0)
+    )
     print("\nmetadata accuracy on news-zh-dev (score_metadata.py rules; source = outlet)")
     print("%-12s" % "tool" + "".join("%14s" % f for f in METADATA_FIELDS))
     for name, data in results["tools"].items():
@@ -256,9 +304,13 @@ def print_table(results: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark from the command line."""
-    parser = argparse.ArgumentParser(description="Benchmark Xietong's cleaner against other extractors.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark Xietong's cleaner against other extractors."
+    )
     parser.add_argument("--shared", help="folder with corpus/ and tools/ (default ../shared)")
-    parser.add_argument("--runs", type=int, default=5, help="interleaved timing rounds; medians are shown")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="interleaved timing rounds; medians are shown"
+    )
     parser.add_argument("--tools", default=",".join(EXTRACTORS), help="comma-separated subset")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)

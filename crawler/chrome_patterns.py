@@ -12,23 +12,90 @@ import re
 # --- Elements removed before anything is measured -------------------------------------
 # Never article text: scripts, styles, embedded objects, form controls, and the pinyin
 # of <ruby> annotations (<rt>/<rp>), whose text would otherwise turn 區 into 區(qū).
-DROP_TAGS = frozenset({
-    "script", "style", "noscript", "iframe", "object", "embed", "svg", "canvas", "select",
-    "option", "button", "input", "textarea", "rt", "rp", "template", "link", "meta",
-    "map", "area", "audio", "video", "source", "frameset", "frame",
-})
+DROP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "select",
+        "option",
+        "button",
+        "input",
+        "textarea",
+        "rt",
+        "rp",
+        "template",
+        "link",
+        "meta",
+        "map",
+        "area",
+        "audio",
+        "video",
+        "source",
+        "frameset",
+        "frame",
+    }
+)
 
 # HTML5 sectioning elements that hold chrome on nearly every site.
 CHROME_TAGS = frozenset({"nav", "aside", "footer"})
 
 # Block-level tags: each starts a new text block when the page is linearised.
-BLOCK_TAGS = frozenset({
-    "p", "div", "td", "th", "tr", "table", "tbody", "thead", "tfoot", "li", "ul", "ol", "dl",
-    "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "header", "footer",
-    "nav", "aside", "main", "blockquote", "pre", "form", "fieldset", "center", "address",
-    "figure", "figcaption", "caption", "hr", "body", "html", "text", "legend", "details",
-    "summary", "dir", "menu",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "article",
+        "section",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "blockquote",
+        "pre",
+        "form",
+        "fieldset",
+        "center",
+        "address",
+        "figure",
+        "figcaption",
+        "caption",
+        "hr",
+        "body",
+        "html",
+        "text",
+        "legend",
+        "details",
+        "summary",
+        "dir",
+        "menu",
+    }
+)
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -65,7 +132,8 @@ TITLE_CLASS_RE = re.compile(r"title|headline|biaoti|bt|tit", re.IGNORECASE)
 # Editor, reviewer and proof-reader lines (责任编辑 / 責任編輯 / 责编 / 編輯 / 校对).
 EDITOR_LINE_RE = re.compile(
     r"^[\[【（(]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|主编|值班编辑|审核|審核|校对|校對|"
-    r"责任校对|終審|终审|初审|复审|监制|編審|编审|美编|实习编辑|Editor)\s*[:：|｜/]")
+    r"责任校对|終審|终审|初审|复审|监制|編審|编审|美编|实习编辑|Editor)\s*[:：|｜/]"
+)
 
 # Share / print / font-size / close bars.
 SHARE_LINE_RE = re.compile(
@@ -76,7 +144,8 @@ SHARE_LINE_RE = re.compile(
     r"字号[:：]?大中小|点赞|點讚|赞|Tweet|Facebook|Twitter|Print|Email)"
     r"(?:[:：\s|｜/、【】\[\]()（）]*(?:分享|收藏|打印|列印|关闭|關閉|微信|微博|QQ|"
     r"空间|朋友圈|大|中|小|默认|默認)?)*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 # Lines made only of bracketed short commands: 【打印】【关闭】 / 【 第1頁 第2頁 】.
 BRACKET_COMMANDS_RE = re.compile(r"^(?:[【\[][^【】\[\]]{0,12}[】\]][\s|｜]*){1,}$")
@@ -84,12 +153,15 @@ BRACKET_COMMANDS_RE = re.compile(r"^(?:[【\[][^【】\[\]]{0,12}[】\]][\s|｜]
 # Pagination bars and previous/next links.
 PAGINATION_LINE_RE = re.compile(
     r"^(?:[【\[]?\s*(?:第\s*\d+\s*[页頁]\s*)+[】\]]?|上一[页頁篇]|下一[页頁篇]|首[页頁]|尾[页頁]|"
-    r"末[页頁]|共\s*\d+\s*[页頁]|上一[篇条][:：].*|下一[篇条][:：].*|[<《«]?\s*上一[页頁]\s*\d.*)$")
-PAGINATION_LINK_TEXT_RE = re.compile(r"^(?:第?\s*\d{1,3}\s*[页頁]?|下一[页頁]|[>»›]+|next|\d{1,3})$",
-                                     re.IGNORECASE)
+    r"末[页頁]|共\s*\d+\s*[页頁]|上一[篇条][:：].*|下一[篇条][:：].*|[<《«]?\s*上一[页頁]\s*\d.*)$"
+)
+PAGINATION_LINK_TEXT_RE = re.compile(
+    r"^(?:第?\s*\d{1,3}\s*[页頁]?|下一[页頁]|[>»›]+|next|\d{1,3})$", re.IGNORECASE
+)
 NEXT_PAGE_TEXT_RE = re.compile(r"^(?:下一[页頁]|下[页頁]|next\s*page|next|›|»|>)$", re.IGNORECASE)
-PAGE_URL_NUMBER_RE = re.compile(r"[_\-](\d{1,3})\.s?html?$|[?&](?:page|p|pageno|pg)=(\d{1,3})",
-                                re.IGNORECASE)
+PAGE_URL_NUMBER_RE = re.compile(
+    r"[_\-](\d{1,3})\.s?html?$|[?&](?:page|p|pageno|pg)=(\d{1,3})", re.IGNORECASE
+)
 
 # Headings that open a related / recommended / comment list: the rest is chrome.
 RELATED_HEADING_RE = re.compile(
@@ -99,7 +171,8 @@ RELATED_HEADING_RE = re.compile(
     r"精彩推荐|精彩推薦|更多新闻|更多精彩|更多阅读|网友评论|網友評論|最新评论|发表评论|"
     r"評論|评论|热点新闻|热点排行|今日热点|图片新闻|往期回顾|Related|Recommended|"
     r"Read more|More from)\s*[】\]）)]?\s*[:：>»]*\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 # Speed note for the patterns searched anywhere in a line: every alternative starts with
 # a literal character, so the regex engine can skip to the positions where one of those
@@ -112,7 +185,8 @@ RELATED_HEADING_RE = re.compile(
 FOLLOW_LINE_RE = re.compile(
     r"(?:扫描二维码|掃描二維碼|扫一扫|掃一掃|扫码|掃碼|二维码|二維碼|关注我们|關注我們|"
     r"关注公众号|關注公眾號|微信公众号|微信公眾號|服务号|服務號|订阅号|訂閱號|下载客户端|"
-    r"下載客戶端|下载(?i:APP)|长按识别|長按識別|F(?i:ollow us)|f(?i:ollow us))")
+    r"下載客戶端|下载(?i:APP)|长按识别|長按識別|F(?i:ollow us)|f(?i:ollow us))"
+)
 
 # Calls for submissions and contact lines that belong to the site, not the article.
 # Unmistakable calls for submissions, dropped even when the paragraph is long.
@@ -120,7 +194,8 @@ SUBMISSION_STRONG_RE = re.compile(r"投稿邮箱|投稿郵箱|投稿信箱|欢�
 SUBMISSION_LINE_RE = re.compile(
     r"(?:投稿邮箱|投稿郵箱|投稿信箱|欢迎.{0,40}投稿|歡迎.{0,40}投稿|联系我们|聯系我們|聯繫我們|"
     r"联系电话|聯系電話|聯繫電話|新闻热线|新聞熱線|爆料|违法和不良信息举报|举报电话|舉報電話|"
-    r"举报邮箱)")
+    r"举报邮箱)"
+)
 
 # Copyright, licence and registration lines (ICP, 公安备案, 版权所有).
 COPYRIGHT_LINE_RE = re.compile(
@@ -128,75 +203,128 @@ COPYRIGHT_LINE_RE = re.compile(
     r"I(?i:CP)[备證证\d]|i(?i:CP)[备證证\d]|\u0130(?i:CP)[备證证\d]|\u0131(?i:CP)[备證证\d]|"
     r"京(?i:ICP)|公网安备|公網安備|公安备案|公安備案|网安备|增值电信|互联网新闻信息服务许可|"
     r"未经授权|未經授權|未经许可|不得转载|禁止转载|转载请注明|轉載請注明|免责声明|免責聲明|"
-    r"A(?i:ll rights reserved)|a(?i:ll rights reserved))")
+    r"A(?i:ll rights reserved)|a(?i:ll rights reserved))"
+)
 
 # Breadcrumbs: short lines of segments joined by > / » / ＞ / →.
 BREADCRUMB_LINE_RE = re.compile(
     r"^(?:(?:您的位置|当前位置|當前位置|现在的位置|所在位置|位置)[:：]?)?"
-    r"[^。，！？,.!?]{0,16}(?:\s*[>»＞→]\s*[^。，！？,.!?>»＞→]{0,16}){1,6}$")
-BREADCRUMB_PREFIX_RE = re.compile(r"^(?:您的位置|当前位置|當前位置|现在的位置|所在位置|您现在的位置)")
+    r"[^。，！？,.!?]{0,16}(?:\s*[>»＞→]\s*[^。，！？,.!?>»＞→]{0,16}){1,6}$"
+)
+BREADCRUMB_PREFIX_RE = re.compile(
+    r"^(?:您的位置|当前位置|當前位置|现在的位置|所在位置|您现在的位置)"
+)
 
 # Site greeting / navigation lines: 今天是: …, 歡迎來到…, 设为首页, 加入收藏, a line ending
 # in a language switch. Three parts (start, anywhere, end) keep each one fast to test.
-SITE_NAV_START_RE = re.compile(r"^(?:今天是|欢迎来到|歡迎來到|欢迎访问|歡迎訪問|登录|注册|登錄|註冊)")
-SITE_NAV_WORDS_RE = re.compile(r"(?:设为首页|設為首頁|加入收藏|网站地图|網站地圖|无障碍|無障礙|长者模式)")
+SITE_NAV_START_RE = re.compile(
+    r"^(?:今天是|欢迎来到|歡迎來到|欢迎访问|歡迎訪問|登录|注册|登錄|註冊)"
+)
+SITE_NAV_WORDS_RE = re.compile(
+    r"(?:设为首页|設為首頁|加入收藏|网站地图|網站地圖|无障碍|無障礙|长者模式)"
+)
 SITE_NAV_ENDINGS = ("English", "繁體", "繁体", "简体", "簡體")
 
 # View / click counters and comment counts, alone on a line.
 COUNTER_LINE_RE = re.compile(
     r"^(?:(?:浏览|瀏覽|阅读|閱讀|点击|點擊|访问|訪問)(?:量|数|次数|數)?[:：]?\s*\d+\s*次?|"
-    r"\d+\s*(?:人)?(?:阅读|參與|参与|评论|評論|浏览|瀏覽))$")
+    r"\d+\s*(?:人)?(?:阅读|參與|参与|评论|評論|浏览|瀏覽))$"
+)
 
 # Dangling markup that a broken template leaks as text: ".jpg)", "](http…", "<img".
 DANGLING_MARKUP_RE = re.compile(
     r"^(?:[\w\-/.]*\.(?:jpe?g|png|gif|webp|bmp)\)?|!?\[[^\]]*\]\([^)]*\)?|\]?\(https?://\S*\)?|"
     r"<[a-z]+[^>]*>?|&[a-z]+;?)$",
-    re.IGNORECASE)
-DANGLING_FRAGMENT_RE = re.compile(r"(?:^|\s)[\w\-/]*\.(?:jpe?g|png|gif|webp)\)(?=\s|$)",
-                                  re.IGNORECASE)
+    re.IGNORECASE,
+)
+DANGLING_FRAGMENT_RE = re.compile(
+    r"(?:^|\s)[\w\-/]*\.(?:jpe?g|png|gif|webp)\)(?=\s|$)", re.IGNORECASE
+)
 
 # SEO spam injected into titles and first lines (adult and gambling keywords).
 SEO_SPAM_RE = re.compile(
     r"(?:自拍|偷拍|欧美|歐美|亚洲|亞洲|av\d|AV女优|无码|無碼|成人|色情|波多野|久久|"
     r"天天(?:综合|射|干|啪)|人人(?:爽|干|操|碰)|日韩|日韓|黄色|黃色|porn|sex|赌场|博彩|"
-    r"娱乐城|百家乐|六合彩|时时彩)", re.IGNORECASE)
+    r"娱乐城|百家乐|六合彩|时时彩)",
+    re.IGNORECASE,
+)
 
 # Lines that only restate metadata: date, source, author, views, run together.
 META_LABEL_RE = re.compile(
     r"(?:来源|來源|稿源|出处|出處|作者|记者|記者|发布时间|發布時間|发布日期|發布日期|时间|時間|"
     r"日期|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字號|编辑|編輯|责编|責編|发布|發布|發佈|"
-    r"供稿|撰稿|摄影|攝影|通讯员|通訊員|信息来源|訊息來源|文章来源|文章來源)\s*[:：|｜]")
+    r"供稿|撰稿|摄影|攝影|通讯员|通訊員|信息来源|訊息來源|文章来源|文章來源)\s*[:：|｜]"
+)
 
 # Label forms for the metadata fields, in order of preference.
 OUTLET_LABEL_RE = re.compile(
     r"(?:文章来源|文章來源|信息来源|信息來源|新闻来源|新聞來源|稿件来源|来源|來源|稿源|出处|出處|"
     r"转载自|轉載自|发布单位|發布單位|发布机构|(?<![时時日期間间])发布(?![时時日期])|"
-    r"(?<![时時日期間间])發布(?![时時日期])|發佈(?![时時日期]))\s*[:：]\s*")
+    r"(?<![时時日期間间])發布(?![时時日期])|發佈(?![时時日期]))\s*[:：]\s*"
+)
 AUTHOR_LABEL_RE = re.compile(
     r"(?:作者|作\s+者|记者|記者|撰文|采写|採寫|撰稿|执笔|執筆)\s*[:：|｜/]\s*"
     r"|(?:^|[\s|｜])(?:文|图|圖|图文|圖文|文字)\s*[/／|｜]\s*"
-    r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])")
+    r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])"
+)
 # A reporter named without a colon: "记者 陆一夫", "南都见习记者 林子沛" (space required,
 # so "记者表示" is not read as a name).
 REPORTER_SPACED_RE = re.compile(
     r"(?:记者|記者|通讯员|通訊員)[\s\u3000]+([\u4e00-\u9fff]{2,4}(?:[\s、,，][\u4e00-\u9fff]{2,4}){0,4})"
-    r"(?=$|[\s)）。，,;；]|编辑|編輯|校对|校對|摄影|攝影|实习生|通讯员)")
+    r"(?=$|[\s)）。，,;；]|编辑|編輯|校对|校對|摄影|攝影|实习生|通讯员)"
+)
 # Words that follow 记者 in prose and are not names.
-NOT_NAME_WORDS = frozenset({
-    "表示", "了解", "获悉", "發現", "发现", "看到", "注意", "采访", "走访", "调查", "近日", "日前",
-    "昨日", "今日", "来到", "登录", "致电", "联系", "询问", "实地", "从中", "就此", "随后", "最新",
-    "最新文章", "获得", "得知", "观察", "注意到", "查询", "查阅", "本站原创", "未知来源",
-})
+NOT_NAME_WORDS = frozenset(
+    {
+        "表示",
+        "了解",
+        "获悉",
+        "發現",
+        "发现",
+        "看到",
+        "注意",
+        "采访",
+        "走访",
+        "调查",
+        "近日",
+        "日前",
+        "昨日",
+        "今日",
+        "来到",
+        "登录",
+        "致电",
+        "联系",
+        "询问",
+        "实地",
+        "从中",
+        "就此",
+        "随后",
+        "最新",
+        "最新文章",
+        "获得",
+        "得知",
+        "观察",
+        "注意到",
+        "查询",
+        "查阅",
+        "本站原创",
+        "未知来源",
+    }
+)
 # A trailing credit "(李楠)" closing the last paragraph.
-TRAILING_CREDIT_RE = re.compile(r"[(（]\s*([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[)）]\s*$")
+TRAILING_CREDIT_RE = re.compile(
+    r"[(（]\s*([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[)）]\s*$"
+)
 # An outlet named without a label next to the date line: "2019-09-26 10:56:28 证券时报网".
 OUTLET_NAME_RE = re.compile(
     r"^[\u4e00-\u9fffA-Za-z]{1,14}(?:网|網|报|報|社|台|刊|新闻|新聞|周刊|週刊|杂志|雜誌|在线|"
-    r"客户端|时报|時報|日报|日報|晚报|晚報|频道|頻道)$")
+    r"客户端|时报|時報|日报|日報|晚报|晚報|频道|頻道)$"
+)
 EDITOR_LABEL_RE = re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[:：|｜/]\s*")
 EDITOR_PLAIN_LABEL_RE = re.compile(r"(?<![任责責实習习])(?:编辑|編輯|小编)\s*[:：|｜/]\s*")
-KEYWORDS_LABEL_RE = re.compile(r"(?:关键词|關鍵詞|关键字|關鍵字|标签|標籤|Tags?)\s*[:：]\s*",
-                               re.IGNORECASE)
+KEYWORDS_LABEL_RE = re.compile(
+    r"(?:关键词|關鍵詞|关键字|關鍵字|标签|標籤|Tags?)\s*[:：]\s*", re.IGNORECASE
+)
 
 # Labels that end a metadata value running into the next one
 # ("来源: 河北日报 2024-02-24", "关键词:京津冀协同发展,产业责任编辑:张晓鹏").
@@ -205,16 +333,19 @@ NEXT_LABEL_RE = re.compile(
     r"发布日期|發布日期|发布|發布|發佈|时间|時間|日期|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字號|"
     r"关键词|關鍵詞|标签|標籤|分享|打印|收藏|评论|評論|热度|次数|人气|人氣|"
     r"通讯员|通訊員|摄影|攝影|校对|校對|审核|審核|更新时间|更新時間)\s*[:：]?"
-    r"|\d{4}\s*[-/.年]\s*\d{1,2}|[|｜]")
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}|[|｜]"
+)
 
 # Reporter credits inside the body: "(河北日报记者 贡宪云)", "（记者 依琰）",
 # "本报记者 张三 李四", dateline "新华社北京2月24日电（记者 王五）".
 REPORTER_PAREN_RE = re.compile(
     r"[(（]\s*(?:[^()（）\s]{0,12}?)(?:记者|記者|通讯员|通訊員|作者)\s*[:：]?\s*"
-    r"([^()（）]{2,40}?)\s*[)）]")
+    r"([^()（）]{2,40}?)\s*[)）]"
+)
 REPORTER_INLINE_RE = re.compile(
     r"(?:本报记者|本報記者|本台记者|本網記者|本网记者|特约记者|特約記者|记者|記者)\s*"
-    r"([\u4e00-\u9fff]{2,4}(?:[\s、,，和]+[\u4e00-\u9fff]{2,4}){0,4})")
+    r"([\u4e00-\u9fff]{2,4}(?:[\s、,，和]+[\u4e00-\u9fff]{2,4}){0,4})"
+)
 
 # Staff codes glued to editor names: 杨倩_NF5619 → 杨倩.
 STAFF_CODE_SUFFIX_RE = re.compile(r"[_＿\-]\s*[A-Za-z]{1,4}\d{2,}$")
@@ -223,8 +354,11 @@ STAFF_CODE_SUFFIX_RE = re.compile(r"[_＿\-]\s*[A-Za-z]{1,4}\d{2,}$")
 TITLE_SEPARATOR_RE = re.compile(r"\s*(?:_|\||｜|–|—|-{1,2}|::|·|»)\s*")
 
 # Site name evidence besides og:site_name.
-SITE_COPYRIGHT_RE = re.compile(r"(?:版权所有|版權所有|主办|主辦|Copyright)[^\u4e00-\u9fffA-Za-z]*"
-                               r"([\u4e00-\u9fffA-Za-z]{2,20})", re.IGNORECASE)
+SITE_COPYRIGHT_RE = re.compile(
+    r"(?:版权所有|版權所有|主办|主辦|Copyright)[^\u4e00-\u9fffA-Za-z]*"
+    r"([\u4e00-\u9fffA-Za-z]{2,20})",
+    re.IGNORECASE,
+)
 
 # Punctuation that marks running prose (Chinese and Western).
 SENTENCE_PUNCT_RE = re.compile(r"[，。！？；、：,.!?;]")

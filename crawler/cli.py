@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from crawler.lock import ArchiveLockedError
 from crawler.sources import SourceConfigError, load_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,9 +22,13 @@ DEMO_SOURCES = PROJECT_ROOT / "sources" / "demo.toml"
 
 
 class ConfigError(click.ClickException):
-    """Bad arguments or configuration: one line, exit status 2."""
+    """Bad arguments or configuration, or the archive is locked: one line, exit status 2."""
 
     exit_code = 2
+
+
+# Exit status of a crawl that finished but found an unhealthy source (cron alerts on it).
+EXIT_SOURCE_HEALTH = 3
 
 
 def db_option(func: F) -> F:
@@ -114,6 +119,14 @@ def _print_summary(summary: Any) -> None:
     click.echo("")
     click.echo("finished: %s" % summary.finish_reason)
     click.echo(summary.table())
+    for warning in getattr(summary, "warnings", ()):
+        click.echo("warning: %s" % warning)
+
+
+def _exit_on_health_warnings(summary: Any) -> None:
+    """Exit with status 3 when run monitoring found an unhealthy source."""
+    if getattr(summary, "warnings", None):
+        sys.exit(EXIT_SOURCE_HEALTH)
 
 
 @cli.command()
@@ -141,10 +154,11 @@ def demo(db: Path, verbose: bool) -> None:
                 substitutions=substitutions,
                 quiet=not verbose,
             )
-        except SourceConfigError as exc:
+        except (SourceConfigError, ArchiveLockedError) as exc:
             raise ConfigError(str(exc)) from None
     _print_summary(summary)
     click.echo("archive: %s" % db)
+    _exit_on_health_warnings(summary)
 
 
 @cli.command()
@@ -174,6 +188,10 @@ def crawl(
     on any number of machines; they share one queue, and `xietong ingest` stores what
     they find.
 
+    Exit status: 0 done; 2 bad sources file or options, or another crawl holds the
+    archive's lock; 3 finished, but a source yielded no article page or lost most of its
+    dates (the warnings name it).
+
     Example: xietong crawl --sources sources/jingjinji.toml --only hebnews -s DOWNLOAD_DELAY=2
     """
     from crawler.run import run_crawl
@@ -186,12 +204,13 @@ def crawl(
         overrides["XIETONG_REDIS_URL"] = redis_url
     try:
         summary = run_crawl(sources_path, db=db, only=only, overrides=overrides)
-    except SourceConfigError as exc:
+    except (SourceConfigError, ArchiveLockedError) as exc:
         raise ConfigError(str(exc)) from None
     _print_summary(summary)
     if redis_url:
         queued = summary.stats.get("xietong/redis/queued_items", 0)
         click.echo("queued %d articles at %s for `xietong ingest`" % (queued, redis_url))
+    _exit_on_health_warnings(summary)
 
 
 @cli.command()
@@ -352,14 +371,15 @@ def digest(week: str | None, db: Path, output_format: str, out_dir: Path) -> Non
     "--idle",
     type=click.FloatRange(0),
     default=None,
-    help="Seconds to wait with no queued article and no live worker before exiting "
+    help="Seconds to wait for a first worker before exiting when none is live "
     "[default: XIETONG_REDIS_MAX_IDLE].",
 )
 @verbose_option
 def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
     """Store the articles that distributed workers queued in Redis: the archive's one writer.
 
-    Runs while workers are live and until the queue has been empty for --idle seconds.
+    Runs while workers are live and exits once they have left and their articles are
+    stored (start it with the workers, or after them).
 
     Example: xietong ingest --redis redis://10.0.0.5:6379/0 --db data/xietong.db
     """
@@ -379,7 +399,10 @@ def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
         idle=settings.getfloat("XIETONG_REDIS_MAX_IDLE") if idle is None else idle,
         near_enabled=settings.getbool("XIETONG_DEDUP_NEAR_ENABLED", True),
     )
-    summary = runner.run()
+    try:
+        summary = runner.run()
+    except ArchiveLockedError as exc:
+        raise click.ClickException(str(exc)) from None
     _print_summary(summary)
     click.echo("ingested %d articles into %s" % (runner.items, db))
 

@@ -19,10 +19,12 @@ DATE_TIME_RE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?"
     r"(?:\s*(?:T|\s)?\s*(?:(上午|下午|晚上|凌晨|中午)\s*)?(\d{1,2})\s*[:：时時点]\s*(\d{1,2})"
     r"(?:\s*[:：分]\s*(\d{1,2}))?(?!\d)\s*(?:秒)?"
-    r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
+    r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
 # Compact forms in URLs: /20190907/, /2019-09/07/, t20190907_.
 URL_DATE_RE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
+    r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)"
+)
 URL_MONTH_DAY_RE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
 
 
@@ -85,7 +87,9 @@ def date_from_url(url: str) -> str | None:
         match = regex.search(url)
         if match:
             try:
-                return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+                return date(
+                    int(match.group(1)), int(match.group(2)), int(match.group(3))
+                ).isoformat()
             except ValueError:
                 continue
     return None

@@ -37,17 +37,31 @@ class DecodedPage:
 
 # Charset names that mean "a subset of GB18030": decoding them as GB18030 loses nothing
 # and rescues the many GBK/GB18030-only characters pages labelled GB2312 contain.
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "euc-cn",
-              "hz-gb-2312", "csgb2312", "chinese", "ms936", "windows-936"}
+_GB_FAMILY = {
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "gb_2312",
+    "gb_2312-80",
+    "x-gbk",
+    "cp936",
+    "euc-cn",
+    "hz-gb-2312",
+    "csgb2312",
+    "chinese",
+    "ms936",
+    "windows-936",
+}
 _BIG5_FAMILY = {"big5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5", "csbig5", "windows-950"}
 _UTF8_FAMILY = {"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8"}
 
 _META_CHARSET_RE = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
-_WRAPPER_CHARSET_RE = re.compile(rb"""<text\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9_\-]+)""",
-                                 re.IGNORECASE)
-_XML_CHARSET_RE = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""",
-                             re.IGNORECASE)
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
+)
+_WRAPPER_CHARSET_RE = re.compile(
+    rb"""<text\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.IGNORECASE
+)
+_XML_CHARSET_RE = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 
 # Bytes below 0x30 never occur inside a GB18030 multi-byte sequence, so the stream
 # re-synchronises at each of them: they bound the runs a lost byte can damage.
@@ -181,7 +195,7 @@ def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
     edits: list[tuple[int, int, bytes]] = []
     done_runs: set[int] = set()
     for match in matches[:50]:
-        byte_pos = len(text[:match.start()].encode("gb18030"))
+        byte_pos = len(text[: match.start()].encode("gb18030"))
         run_start = 0
         for sync in _GB_SYNC_RE.finditer(data, max(0, byte_pos - 400), byte_pos):
             run_start = sync.end()
@@ -193,14 +207,16 @@ def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
         run = data[run_start:run_end]
         base_value = _run_value(run.decode("gb18030", "replace"))
         best_cut, best_value = -1, base_value + _SILENT_MARGIN - 1
-        for cut in range(max(0, byte_pos - run_start - 2 * _REPAIR_WINDOW_CHARS), byte_pos - run_start + 2):
+        for cut in range(
+            max(0, byte_pos - run_start - 2 * _REPAIR_WINDOW_CHARS), byte_pos - run_start + 2
+        ):
             if cut >= len(run) or run[cut] < 0x80:
                 continue
-            value = _run_value((run[:cut] + run[cut + 1:]).decode("gb18030", "replace"))
+            value = _run_value((run[:cut] + run[cut + 1 :]).decode("gb18030", "replace"))
             if value > best_value:
                 best_cut, best_value = cut, value
         if best_cut >= 0:
-            edits.append((run_start, run_end, run[:best_cut] + run[best_cut + 1:]))
+            edits.append((run_start, run_end, run[:best_cut] + run[best_cut + 1 :]))
             changed = True
     if not changed:
         return text, False
@@ -321,14 +337,16 @@ def _decode_run(run: bytes) -> tuple[str, str]:
         window = max(window, 0)
         best_cut = pos
         tail = pos + _REPAIR_TAIL_BYTES
-        best_value = _run_value((run[window:pos] + run[pos + 1:tail]).decode("gb18030", "replace"))
+        best_value = _run_value(
+            (run[window:pos] + run[pos + 1 : tail]).decode("gb18030", "replace")
+        )
         for cut in range(window, pos):
             if run[cut] < 0x80:
                 continue
-            value = _run_value((run[window:cut] + run[cut + 1:tail]).decode("gb18030", "replace"))
+            value = _run_value((run[window:cut] + run[cut + 1 : tail]).decode("gb18030", "replace"))
             if value >= best_value + _SHIFT_MARGIN:
                 best_cut, best_value = cut, value
-        run = run[:best_cut] + run[best_cut + 1:]
+        run = run[:best_cut] + run[best_cut + 1 :]
         fixed = True
     return run.decode("gb18030", "replace"), "bad"
 
@@ -338,11 +356,17 @@ def decode_html(data: bytes, declared: str | None = None) -> DecodedPage:
     if not isinstance(data, (bytes, bytearray)):
         raise EncodingError("decode_html needs bytes, got %s" % type(data).__name__)
     data = bytes(data)
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
-            return DecodedPage(data[len(bom):].decode(enc, "replace"), enc.replace("-le", "")
-                               .replace("-be", ""), "ok")
+            return DecodedPage(
+                data[len(bom) :].decode(enc, "replace"),
+                enc.replace("-le", "").replace("-be", ""),
+                "ok",
+            )
     candidates = _declared_candidates(data, declared)
     for enc in candidates:
         text = _strict(data, enc)

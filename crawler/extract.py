@@ -30,8 +30,15 @@ from crawler.policy import parse_policy
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Extraction", "ExtractionError", "extract_article", "extract_metadata",
-           "extract_text", "extraction_to_json", "merge_pages"]
+__all__ = [
+    "Extraction",
+    "ExtractionError",
+    "extract_article",
+    "extract_metadata",
+    "extract_text",
+    "extraction_to_json",
+    "merge_pages",
+]
 
 
 class ExtractionError(ValueError):
@@ -88,7 +95,8 @@ _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》
 _ONLY_DATE_RE = re.compile(
     r"^[\s\[【（(]*(?:(?:发布|發布|更新|时间|時間|日期|发布时间|發布時間|发布日期|發布日期)"
     r"\s*[:：]?\s*)?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
-    r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*(?:星期.|周.)?[\s\]】）)]*$")
+    r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*(?:星期.|周.)?[\s\]】）)]*$"
+)
 _ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
 _SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 _JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
@@ -179,7 +187,12 @@ def _linearize(root: Any) -> _Layout:
     link_chars = 0
     has_text = False  # whether parts holds more than whitespace
     headings = 0
-    block_tags, heading_tags, chrome_tags, decay = cp.BLOCK_TAGS, cp.HEADING_TAGS, cp.CHROME_TAGS, _DECAY
+    block_tags, heading_tags, chrome_tags, decay = (
+        cp.BLOCK_TAGS,
+        cp.HEADING_TAGS,
+        cp.CHROME_TAGS,
+        _DECAY,
+    )
     chrome_names = _CHROME_NAME_CACHE
     punct_re = cp.SENTENCE_PUNCT_RE
 
@@ -191,8 +204,16 @@ def _linearize(root: Any) -> _Layout:
         text = " ".join(words)
         compact = "".join(words)
         chars = len(compact)
-        block = _Block(text, compact, owners[-1], chars, min(link_chars, chars),
-                       len(punct_re.findall(text)), tuple(chrome), headings > 0)
+        block = _Block(
+            text,
+            compact,
+            owners[-1],
+            chars,
+            min(link_chars, chars),
+            len(punct_re.findall(text)),
+            tuple(chrome),
+            headings > 0,
+        )
         link_chars = 0
         has_text = False
         blocks.append(block)
@@ -233,14 +254,19 @@ def _linearize(root: Any) -> _Layout:
             else:
                 get = element.get
                 class_name, element_id = get("class"), get("id")
-                if (class_name is not None or element_id is not None) and tag != "body" and tag != "html":
+                if (
+                    (class_name is not None or element_id is not None)
+                    and tag != "body"
+                    and tag != "html"
+                ):
                     key = (class_name, element_id)
                     verdict = chrome_names.get(key)
                     if verdict is None:
                         if len(chrome_names) > _CHROME_NAME_CACHE_SIZE:
                             chrome_names.clear()
                         verdict = chrome_names[key] = _is_chrome_name(
-                            ("%s %s" % (class_name or "", element_id or "")).strip())
+                            ("%s %s" % (class_name or "", element_id or "")).strip()
+                        )
                     if verdict:
                         chrome.append(element)
                         opened_chrome = True
@@ -262,8 +288,12 @@ def _linearize(root: Any) -> _Layout:
         if len(element):
             for child in element:
                 child_tag = child.tag
-                if (child_tag.__class__ is str and child_tag not in block_tags and child_tag != "br"
-                        and not len(child)):
+                if (
+                    child_tag.__class__ is str
+                    and child_tag not in block_tags
+                    and child_tag != "br"
+                    and not len(child)
+                ):
                     # An inline leaf (<a>, <span>, <img>…), the most common element: its
                     # text and tail join the current block, without a call of its own.
                     ranges[child] = (len(blocks), len(blocks))
@@ -342,16 +372,25 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     length = len(compact)
     if length < 60 and cp.EDITOR_LINE_RE.search(compact):
         return True
-    if length <= 40 and (cp.SHARE_LINE_RE.match(compact) or cp.BRACKET_COMMANDS_RE.match(compact)
-                         or cp.PAGINATION_LINE_RE.match(compact)
-                         or cp.COUNTER_LINE_RE.match(compact)):
+    if length <= 40 and (
+        cp.SHARE_LINE_RE.match(compact)
+        or cp.BRACKET_COMMANDS_RE.match(compact)
+        or cp.PAGINATION_LINE_RE.match(compact)
+        or cp.COUNTER_LINE_RE.match(compact)
+    ):
         return True
-    if length <= 80 and (cp.BREADCRUMB_PREFIX_RE.match(compact) or cp.SITE_NAV_START_RE.match(compact)
-                         or cp.SITE_NAV_WORDS_RE.search(compact) or compact.endswith(cp.SITE_NAV_ENDINGS)):
+    if length <= 80 and (
+        cp.BREADCRUMB_PREFIX_RE.match(compact)
+        or cp.SITE_NAV_START_RE.match(compact)
+        or cp.SITE_NAV_WORDS_RE.search(compact)
+        or compact.endswith(cp.SITE_NAV_ENDINGS)
+    ):
         return True
-    if length <= 120 and (cp.FOLLOW_LINE_RE.search(compact)
-                          or cp.SUBMISSION_LINE_RE.search(compact)
-                          or cp.COPYRIGHT_LINE_RE.search(compact)):
+    if length <= 120 and (
+        cp.FOLLOW_LINE_RE.search(compact)
+        or cp.SUBMISSION_LINE_RE.search(compact)
+        or cp.COPYRIGHT_LINE_RE.search(compact)
+    ):
         return True
     if length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
         return True
@@ -378,8 +417,11 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
     if first is None:
         return False
     # A label at the start (来源：…) or two labels on one short line (时间…来源…).
-    return (first.start() <= 2 or cp.META_LABEL_RE.search(compact, first.end()) is not None
-            or bool(find_dates(compact)))
+    return (
+        first.start() <= 2
+        or cp.META_LABEL_RE.search(compact, first.end()) is not None
+        or bool(find_dates(compact))
+    )
 
 
 def _block_value(block: _Block) -> float:
@@ -434,27 +476,40 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
             continue
         if block.chrome and any(c not in outer for c in block.chrome):
             continue
-        if block.link_chars * 2 > block.chars and block.chars < 300 and not _ATTACHMENT_LINE_RE.match(compact):
+        if (
+            block.link_chars * 2 > block.chars
+            and block.chars < 300
+            and not _ATTACHMENT_LINE_RE.match(compact)
+        ):
             continue
         if _block_is_chrome(block):
-            if (prose_seen >= 2 and index >= len(blocks) * 0.5
-                    and cp.EDITOR_LINE_RE.search(compact) and len(compact) < 40):
+            if (
+                prose_seen >= 2
+                and index >= len(blocks) * 0.5
+                and cp.EDITOR_LINE_RE.search(compact)
+                and len(compact) < 40
+            ):
                 # The credits block closes the article; what follows is site promotion.
                 tail_start = index
                 while tail_start + 1 < len(blocks) and tail_start - index < 6:
                     following = blocks[tail_start + 1]
-                    if not (_block_is_chrome(following) or _is_meta_line(following.text, following.compact)):
+                    if not (
+                        _block_is_chrome(following)
+                        or _is_meta_line(following.text, following.compact)
+                    ):
                         break
                     tail_start += 1
-                if not any(b.punct >= 3 and b.chars > 80 for b in blocks[tail_start + 1:]):
+                if not any(b.punct >= 3 and b.chars > 80 for b in blocks[tail_start + 1 :]):
                     break
             continue
         if cp.RELATED_HEADING_RE.match(compact) and prose_seen:
             if index > len(blocks) * 0.4:
                 break
             continue
-        if title_compact and (compact == title_compact or
-                              (len(compact) > 6 and compact in title_compact and not prose_seen)):
+        if title_compact and (
+            compact == title_compact
+            or (len(compact) > 6 and compact in title_compact and not prose_seen)
+        ):
             continue
         # A closing "2022年1月27日" is the document's signature date, not a date line.
         if _is_meta_line(text, compact) and not (prose_seen and _SIGNATURE_DATE_RE.match(compact)):
@@ -478,7 +533,9 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
 def _meta_content(root: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in root.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        key = (
+            (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        )
         value = (meta.get("content") or "").strip()
         if key and value and key not in found:
             found[key] = value
@@ -503,7 +560,9 @@ def _title_text(root: Any) -> str:
     return cp.WHITESPACE_RE.sub(" ", _text_content(node)).strip()
 
 
-def _find_title(page_title: str, meta: dict[str, str], blocks: list[_Block]) -> tuple[str | None, int]:
+def _find_title(
+    page_title: str, meta: dict[str, str], blocks: list[_Block]
+) -> tuple[str | None, int]:
     """Return the headline and the index of its block (-1 when not among the blocks)."""
     page_compact = _compact(page_title)
     best: tuple[float, str, int] | None = None
@@ -539,20 +598,28 @@ def _find_title(page_title: str, meta: dict[str, str], blocks: list[_Block]) -> 
         if meta.get(key):
             return meta[key], -1
     if page_title:
-        parts = [p for p in cp.TITLE_SEPARATOR_RE.split(page_title)
-                 if p.strip() and not cp.SEO_SPAM_RE.search(p)]
+        parts = [
+            p
+            for p in cp.TITLE_SEPARATOR_RE.split(page_title)
+            if p.strip() and not cp.SEO_SPAM_RE.search(p)
+        ]
         if parts:
             return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], -1
     return None, -1
 
 
-def _site_name(page_title: str, meta: dict[str, str], title: str | None, blocks: list[_Block]) -> str | None:
+def _site_name(
+    page_title: str, meta: dict[str, str], title: str | None, blocks: list[_Block]
+) -> str | None:
     if meta.get("og:site_name"):
         return meta["og:site_name"]
     if page_title and title:
         rest = page_title.replace(title, " ")
-        parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest)
-                 if p.strip() and not cp.SEO_SPAM_RE.search(p)]
+        parts = [
+            p.strip()
+            for p in cp.TITLE_SEPARATOR_RE.split(rest)
+            if p.strip() and not cp.SEO_SPAM_RE.search(p)
+        ]
         if parts and len(parts[-1]) <= 30:
             return parts[-1]
     for block in reversed(blocks[-30:]):
@@ -566,7 +633,7 @@ def _cut_value(text: str) -> str:
     """Cut a labelled value where the next label, a date or a separator begins."""
     match = cp.NEXT_LABEL_RE.search(text)
     if match and match.start() > 0:
-        text = text[:match.start()]
+        text = text[: match.start()]
     elif match and match.start() == 0:
         return ""
     return text.strip(_VALUE_STRIP)
@@ -575,7 +642,7 @@ def _cut_value(text: str) -> str:
 def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
     for line in lines:
         for match in regex.finditer(line):
-            rest = line[match.end():].strip()
+            rest = line[match.end() :].strip()
             value = _cut_value(rest)
             value = re.split(r"\s{1,}", value)[0] if value else value
             value = value.strip(_VALUE_STRIP)
@@ -604,7 +671,7 @@ def _names(text: str, longest: int = 4) -> str | None:
 def _author_from(lines: list[str]) -> str | None:
     for line in lines:
         for match in cp.AUTHOR_LABEL_RE.finditer(line):
-            rest = _cut_value(line[match.end():])
+            rest = _cut_value(line[match.end() :])
             value = _names(rest, longest=10)
             if value:
                 return value
@@ -636,10 +703,13 @@ def _reporter_in_body(lines: list[str]) -> str | None:
 
 def _editor_from(lines: list[str]) -> str | None:
     for line in lines:
-        matches = [m for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
-                   for m in regex.finditer(line)]
+        matches = [
+            m
+            for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
+            for m in regex.finditer(line)
+        ]
         for match in sorted(matches, key=lambda m: m.start()):
-            value = _cut_value(line[match.end():])
+            value = _cut_value(line[match.end() :])
             value = value.split()[0] if value.split() else ""
             value = cp.STAFF_CODE_SUFFIX_RE.sub("", value).strip(_VALUE_STRIP)
             if value and len(value) <= 20:
@@ -662,11 +732,12 @@ def _keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
     for line in lines:
         match = cp.KEYWORDS_LABEL_RE.search(line)
         if match:
-            rest = line[match.end():]
+            rest = line[match.end() :]
             stop = cp.EDITOR_LABEL_RE.search(rest) or re.search(
-                r"(?:责任编辑|責任編輯|责编|責編|来源|來源|作者)", rest)
+                r"(?:责任编辑|責任編輯|责编|責編|来源|來源|作者)", rest
+            )
             if stop:
-                rest = rest[:stop.start()]
+                rest = rest[: stop.start()]
             words = [w.strip(_VALUE_STRIP) for w in re.split(r"[,，;；、\s]+", rest)]
             words = [w for w in words if w and len(w) <= 20]
             if words:
@@ -684,14 +755,30 @@ def _date_from(lines: list[str]) -> str | None:
     return None
 
 
-_META_DATE_KEYS = ("article:published_time", "og:article:published_time", "pubdate", "publishdate",
-                   "publish_date", "publishtime", "datepublished", "og:release_date", "date",
-                   "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date",
-                   "article.published", "published_time", "firstpublishedtime", "createdate")
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "datepublished",
+    "og:release_date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "firstpublishedtime",
+    "createdate",
+)
 
 
-def _published_at(meta: dict[str, str], jsonld: str | None, lines_near: list[str], body_lines: list[str],
-                  url: str) -> str | None:
+def _published_at(
+    meta: dict[str, str], jsonld: str | None, lines_near: list[str], body_lines: list[str], url: str
+) -> str | None:
     near = _date_from(lines_near)
     for key in _META_DATE_KEYS:
         if meta.get(key):
@@ -727,7 +814,9 @@ def _page_urls(root: Any, url: str) -> list[str]:
         href = anchor.get("href")
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
-        text = anchor.text if not len(anchor) else _text_content(anchor)  # a leaf's text is its content
+        text = (
+            anchor.text if not len(anchor) else _text_content(anchor)
+        )  # a leaf's text is its content
         if not text:
             continue
         text = _compact(text)
@@ -741,7 +830,12 @@ def _page_urls(root: Any, url: str) -> list[str]:
             continue
         number = cp.PAGE_URL_NUMBER_RE.search(target)
         order = int(number.group(1) or number.group(2)) if number else 1
-        if order == 1 and _url_stem(parts.path) == stem and parts.path != here.path and not parts.query:
+        if (
+            order == 1
+            and _url_stem(parts.path) == stem
+            and parts.path != here.path
+            and not parts.query
+        ):
             continue  # the first page itself
         found.setdefault(target, order)
     return [u for u, _ in sorted(found.items(), key=lambda item: item[1])]
@@ -772,7 +866,9 @@ def _select_text(root: Any, selector: str | None) -> str | None:
     return "\n".join(texts) if texts else None
 
 
-def _selected_container(root: Any, selector: str | None, ranges: dict[Any, tuple[int, int]]) -> Any | None:
+def _selected_container(
+    root: Any, selector: str | None, ranges: dict[Any, tuple[int, int]]
+) -> Any | None:
     """Return the element a source's body selector names, if it matches one holding text."""
     if not selector:
         return None
@@ -785,8 +881,13 @@ def _selected_container(root: Any, selector: str | None, ranges: dict[Any, tuple
 # --- public API ---------------------------------------------------------------------------
 
 
-def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str | None = None,
-                    selectors: dict[str, str] | None = None) -> Extraction:
+def extract_article(
+    html: bytes | str,
+    url: str = "",
+    *,
+    declared_encoding: str | None = None,
+    selectors: dict[str, str] | None = None,
+) -> Extraction:
     """Extract body and metadata from one page (bytes are decoded with ``decode_html``)."""
     if isinstance(html, (bytes, bytearray)):
         decoded = decode_html(bytes(html), declared_encoding)
@@ -820,16 +921,26 @@ def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str 
 
     head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
     near_blocks = [b.text for b in blocks[head_from:start] if b.link_chars * 2 <= b.chars]
-    near_blocks += [b.text for b in body_blocks[:4] if b.chars <= 100 and b.link_chars * 2 <= b.chars]
-    tail_blocks = [b.text for b in body_blocks[-16:] + blocks[end:end + _TAIL_WINDOW]
-                   if b.link_chars * 2 <= b.chars]
+    near_blocks += [
+        b.text for b in body_blocks[:4] if b.chars <= 100 and b.link_chars * 2 <= b.chars
+    ]
+    tail_blocks = [
+        b.text
+        for b in body_blocks[-16:] + blocks[end : end + _TAIL_WINDOW]
+        if b.link_chars * 2 <= b.chars
+    ]
     meta_lines = near_blocks + tail_blocks
 
-    outlet = (_label_value(cp.OUTLET_LABEL_RE, near_blocks) or _label_value(cp.OUTLET_LABEL_RE, tail_blocks)
-              or _outlet_by_date(near_blocks) or meta.get("source") or None)
+    outlet = (
+        _label_value(cp.OUTLET_LABEL_RE, near_blocks)
+        or _label_value(cp.OUTLET_LABEL_RE, tail_blocks)
+        or _outlet_by_date(near_blocks)
+        or meta.get("source")
+        or None
+    )
     author = _author_from(near_blocks) or _reporter_in_body(lines) or _author_from(tail_blocks)
     if author is None:
-        author = _reporter_in_body([b.text for b in blocks[end:end + 3]])
+        author = _reporter_in_body([b.text for b in blocks[end : end + 3]])
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)
     published = _published_at(meta, jsonld_date, near_blocks, lines, url)
@@ -845,11 +956,14 @@ def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str 
     for key in ("outlet", "author", "editor"):
         value = selected.get(key)
         if value:
-            label = {"outlet": cp.OUTLET_LABEL_RE, "author": cp.AUTHOR_LABEL_RE,
-                     "editor": cp.EDITOR_LABEL_RE}[key]
+            label = {
+                "outlet": cp.OUTLET_LABEL_RE,
+                "author": cp.AUTHOR_LABEL_RE,
+                "editor": cp.EDITOR_LABEL_RE,
+            }[key]
             match = label.search(value)
             if match:
-                value = _cut_value(value[match.end():]) or value
+                value = _cut_value(value[match.end() :]) or value
             if key == "outlet":
                 outlet = value
             elif key == "author":
@@ -866,10 +980,20 @@ def extract_article(html: bytes | str, url: str = "", *, declared_encoding: str 
     prose_lines = sum(1 for line in lines if cp.SENTENCE_PUNCT_RE.search(line))
     is_article = body_chars >= _MIN_BODY_CHARS and prose_lines >= 1 and bool(title)
     return Extraction(
-        title=title.strip() if title else None, published_at=published, site=site,
-        outlet=outlet, author=author, editor=editor, keywords=keywords, body=body,
-        text_quality=quality, encoding=decoded.encoding, is_article=is_article,
-        page_urls=page_urls, policy=policy)
+        title=title.strip() if title else None,
+        published_at=published,
+        site=site,
+        outlet=outlet,
+        author=author,
+        editor=editor,
+        keywords=keywords,
+        body=body,
+        text_quality=quality,
+        encoding=decoded.encoding,
+        is_article=is_article,
+        page_urls=page_urls,
+        policy=policy,
+    )
 
 
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
@@ -894,8 +1018,13 @@ def extract_text(html: bytes, url: str) -> str:
 def extract_metadata(html: bytes, url: str) -> dict[str, Any]:
     """Return title, published_at, source (the outlet), author and editor."""
     result = extract_article(html, url)
-    return {"title": result.title, "published_at": result.published_at, "source": result.outlet,
-            "author": result.author, "editor": result.editor}
+    return {
+        "title": result.title,
+        "published_at": result.published_at,
+        "source": result.outlet,
+        "author": result.author,
+        "editor": result.editor,
+    }
 
 
 def merge_pages(extractions: list[Extraction]) -> Extraction:
@@ -905,11 +1034,18 @@ def merge_pages(extractions: list[Extraction]) -> Extraction:
     first = extractions[0]
     bodies = [e.body for e in extractions if e.body]
     qualities = {e.text_quality for e in extractions}
-    quality = "mojibake" if "mojibake" in qualities else ("repaired" if "repaired" in qualities else "ok")
-    return replace(first, body="\n".join(bodies), text_quality=quality, page_urls=[],
-                   is_article=any(e.is_article for e in extractions),
-                   author=first.author or next((e.author for e in extractions if e.author), None),
-                   editor=first.editor or next((e.editor for e in extractions if e.editor), None))
+    quality = (
+        "mojibake" if "mojibake" in qualities else ("repaired" if "repaired" in qualities else "ok")
+    )
+    return replace(
+        first,
+        body="\n".join(bodies),
+        text_quality=quality,
+        page_urls=[],
+        is_article=any(e.is_article for e in extractions),
+        author=first.author or next((e.author for e in extractions if e.author), None),
+        editor=first.editor or next((e.editor for e in extractions if e.editor), None),
+    )
 
 
 def extraction_to_json(extraction: Extraction) -> dict[str, Any]:

@@ -30,11 +30,14 @@ POLICY_LABELS: dict[str, tuple[str, ...]] = {
 }
 _LABEL_TO_FIELD = {label: name for name, labels in POLICY_LABELS.items() for label in labels}
 _LABEL_RE = re.compile(
-    r"(%s)\s*[:：]" % "|".join(sorted((re.escape(k) for k in _LABEL_TO_FIELD), key=len, reverse=True)))
+    r"(%s)\s*[:：]"
+    % "|".join(sorted((re.escape(k) for k in _LABEL_TO_FIELD), key=len, reverse=True))
+)
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 _YEAR_BRACKET_RE = re.compile(r"[\[［【〔(（]\s*(\d{4})\s*[\]］】〕)）]")
-ATTACHMENT_RE = re.compile(r"\.(?:pdf|docx?|ofd|wps|xlsx?|et|pptx?|zip|rar|7z|txt|ceb)(?:$|[?#])",
-                           re.IGNORECASE)
+ATTACHMENT_RE = re.compile(
+    r"\.(?:pdf|docx?|ofd|wps|xlsx?|et|pptx?|zip|rar|7z|txt|ceb)(?:$|[?#])", re.IGNORECASE
+)
 _CELL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
 _DATE_FIELDS = ("written_at", "published_at")
 # Labels only policy pages carry: without one of them the table scan is skipped.
@@ -101,13 +104,15 @@ def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
         match = _LABEL_RE.match(own)
         if match:
             name = _LABEL_TO_FIELD[match.group(1)]
-            rest = own[match.end():]
+            rest = own[match.end() :]
             following = _LABEL_RE.search(rest)
             if following:
-                rest = rest[:following.start()]
+                rest = rest[: following.start()]
             if name not in found and rest.strip():
                 found[name] = rest
-    if len(found) < 3 or not ({"index_number", "doc_number", "issuer", "written_at"} & found.keys()):
+    if len(found) < 3 or not (
+        {"index_number", "doc_number", "issuer", "written_at"} & found.keys()
+    ):
         return None
     policy: dict[str, Any] = {name: None for name in POLICY_LABELS}
     for name, raw in found.items():

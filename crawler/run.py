@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.lock import ArchiveLock
 from crawler.sources import Source, load_sources
 
 # Speed settings for the bundled demo sites and tests: loopback servers we own.
@@ -33,15 +34,31 @@ class SourceSummary:
     duplicates: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+    skipped_known: int = 0  # article links not fetched: already archived (incremental)
+    stored: int = 0  # appearances written to the archive
+    dated: int = 0  # of those, with a publication date
+
+    @property
+    def article_pages(self) -> int:
+        """Count the article pages the source produced, whether new to the archive or not."""
+        return (
+            self.new_articles
+            + self.duplicates
+            + self.skipped_known
+            + self.dropped.get("already_archived", 0)
+            + self.dropped.get("off_topic", 0)
+        )
 
 
 @dataclass
 class CrawlSummary:
-    """What a whole crawl did, per source and in total."""
+    """What a whole crawl did, per source and in total; ``warnings`` name unhealthy sources."""
 
     finish_reason: str
     sources: list[SourceSummary]
     stats: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
 
     def table(self) -> str:
         """Render the end-of-crawl table."""
@@ -49,6 +66,7 @@ class CrawlSummary:
         rows = [header]
         for s in self.sources:
             dropped = ", ".join("%s %d" % (k, v) for k, v in sorted(s.dropped.items())) or "0"
+            errors = ", ".join("%s %d" % (k, v) for k, v in sorted(s.errors_by_kind.items()))
             rows.append(
                 (
                     s.name,
@@ -56,7 +74,7 @@ class CrawlSummary:
                     str(s.new_articles),
                     str(s.duplicates),
                     dropped,
-                    str(s.errors),
+                    errors or str(s.errors),
                 )
             )
         totals = (
@@ -104,11 +122,24 @@ def summarize(stats: Mapping[str, Any], sources: Sequence[Source]) -> CrawlSumma
                 summary.duplicates = value
             elif what == "errors":
                 summary.errors = value
+            elif what.startswith("errors/"):
+                summary.errors_by_kind[what[len("errors/") :]] = value
             elif what.startswith("dropped/"):
                 summary.dropped[what[len("dropped/") :]] = value
+            elif what.startswith("limits/"):  # links not followed: max_depth, max_pages
+                summary.dropped[what[len("limits/") :]] = value
+            elif what == "skipped":
+                summary.skipped_known = value
+            elif what == "stored":
+                summary.stored = value
+            elif what == "dated":
+                summary.dated = value
         summaries.append(summary)
     return CrawlSummary(
-        finish_reason=str(stats.get("finish_reason", "")), sources=summaries, stats=dict(stats)
+        finish_reason=str(stats.get("finish_reason", "")),
+        sources=summaries,
+        stats=dict(stats),
+        warnings=list(stats.get("xietong/monitor/warnings") or []),
     )
 
 
@@ -134,11 +165,11 @@ def run_crawl(
 ) -> CrawlSummary:
     """Crawl the sources in ``sources_path`` into the archive; return the summary.
 
-    Raises SourceConfigError before anything is fetched when the file is bad. ``quiet``
-    keeps Scrapy's own INFO lines out of the log (the demo's progress stays readable).
+    Raises SourceConfigError before anything is fetched when the file is bad, and
+    ArchiveLockedError when another crawl writes to the same archive (a distributed
+    worker takes no lock: `xietong ingest` is its archive's writer). ``quiet`` keeps
+    Scrapy's own INFO lines out of the log (the demo's progress stays readable).
     """
-    from spiders.sources import SourcesSpider
-
     sources = load_sources(sources_path, substitutions)
     if only:
         unknown = sorted(set(only) - {s.name for s in sources})
@@ -148,6 +179,26 @@ def run_crawl(
             raise SourceConfigError(sources_path, unknown[0], None, "no such source in the file")
         sources = [s for s in sources if s.name in only]
     settings = build_settings(db, overrides)
+    lock = None if settings.get("XIETONG_REDIS_URL") else ArchiveLock(settings.get("XIETONG_DB"))
+    if lock is not None:
+        lock.acquire()
+    try:
+        return _run_process(settings, sources, sources_path, only, substitutions, quiet)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run_process(
+    settings: Settings,
+    sources: Sequence[Source],
+    sources_path: str | Path,
+    only: Sequence[str],
+    substitutions: Mapping[str, str] | None,
+    quiet: bool,
+) -> CrawlSummary:
+    from spiders.sources import SourcesSpider
+
     process = CrawlerProcess(settings, install_root_handler=True)
     if quiet:
         # Scrapy's start-up and stats chatter hides the progress lines people read; our

@@ -33,6 +33,23 @@ XIETONG_INCREMENTAL_ENABLED = os.environ.get("XIETONG_INCREMENTAL_ENABLED", "1")
     "false",
     "False",
 )
+# Run monitoring: a crawl_runs row per crawl, source health judged at the end (exit status 3).
+XIETONG_MONITOR_ENABLED = os.environ.get("XIETONG_MONITOR_ENABLED", "1") not in (
+    "0",
+    "false",
+    "False",
+)
+# A source's date share is compared with its recent runs only when it stored this many items.
+XIETONG_MONITOR_MIN_ARTICLES = int(os.environ.get("XIETONG_MONITOR_MIN_ARTICLES", "5"))
+# Requests per source per crawl before the spider stops following its links (0 = no cap).
+XIETONG_SPIDER_MAX_PAGES_PER_SOURCE = int(
+    os.environ.get("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", "5000")
+)
+
+# --- Extensions ---------------------------------------------------------------------------
+EXTENSIONS = {
+    "crawler.monitor.RunMonitor": 500,  # crawl_runs / crawl_run_sources rows, source health
+}
 
 # --- Item pipelines: one job each, in this order ----------------------------------------
 ITEM_PIPELINES = {
@@ -40,6 +57,21 @@ ITEM_PIPELINES = {
     "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # script detection, simplified copies
     "pipelines.deduplicate.DeduplicatePipeline": 300,  # same URL / same text / near-duplicate -> one article
     "pipelines.store.StorePipeline": 400,  # sqlite-utils upserts into the archive
+}
+
+# --- Distributed mode: N workers share one crawl through Redis (crawler/distributed.py) -----
+# Redis URL (redis://HOST:PORT/DB); set (or `xietong crawl --redis URL`) to run as a worker.
+XIETONG_REDIS_URL = os.environ.get("XIETONG_REDIS_URL", "")
+# Seconds a worker waits on an empty shared queue (others may still add work) before stopping.
+XIETONG_REDIS_MAX_IDLE = float(os.environ.get("XIETONG_REDIS_MAX_IDLE", "10"))
+# Worker pipelines: clean on the workers; `xietong ingest`, the one writer, deduplicates and stores.
+XIETONG_REDIS_ITEM_PIPELINES = {
+    "pipelines.strip_chrome.StripChromePipeline": 100,  # as above
+    "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # as above
+    "pipelines.redis_queue.RedisQueuePipeline": 300,  # JSON onto the Redis item list
+}
+ADDONS = {
+    "crawler.distributed.DistributedAddon": 100,  # swaps scheduler and pipelines when XIETONG_REDIS_URL is set
 }
 
 # --- Politeness for real sites (the demo and tests override these with -s) ------------------

@@ -112,7 +112,9 @@ class DeduplicatePipeline:
             if found:
                 return found, "same_policy"
         if self.near_enabled and prints.length:
-            candidates = NearDuplicateIndex(self.archive.db.conn).find(prints.signature, prints.length)
+            candidates = NearDuplicateIndex(self.archive.db.conn).find(
+                prints.signature, prints.length
+            )
             if candidates:
                 return candidates[0][0], "near_duplicate"
         return None, None

@@ -19,7 +19,8 @@ class StorePipeline:
 
     Settings: ``XIETONG_DB``, ``XIETONG_STORE_BATCH_SIZE``.
     Stats: ``xietong/store/new_articles``, ``xietong/store/appearances``, per source
-    ``xietong/source/<name>/new_articles``.
+    ``xietong/source/<name>/new_articles``, ``…/stored`` (appearances) and ``…/dated``
+    (of those, with a publication date; run monitoring compares it across runs).
     """
 
     def __init__(self, db_path: str, batch_size: int = 1, stats: Any = None):
@@ -61,6 +62,9 @@ class StorePipeline:
             self.pending = 0
         if self.stats is not None:
             self.stats.inc_value("xietong/store/appearances")
+            self.stats.inc_value("xietong/source/%s/stored" % item.source)
+            if item.published_at:
+                self.stats.inc_value("xietong/source/%s/dated" % item.source)
             if created:
                 logger.info("new article [%s] %s: %s", item.source, item.title, item.url)
                 self.stats.inc_value("xietong/store/new_articles")

@@ -14,10 +14,19 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.archive import Archive
@@ -52,10 +61,13 @@ class SourcesSpider(Spider):
     Spider arguments: ``sources`` (path; default setting ``XIETONG_SOURCES``), ``only``
     (comma-separated source names), ``substitutions`` (JSON object filling URL
     placeholders such as ``{demo:hebnews}``).
-    Settings: ``XIETONG_SOURCES``, ``XIETONG_DB`` and ``XIETONG_INCREMENTAL_ENABLED``
-    (skip article pages already in the archive).
-    Stats: ``xietong/source/<name>/pages``, ``…/errors``, ``xietong/errors/<kind>``,
-    ``xietong/incremental/skipped``.
+    Settings: ``XIETONG_SOURCES``, ``XIETONG_DB``, ``XIETONG_INCREMENTAL_ENABLED`` (skip
+    article pages already in the archive) and ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (stop
+    following links of a source after this many requests; 0 = no cap).
+    Stats: ``xietong/source/<name>/pages``, ``…/errors`` and ``…/errors/<kind>``,
+    ``xietong/errors/<kind>``, ``xietong/dropped/<reason>``, ``xietong/incremental/skipped``,
+    ``xietong/limits/max_depth`` and ``xietong/limits/max_pages`` (links not followed), each
+    also per source under ``xietong/source/<name>/``.
     """
 
     name = "sources"
@@ -69,6 +81,8 @@ class SourcesSpider(Spider):
         self.substitutions: dict[str, str] = json.loads(substitutions) if substitutions else {}
         self.sources: dict[str, Source] = {}
         self.known_urls: set[str] = set()
+        self.max_pages_per_source = 0
+        self.requested: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourcesSpider:
@@ -78,6 +92,7 @@ class SourcesSpider(Spider):
         path = spider.sources_path or settings.get("XIETONG_SOURCES")
         loaded = load_sources(path, spider.substitutions)
         spider.sources = {s.name: s for s in loaded if not spider.only or s.name in spider.only}
+        spider.max_pages_per_source = settings.getint("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", 0)
         if settings.getbool("XIETONG_INCREMENTAL_ENABLED", True):
             archive = Archive.open(settings.get("XIETONG_DB"))
             try:
@@ -110,18 +125,35 @@ class SourcesSpider(Spider):
         return self.sources[response.meta["source"]]
 
     def _inc(self, key: str, source: Source | None = None) -> None:
+        """Count ``xietong/<what>``, and ``xietong/source/<name>/<what>`` for a source."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key)
         if source is not None:
             self.crawler.stats.inc_value(
-                "xietong/source/%s/%s" % (source.name, key.rsplit("/", 1)[-1])
+                "xietong/source/%s/%s" % (source.name, key.removeprefix("xietong/"))
             )
 
     def _article_request(self, url: str, source: Source, depth: int, **meta: Any) -> Request | None:
         """Request an article page unless the archive already has it (incremental crawl)."""
         if not source.refresh and canonical_url(url) in self.known_urls:
-            self._inc("xietong/incremental/skipped")
+            self.crawler.stats.inc_value("xietong/incremental/skipped")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("xietong/source/%s/skipped" % source.name)  # type: ignore[union-attr]
             return None
+        if self.max_pages_per_source:
+            requested = self.requested.get(source.name, 0)
+            if requested >= self.max_pages_per_source:
+                self._inc("xietong/limits/max_pages", source)
+                if requested == self.max_pages_per_source:
+                    logger.warning(
+                        "source %s reached %d requests (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
+                        " not following more links: %s",
+                        source.name,
+                        requested,
+                        url,
+                    )
+                    self.requested[source.name] = requested + 1
+                return None
+            self.requested[source.name] = requested + 1
         return self._request(url, source, self.parse_page, depth=depth, **meta)
 
     # --- listing and article pages ---------------------------------------------------------
@@ -229,6 +261,10 @@ class SourcesSpider(Spider):
     ) -> Iterator[Request]:
         depth = response.meta.get("source_depth", 0)
         if depth >= source.max_depth:
+            if source.article_urls and not self._may_be_article(response.url, source):
+                # A listing page at the depth limit: its links stay unfollowed (this is
+                # what stops an endless calendar trap).
+                self._inc("xietong/limits/max_depth", source)
             return
         extractor = LinkExtractor(allow=source.follow or (), deny_extensions=[], unique=True)
         hosts = source.hosts()
@@ -321,6 +357,7 @@ class SourcesSpider(Spider):
             root = None
         if root is None:
             self._inc("xietong/errors/bad_xml", source)
+            self.crawler.stats.inc_value("xietong/source/%s/errors" % source.name)  # type: ignore[union-attr]
             logger.warning("feed or sitemap is not XML: %s", response.url)
         return root
 
@@ -329,16 +366,59 @@ class SourcesSpider(Spider):
         """Log and count a failed request; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         source = self.sources.get(request.meta.get("source", ""))
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            kind = "http_%d" % status
-        else:
-            kind = failure.type.__name__ if failure.type else "unknown"
+        kind = error_kind(failure)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("xietong/errors/%s" % kind)
         if source is not None:
             self.crawler.stats.inc_value("xietong/source/%s/errors" % source.name)
+            self.crawler.stats.inc_value("xietong/source/%s/errors/%s" % (source.name, kind))
         logger.warning("fetch failed (%s): %s", kind, request.url)
+
+
+# Why Scrapy ignored a request, by a phrase of its IgnoreRequest message.
+IGNORED_BECAUSE = (
+    ("robots.txt", "robots_forbidden"),
+    ("max redirections", "redirect_loop"),
+    ("DOWNLOAD_MAXSIZE", "too_large"),
+    ("offsite", "offsite"),
+)
+
+# Twisted and Scrapy failures of a connection that broke (reset, closed before the end).
+CONNECTION_FAILURES = frozenset(
+    (
+        "ResponseNeverReceived",
+        "ResponseFailed",
+        "ConnectionLost",
+        "ConnectionDone",
+        "DownloadFailedError",
+    )
+)
+
+
+def error_kind(failure: Failure) -> str:
+    """Name why a request failed, for the ``xietong/errors/<kind>`` stats."""
+    if failure.check(HttpError):
+        return "http_%d" % failure.value.response.status
+    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
+        return "timeout"
+    if failure.check(ResponseDataLossError):
+        return "data_loss"  # body shorter than its Content-Length
+    if failure.check(DownloadCancelledError):
+        # Scrapy's HTTP handler cancels a download itself only when the body passes
+        # DOWNLOAD_MAXSIZE (announced by Content-Length, or counted while it arrives).
+        return "too_large"
+    if failure.check(DownloadConnectionRefusedError):
+        return "connection_refused"
+    if failure.check(CannotResolveHostError):
+        return "dns"
+    if failure.check(IgnoreRequest):
+        message = str(failure.value)
+        for phrase, kind in IGNORED_BECAUSE:
+            if phrase in message:
+                return kind
+        return "ignored"
+    name = failure.type.__name__ if failure.type else "unknown"
+    return "connection_lost" if name in CONNECTION_FAILURES else name
 
 
 def _feed_date(value: str) -> str | None:

@@ -86,7 +86,11 @@ def test_archive_is_consistent(crawl):
     assert orphans == 0
 
 
-@pytest.mark.parametrize("page", [p for p in expected_pages() if p.get("on_topic") is not False], ids=lambda p: "%s:%s" % (p["site"], p["path"]))
+@pytest.mark.parametrize(
+    "page",
+    [p for p in expected_pages() if p.get("on_topic") is not False],
+    ids=lambda p: "%s:%s" % (p["site"], p["path"]),
+)
 def test_every_article_page_is_stored_clean_with_its_metadata(crawl, page):
     article = article_at(crawl, page["site"], page["path"])
     if page.get("duplicate_of"):
@@ -188,22 +192,34 @@ def test_off_topic_pages_are_dropped_from_sources_requiring_topics(crawl):
     off_topic = [p for p in expected_pages() if p.get("on_topic") is False]
     assert off_topic
     for page in off_topic:
-        rows = list(crawl["db"].query("select 1 from appearances where url = ?", [url_of(crawl, page["site"], page["path"])]))
+        rows = list(
+            crawl["db"].query(
+                "select 1 from appearances where url = ?",
+                [url_of(crawl, page["site"], page["path"])],
+            )
+        )
         assert not rows, page["path"]
     assert "off_topic" in crawl["runs"][0]["result"].stdout
 
 
-def test_sources_with_only_name_kind_and_start_urls_store_exactly_the_articles(demo_sites, tmp_path):
+def test_sources_with_only_name_kind_and_start_urls_store_exactly_the_articles(
+    demo_sites, tmp_path
+):
     entries = []
     for site, base in sorted(demo_sites.base_urls.items()):
         kind = "policy" if site == "gov" else "news"
-        entries.append('[[sources]]\nname = "%s"\nkind = "%s"\nstart_urls = ["%s/index.html"]\n' % (site, kind, base))
+        entries.append(
+            '[[sources]]\nname = "%s"\nkind = "%s"\nstart_urls = ["%s/index.html"]\n'
+            % (site, kind, base)
+        )
     sources = tmp_path / "minimal.toml"
     sources.write_text("\n".join(entries), encoding="utf-8")
     db_path = tmp_path / "minimal.db"
     result = run_xietong("crawl", "--sources", str(sources), "--db", str(db_path), *FAST)
     assert result.returncode == 0, result.stderr[-3000:]
-    stored = {row["url"] for row in sqlite_utils.Database(db_path).query("select url from appearances")}
+    stored = {
+        row["url"] for row in sqlite_utils.Database(db_path).query("select url from appearances")
+    }
     expected = {demo_sites.base_urls[p["site"]] + p["path"] for p in expected_pages()}
     assert stored == expected
     assert "not_article" in result.stdout

@@ -6,9 +6,11 @@ import pytest
 
 from crawler.encoding import EncodingError, decode_html
 
-ARTICLE = ("<html><head><title>京津冀協同發展</title></head><body><p>{}</p></body></html>")
-TRADITIONAL = ("京津冀創新型產業集群協同發展在行動。隨著規劃綱要的出爐，協同發展戰略正式進入實施階段，"
-               "關於如何落實綱要，促進協同發展的問題再次成為焦點話題。")
+ARTICLE = "<html><head><title>京津冀協同發展</title></head><body><p>{}</p></body></html>"
+TRADITIONAL = (
+    "京津冀創新型產業集群協同發展在行動。隨著規劃綱要的出爐，協同發展戰略正式進入實施階段，"
+    "關於如何落實綱要，促進協同發展的問題再次成為焦點話題。"
+)
 SIMPLIFIED = "京津冀作为引领全国高质量发展的三大重要动力源之一，产业协同是实质性突破口。"
 
 
@@ -55,7 +57,7 @@ def test_one_lost_byte_in_gbk_stream_is_repaired():
     text = "各地发展产业集群都是各自为阵，协同发展的理念没有充分体现。“如何實現三地产业集群错位发展、融合发展"
     data = ('<meta charset="gbk">' + ARTICLE.format(text)).encode("gb18030")
     cut = data.index("“".encode("gb18030"))
-    damaged = data[:cut] + data[cut + 1:]
+    damaged = data[:cut] + data[cut + 1 :]
     assert "如何實現" not in damaged.decode("gb18030", "replace")
     page = decode_html(damaged)
     assert page.quality == "repaired"
@@ -64,10 +66,13 @@ def test_one_lost_byte_in_gbk_stream_is_repaired():
 
 
 def test_orphan_lead_byte_before_ascii_is_dropped():
-    data = ('<meta charset="gb2312"><p>人们开始'.encode("gb18030") + b"\xb0"
-            + ' "形式"'.encode("gb18030"))
+    data = (
+        '<meta charset="gb2312"><p>人们开始'.encode("gb18030")
+        + b"\xb0"
+        + ' "形式"'.encode("gb18030")
+    )
     page = decode_html(data)
-    assert "人们开始 \"形式\"" in page.text
+    assert '人们开始 "形式"' in page.text
     assert page.quality == "repaired"
 
 

@@ -18,8 +18,9 @@ def page_bytes(name: str, encoding: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def hebei():
-    return extract_article(page_bytes("news_hebei.html", "gbk"),
-                           "http://hebei.example.com/2024/02/24/a.html")
+    return extract_article(
+        page_bytes("news_hebei.html", "gbk"), "http://hebei.example.com/2024/02/24/a.html"
+    )
 
 
 def test_news_body_keeps_article_sentences_and_reporter_credit(hebei):
@@ -27,8 +28,22 @@ def test_news_body_keeps_article_sentences_and_reporter_credit(hebei):
     assert hebei.body.endswith("（河北日报记者 贡宪云）")
 
 
-@pytest.mark.parametrize("chrome", ["河北频道 >", "全景河北", "分享", "关键词", "责任编辑", "相关新闻",
-                                    "雄安新区建设取得新进展", "ICP", "版权所有", "关于我们", "来源"])
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "河北频道 >",
+        "全景河北",
+        "分享",
+        "关键词",
+        "责任编辑",
+        "相关新闻",
+        "雄安新区建设取得新进展",
+        "ICP",
+        "版权所有",
+        "关于我们",
+        "来源",
+    ],
+)
 def test_news_body_drops_chrome(hebei, chrome):
     assert chrome not in hebei.body
 
@@ -53,7 +68,9 @@ def test_gbk_page_served_as_utf8_decodes_right():
 
 
 def test_traditional_big5_page_keeps_script_and_finds_page_two():
-    result = extract_article(page_bytes("paged_crntt.html", "big5"), "http://www.crntt.com/doc/1_1_2_1.html")
+    result = extract_article(
+        page_bytes("paged_crntt.html", "big5"), "http://www.crntt.com/doc/1_1_2_1.html"
+    )
     assert "京津冀作為引領全國高質量發展的三大重要動力源之一" in result.body
     assert result.title == "京津冀協同發展十年：區域經濟再上台階"
     assert result.published_at == "2024-02-23T07:23:21+08:00"
@@ -72,8 +89,10 @@ def test_list_page_is_not_an_article():
 
 
 def test_policy_header_table_is_parsed_and_body_starts_at_addressees():
-    result = extract_article(page_bytes("policy_page.html", "utf-8"),
-                             "http://www.gov.cn/zhengce/content/2024-02/24/content_1.htm")
+    result = extract_article(
+        page_bytes("policy_page.html", "utf-8"),
+        "http://www.gov.cn/zhengce/content/2024-02/24/content_1.htm",
+    )
     policy = result.policy
     assert policy is not None
     assert policy["index_number"] == "000014349/2024-00012"
@@ -92,7 +111,16 @@ def test_policy_header_table_is_parsed_and_body_starts_at_addressees():
 def test_news_page_has_no_policy_key_in_json(hebei):
     data = extraction_to_json(hebei)
     assert "policy" not in data
-    assert set(data) >= {"title", "published_at", "site", "outlet", "author", "editor", "keywords", "body"}
+    assert set(data) >= {
+        "title",
+        "published_at",
+        "site",
+        "outlet",
+        "author",
+        "editor",
+        "keywords",
+        "body",
+    }
 
 
 def test_extract_metadata_uses_scorer_keys():
@@ -102,19 +130,23 @@ def test_extract_metadata_uses_scorer_keys():
 
 
 def test_ruby_pinyin_is_removed_from_body():
-    html = ("<html><body><h1>園區簡介</h1><div class='content'><p>京津冀<ruby>區<rp>(</rp><rt>qū</rt>"
-            "<rp>)</rp></ruby>域協同發展戰略正式進入實施階段，關於如何落實綱要的問題再次成為焦點話題，"
-            "各方都在關注三地產業如何對接。</p></div></body></html>")
+    html = (
+        "<html><body><h1>園區簡介</h1><div class='content'><p>京津冀<ruby>區<rp>(</rp><rt>qū</rt>"
+        "<rp>)</rp></ruby>域協同發展戰略正式進入實施階段，關於如何落實綱要的問題再次成為焦點話題，"
+        "各方都在關注三地產業如何對接。</p></div></body></html>"
+    )
     body = extract_article(html).body
     assert "京津冀區域協同發展" in body
     assert "qū" not in body
 
 
 def test_call_for_submissions_editor_line_and_image_fragment_are_dropped():
-    html = ("<html><body><div class='content'><p>地源熱泵技術在北方清潔供暖中的應用越來越廣泛，"
-            "多個城市已經開始規模化推廣，節能效果明顯，運行成本持續下降。</p><p>.jpg)</p>"
-            "<p>責編:liu</p><p>歡迎一切與地源熱泵行業相關的新聞、評論投稿，投稿郵箱：news@example.com</p>"
-            "</div></body></html>")
+    html = (
+        "<html><body><div class='content'><p>地源熱泵技術在北方清潔供暖中的應用越來越廣泛，"
+        "多個城市已經開始規模化推廣，節能效果明顯，運行成本持續下降。</p><p>.jpg)</p>"
+        "<p>責編:liu</p><p>歡迎一切與地源熱泵行業相關的新聞、評論投稿，投稿郵箱：news@example.com</p>"
+        "</div></body></html>"
+    )
     result = extract_article(html)
     assert "地源熱泵技術" in result.body
     assert ".jpg)" not in result.body

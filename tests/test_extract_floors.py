@@ -22,8 +22,10 @@ SHARED = Path(os.environ.get("XIETONG_SHARED") or ROOT.parent / "shared")
 
 def _require_shared() -> Path:
     if not (SHARED / "tools" / "score_extraction.py").is_file():
-        pytest.fail("extraction floors need the shared corpus and scorers at %s "
-                    "(set XIETONG_SHARED to their folder)" % SHARED)
+        pytest.fail(
+            "extraction floors need the shared corpus and scorers at %s "
+            "(set XIETONG_SHARED to their folder)" % SHARED
+        )
     return SHARED
 
 
@@ -39,8 +41,11 @@ def _load(name: str) -> ModuleType:
 
 def _pages(set_name: str) -> list[dict[str, Any]]:
     root = _require_shared() / "corpus" / set_name
-    rows = [json.loads(line) for line in (root / "index.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (root / "index.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     for row in rows:
         row["dir"] = root / row["id"]
     return rows
@@ -51,7 +56,9 @@ def _group(set_name: str, row: dict[str, Any]) -> str:
         return set_name
     if row["language"] != "zh":
         return "extraction-dev/en"
-    return "extraction-dev/zh-" + ("cleaneval" if str(row.get("group", "")).startswith("2005") else "later")
+    return "extraction-dev/zh-" + (
+        "cleaneval" if str(row.get("group", "")).startswith("2005") else "later"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +70,9 @@ def f1_by_group() -> dict[str, float]:
             html = (row["dir"] / "page.html").read_bytes()
             truth = (row["dir"] / "expected.txt").read_text(encoding="utf-8")
             body = extract_article(html, row.get("url") or "").body
-            scores.setdefault(_group(set_name, row), []).append(scorer.score_page(truth, body)["char"]["f1"])
+            scores.setdefault(_group(set_name, row), []).append(
+                scorer.score_page(truth, body)["char"]["f1"]
+            )
     return {group: statistics.mean(values) for group, values in scores.items()}
 
 
@@ -80,8 +89,13 @@ def test_news_metadata_accuracy_stays_above_floor(field):
     for row in rows:
         truth = json.loads((row["dir"] / "expected.json").read_text(encoding="utf-8"))
         result = extract_article((row["dir"] / "page.html").read_bytes(), row.get("url") or "")
-        pred = {"title": result.title, "published_at": result.published_at, "source": result.outlet,
-                "author": result.author, "editor": result.editor}
+        pred = {
+            "title": result.title,
+            "published_at": result.published_at,
+            "source": result.outlet,
+            "author": result.author,
+            "editor": result.editor,
+        }
         hits += bool(scorer.match(field, pred[field], truth.get(field)))
     assert hits / len(rows) >= FLOORS["metadata"]["news-zh-dev"][field]
 
@@ -93,6 +107,9 @@ def test_policy_metadata_accuracy_stays_above_floor(field):
     hits = 0
     for row in rows:
         truth = json.loads((row["dir"] / "expected.json").read_text(encoding="utf-8"))
-        policy = extract_article((row["dir"] / "page.html").read_bytes(), row.get("url") or "").policy or {}
+        policy = (
+            extract_article((row["dir"] / "page.html").read_bytes(), row.get("url") or "").policy
+            or {}
+        )
         hits += bool(scorer.match(field, policy.get(field), truth.get(field)))
     assert hits / len(rows) >= FLOORS["metadata"]["policy-dev"][field]
