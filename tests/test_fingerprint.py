@@ -84,7 +84,7 @@ def test_cases_cover_every_edit_and_negative_kind(cases: dict[str, Any]) -> None
 
 def test_seeds_002_and_003_sharing_a_sentence_are_not_merged() -> None:
     if not (SHARED / "seeds").exists():
-        pytest.skip("shared seeds not present")
+        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
     first, second = fp.fingerprint(_seed("002")), fp.fingerprint(_seed("003"))
     assert "京津冀作为引领全国高质量发展的三大重要动力源之一" in _seed("003")
     index = _index()

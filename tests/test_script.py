@@ -37,7 +37,7 @@ OPENCC_CASE_LIST = _opencc_cases()
 
 def test_every_config_we_use_has_upstream_cases() -> None:
     if not OPENCC_CASE_LIST:
-        pytest.skip("shared OpenCC test cases not present")
+        pytest.fail("../shared/corpus/opencc-testcases is missing: the shared folder must sit beside the project")
     configs = {config for _, config, _, _ in OPENCC_CASE_LIST}
     assert configs == set(script.CONFIGS_USED)
 
@@ -64,13 +64,13 @@ def test_converter_objects_are_cached_per_config() -> None:
 )
 def test_seed_script_is_detected(prefix: str, expected: str) -> None:
     if not SEEDS.exists():
-        pytest.skip("shared seeds not present")
+        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
     assert script.detect_script(_seed(prefix)) == expected
 
 
 def test_seed_000_with_simplified_spam_title_is_still_traditional() -> None:
     if not SEEDS.exists():
-        pytest.skip("shared seeds not present")
+        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
     counts = script.count_script_characters(_seed("000"))
     assert counts.simplified_only > 0
     assert script.detect_script(_seed("000")) == "hant"
@@ -107,7 +107,7 @@ def test_variant_found_for_taiwan_and_hong_kong_phrasing() -> None:
 
 def test_seed_variants_are_mainland_traditional() -> None:
     if not SEEDS.exists():
-        pytest.skip("shared seeds not present")
+        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
     for prefix in ("000", "001", "003"):
         assert script.detect_variant(_seed(prefix)) is None
 
