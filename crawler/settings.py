@@ -85,6 +85,13 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# 429 and 503 are retried after the wait their Retry-After header asks for, up to this
+# many seconds; a longer wait gives the page up for this crawl.
+XIETONG_RETRY_AFTER_MAX = float(os.environ.get("XIETONG_RETRY_AFTER_MAX", "60"))
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next line
+    "crawler.middlewares.RetryAfterMiddleware": 550,  # Scrapy's retry, honouring Retry-After
+}
 # News pages are rarely above 2 MB; a 60 MB page or a gzip bomb is cut off, not stored.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
