@@ -37,7 +37,9 @@ OPENCC_CASE_LIST = _opencc_cases()
 
 def test_every_config_we_use_has_upstream_cases() -> None:
     if not OPENCC_CASE_LIST:
-        pytest.fail("../shared/corpus/opencc-testcases is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "../shared/corpus/opencc-testcases is missing: the shared folder must sit beside the project"
+        )
     configs = {config for _, config, _, _ in OPENCC_CASE_LIST}
     assert configs == set(script.CONFIGS_USED)
 

@@ -104,14 +104,18 @@ def test_cooperation_article_needs_topic_and_region() -> None:
 def test_every_policy_dev_page_is_policy_without_the_table() -> None:
     pages = _pages("policy-dev")
     if not pages:
-        pytest.fail("../shared/corpus/policy-dev is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "../shared/corpus/policy-dev is missing: the shared folder must sit beside the project"
+        )
     assert [topics.infer_kind(title, body) for title, body in pages] == ["policy"] * len(pages)
 
 
 def test_every_news_dev_page_is_news() -> None:
     pages = _pages("news-zh-dev")
     if not pages:
-        pytest.fail("../shared/corpus/news-zh-dev is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "../shared/corpus/news-zh-dev is missing: the shared folder must sit beside the project"
+        )
     assert [topics.infer_kind(title, body) for title, body in pages] == ["news"] * len(pages)
 
 
