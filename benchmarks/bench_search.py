@@ -444,16 +444,24 @@ def main() -> None:
         process, url = start_server(path)
         try:
             with httpx.Client(timeout=60) as client:
-                for label, extra in (
-                    ("rows only (_shape=array, a page of 50 rows)", {"_shape": "array"}),
-                    ("full table JSON (count + 6 facets)", {}),
+                for label, extra, target in (
+                    (
+                        "rows only (_shape=array, a page of 50 rows)",
+                        {"_shape": "array"},
+                        " (target < 50 ms)",
+                    ),
+                    (
+                        "full table JSON (count + 6 facets)",
+                        {},
+                        " (no target: the HTML page's cost)",
+                    ),
                 ):
                     results = time_queries(client, url + "/articles.json", extra, args.repeat)
                     print("\n2-character queries, %s:" % label)
                     for query, (median, matches) in results.items():
                         print("  %s  median %7.1f ms  (%s matches)" % (query, median, matches))
                     overall = statistics.median(median for median, _ in results.values())
-                    print("  median over queries: %.1f ms (target < 50 ms)" % overall)
+                    print("  median over queries: %.1f ms%s" % (overall, target))
         finally:
             process.terminate()
             process.wait(timeout=30)
