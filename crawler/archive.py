@@ -34,8 +34,6 @@ ARTICLE_COLUMNS: dict[str, Any] = {
     "id": str,
     "title": str,
     "title_simplified": str,
-    "body": str,
-    "body_simplified": str,
     "published_at": str,
     "site": str,
     "outlet": str,
@@ -57,6 +55,11 @@ ARTICLE_COLUMNS: dict[str, Any] = {
     "text_hash": str,
     "body_length": int,
     "appearance_count": int,
+    # The long texts come last: SQLite stores a row's columns in order, so every column
+    # after a 5 KB body would sit on its overflow pages, and facets, sorting and the
+    # search filter, which read only the short columns, would walk them for every row.
+    "body": str,
+    "body_simplified": str,
 }
 
 APPEARANCE_COLUMNS: dict[str, Any] = {
