@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ import sqlite_utils  # noqa: E402
 from crawler import demo_server  # noqa: E402
 from crawler.demo_server import DemoSites  # noqa: E402
 from tests.bigsite import build_bigsite, sources_toml  # noqa: E402
+from tests.redis_server import RedisServer, RedisServerError  # noqa: E402
 
 SETTINGS = [
     "-s",
@@ -72,12 +72,6 @@ def delay_responses(seconds: float) -> None:
         return SlowHandler
 
     demo_server.make_handler = slow_handler  # type: ignore[assignment]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RequestClock:
@@ -181,84 +175,60 @@ def main() -> None:
     args = parser.parse_args()
     if args.latency:
         delay_responses(args.latency / 1000)
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
     tmp = Path(tempfile.mkdtemp(prefix="xietong-bench-distributed-"))
-    port = free_port()
-    redis_server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = "redis://127.0.0.1:%d/0" % port
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        site = build_bigsite(tmp / "sites", args.pages)
-        with DemoSites(site.root) as sites:
-            sources = tmp / "bigsite.toml"
-            sources.write_text(sources_toml(sites.base_urls["bigsite"]), encoding="utf-8")
-            print(
-                "bigsite: %d pages; %d cores; load average %.2f; latency %g ms; %d requests in flight per worker"
-                % (
-                    site.page_count,
-                    os.cpu_count() or 0,
-                    os.getloadavg()[0],
-                    args.latency,
-                    args.concurrency,
-                )
-            )
-            results: dict[int, list[dict[str, float]]] = {1: [], 2: []}
-            for _ in range(args.rounds):
-                for workers in (1, 2):
-                    results[workers].append(
-                        crawl_once(workers, url, sources, sites, tmp, args.concurrency)
-                    )
-        print(
-            "%-8s %6s %9s %14s %13s %11s"
-            % ("workers", "pages", "articles", "fetch pages/s", "wall pages/s", "ingest s")
-        )
-        for workers, runs in results.items():
-            print(
-                "%-8d %6d %9d %14.1f %13.1f %11.1f"
-                % (
-                    workers,
-                    statistics.median(r["pages"] for r in runs),
-                    statistics.median(r["articles"] for r in runs),
-                    statistics.median(r["fetch"] for r in runs),
-                    statistics.median(r["wall"] for r in runs),
-                    statistics.median(r["archived"] for r in runs),
-                )
-            )
-        one, two = (statistics.median(r["fetch"] for r in results[n]) for n in (1, 2))
-        wall_one, wall_two = (statistics.median(r["wall"] for r in results[n]) for n in (1, 2))
-        print(
-            "2 workers / 1 worker: %.2fx fetch, %.2fx wall (target 1.6x)"
-            % (two / one, wall_two / wall_one)
-        )
+        with RedisServer(tmp) as server:
+            run_rounds(args, tmp, server.url)
+    except RedisServerError as exc:
+        raise SystemExit(str(exc)) from None
     finally:
-        redis_server.terminate()
-        redis_server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_rounds(args: argparse.Namespace, tmp: Path, url: str) -> None:
+    """Crawl the generated site with one, then two workers, ``args.rounds`` times; print figures."""
+    site = build_bigsite(tmp / "sites", args.pages)
+    with DemoSites(site.root) as sites:
+        sources = tmp / "bigsite.toml"
+        sources.write_text(sources_toml(sites.base_urls["bigsite"]), encoding="utf-8")
+        print(
+            "bigsite: %d pages; %d cores; load average %.2f; latency %g ms; %d requests in flight per worker"
+            % (
+                site.page_count,
+                os.cpu_count() or 0,
+                os.getloadavg()[0],
+                args.latency,
+                args.concurrency,
+            )
+        )
+        results: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+        for _ in range(args.rounds):
+            for workers in (1, 2):
+                results[workers].append(
+                    crawl_once(workers, url, sources, sites, tmp, args.concurrency)
+                )
+    print(
+        "%-8s %6s %9s %14s %13s %11s"
+        % ("workers", "pages", "articles", "fetch pages/s", "wall pages/s", "ingest s")
+    )
+    for workers, runs in results.items():
+        print(
+            "%-8d %6d %9d %14.1f %13.1f %11.1f"
+            % (
+                workers,
+                statistics.median(r["pages"] for r in runs),
+                statistics.median(r["articles"] for r in runs),
+                statistics.median(r["fetch"] for r in runs),
+                statistics.median(r["wall"] for r in runs),
+                statistics.median(r["archived"] for r in runs),
+            )
+        )
+    one, two = (statistics.median(r["fetch"] for r in results[n]) for n in (1, 2))
+    wall_one, wall_two = (statistics.median(r["wall"] for r in results[n]) for n in (1, 2))
+    print(
+        "2 workers / 1 worker: %.2fx fetch, %.2fx wall (target 1.6x)"
+        % (two / one, wall_two / wall_one)
+    )
 
 
 if __name__ == "__main__":

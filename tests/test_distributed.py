@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,60 +22,25 @@ from crawler.distributed import RedisKeys, article_from_json, article_to_json
 from crawler.items import Article, PolicyDocument
 from tests.bigsite import BigSite, build_bigsite, sources_toml
 from tests.conftest import FAST, ROOT
+from tests.redis_server import RedisServer, RedisServerError, free_port
 
 PAGES = 500
 # Workers stop 1 s after the shared queue empties (the default, 10 s, suits real networks).
 WORKER = [*FAST, "-s", "XIETONG_REDIS_MAX_IDLE=1"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     """Start a throwaway redis-server on a free loopback port (no persistence)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed (.ci/run installs it)")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = "redis://127.0.0.1:%d/0" % port
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("redis-server did not start on port %d" % port)
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+            yield server.url
+    except RedisServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
