@@ -135,6 +135,9 @@ EDITOR_LINE_RE = re.compile(
     r"责任校对|終審|终审|初审|复审|监制|編審|编审|美编|实习编辑|Editor)\s*[:：|｜/]"
 )
 
+# A reprint's note of the headline it first ran under: （原标题：…） / 原標題：….
+ORIGINAL_TITLE_LINE_RE = re.compile(r"^[\[【（(]?\s*(?:原标题|原標題|原题|原題)\s*[:：]")
+
 # Share / print / font-size / close bars.
 SHARE_LINE_RE = re.compile(
     r"^(?:分享(?:到)?|轉發|转发|收藏|打印|打\s*印|列印|关闭|關閉|关闭窗口|關閉窗口|"
@@ -186,6 +189,13 @@ FOLLOW_LINE_RE = re.compile(
     r"(?:扫描二维码|掃描二維碼|扫一扫|掃一掃|扫码|掃碼|二维码|二維碼|关注我们|關注我們|"
     r"关注公众号|關注公眾號|微信公众号|微信公眾號|服务号|服務號|订阅号|訂閱號|下载客户端|"
     r"下載客戶端|下载(?i:APP)|长按识别|長按識別|F(?i:ollow us)|f(?i:ollow us))"
+)
+
+# "Please follow our channel / account / section" prompts (更多新闻请关注本网官方微博,
+# 相关资讯请关注:某某专区); matched on short lines only, where they are the whole line.
+FOLLOW_PROMPT_RE = re.compile(
+    r"[请請](?:继续|繼續|持续|持續)?[关關]注.{0,20}?(?:专区|專區|专题|專題|专栏|專欄|官方|账号|"
+    r"帐号|帳號|微博|微信|频道|頻道|客户端|客戶端|网站|網站|本网|本網|本报|本報|本台)"
 )
 
 # Calls for submissions and contact lines that belong to the site, not the article.

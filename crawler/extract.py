@@ -372,6 +372,11 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     length = len(compact)
     if length < 60 and cp.EDITOR_LINE_RE.search(compact):
         return True
+    # A headline is at most ~50 characters; a longer line opening so is prose quoting it.
+    if length <= 100 and cp.ORIGINAL_TITLE_LINE_RE.match(compact):
+        return True
+    if length <= 60 and cp.FOLLOW_PROMPT_RE.search(compact):
+        return True
     if length <= 40 and (
         cp.SHARE_LINE_RE.match(compact)
         or cp.BRACKET_COMMANDS_RE.match(compact)

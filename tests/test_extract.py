@@ -167,3 +167,24 @@ def test_merge_pages_joins_bodies_and_keeps_first_metadata(hebei):
     assert merged.title == hebei.title
     assert merged.body == hebei.body + "\n" + second.body
     assert merged.page_urls == []
+
+
+REPRINT = """<html><head><title>京津冀港口群协同发展 - 某某网</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a></div>
+<div class="article"><h1>京津冀港口群协同发展</h1>
+<p>（原标题：津冀港口深化合作 环渤海航线再添新班）</p>
+<p>天津港集团今天发布消息，京津冀港口群集装箱航线再添新班，海铁联运通道继续扩容，服务腹地外贸企业的能力进一步提升。</p>
+<p>据介绍，新开通的航线连接天津港与河北黄骅港，每周往返三班，今年以来三地港口协同调度机制运行顺畅。</p>
+<p>船舶在港停时平均缩短一成以上，港口群整体效率明显提高，记者了解到，更多航线正在筹备之中。</p>
+<p>更多新闻请关注本网官方微博</p>
+<p>交通部门提醒，雨雪天气出行请关注预警信息，合理安排行程，注意交通安全。</p>
+</div></body></html>"""
+
+
+def test_reprint_original_title_line_and_follow_prompt_are_chrome():
+    result = extract_article(REPRINT.encode("utf-8"), "http://example.cn/a.html")
+    assert "原标题" not in result.body
+    assert "请关注本网官方微博" not in result.body
+    assert "天津港集团今天发布消息" in result.body
+    # An article sentence that merely asks readers to watch for warnings stays.
+    assert "请关注预警信息" in result.body
