@@ -37,6 +37,7 @@ POLL_INTERVAL = 0.05
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html",
     ".htm": "text/html",
+    ".shtml": "text/html",  # server-side includes, common on Chinese portals
     ".xml": "application/xml",
     ".txt": "text/plain",
     ".css": "text/css",
