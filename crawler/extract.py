@@ -163,11 +163,12 @@ class _Layout:
     """A page cut into blocks, with each element's block range and container score."""
 
     blocks: list[_Block]
-    ranges: dict[Any, tuple[int, int]]  # element -> (first block, end) of its text
+    # element -> (first block, end) of its text; only scored ones unless asked for all
+    ranges: dict[Any, tuple[int, int]]
     scores: list[tuple[float, Any]]  # (score > 0, element), in walk order
 
 
-def _linearize(root: Any) -> _Layout:
+def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
     """Walk a cleaned tree, cut its text into blocks and score the containers.
 
     Text and tails run together until a block element or ``<br>`` starts a new block;
@@ -176,6 +177,10 @@ def _linearize(root: Any) -> _Layout:
     its parent times ``_DECAY``: an element's score is the sum of the values below it,
     each decayed once per level in between. This function is the hot loop of the
     extractor (it sees every element), hence the closure over local state.
+
+    With ``all_ranges`` false, only the scored elements (the container candidates) get an
+    entry in ``ranges``: any other element can only be named by a source's body selector,
+    and keeping a proxy of every element alive costs a good part of the walk.
     """
     blocks: list[_Block] = []
     ranges: dict[Any, tuple[int, int]] = {}
@@ -195,6 +200,7 @@ def _linearize(root: Any) -> _Layout:
     )
     chrome_names = _CHROME_NAME_CACHE
     punct_re = cp.SENTENCE_PUNCT_RE
+    is_chrome_line = _is_chrome_line
 
     def flush() -> None:
         """Close the block being built (called only when it holds text)."""
@@ -204,28 +210,43 @@ def _linearize(root: Any) -> _Layout:
         text = " ".join(words)
         compact = "".join(words)
         chars = len(compact)
-        block = _Block(
-            text,
-            compact,
-            owners[-1],
-            chars,
-            min(link_chars, chars),
-            len(punct_re.findall(text)),
-            tuple(chrome),
-            headings > 0,
-        )
+        links = link_chars if link_chars < chars else chars
+        punct = len(punct_re.findall(text))
         link_chars = 0
         has_text = False
-        blocks.append(block)
-        value = _block_value(block)
+        # _block_value, inlined (this runs once per block), remembering the chrome verdict.
+        chrome_line = None
+        if chars == 0:
+            value = 0.0
+        elif links * 2 > chars:
+            value = -0.6 * chars
+        elif chars <= 120 and (chrome_line := is_chrome_line(text, compact)):
+            value = -0.5 * chars
+        elif punct == 0 and chars < 12:
+            value = -1.0
+        else:
+            weight = 0.25 + punct * 25.0 / chars
+            value = (chars - 2 * links) * (weight if weight < 1.0 else 1.0)
         if value > 0 and chrome:
             value *= _CHROME_WEIGHT
+        blocks.append(
+            _Block(
+                text,
+                compact,
+                owners[-1],
+                chars,
+                links,
+                punct,
+                tuple(chrome) if chrome else (),
+                headings > 0,
+                chrome_line,
+            )
+        )
         owner_values[-1] += value
 
-    def walk(element: Any, in_link: bool) -> float:
-        """Linearise one element; return its score."""
+    def walk(element: Any, in_link: bool, tag: Any) -> float:
+        """Linearise one element (``tag`` is its tag, read once); return its score."""
         nonlocal link_chars, has_text, headings
-        tag = element.tag
         if tag.__class__ is not str or tag == "br":  # comment, processing instruction, <br>
             if has_text and tag == "br":
                 flush()
@@ -296,7 +317,8 @@ def _linearize(root: Any) -> _Layout:
                 ):
                     # An inline leaf (<a>, <span>, <img>…), the most common element: its
                     # text and tail join the current block, without a call of its own.
-                    ranges[child] = (len(blocks), len(blocks))
+                    if all_ranges:
+                        ranges[child] = (len(blocks), len(blocks))
                     text = child.text
                     if text:
                         parts.append(text)
@@ -318,7 +340,7 @@ def _linearize(root: Any) -> _Layout:
                         elif not has_text and not text.isspace():
                             has_text = True
                     continue
-                score += walk(child, link)
+                score += walk(child, link, child_tag)  # noqa: F821 (del walk comes after the walk)
             score *= decay
         if is_block:
             if has_text:
@@ -327,9 +349,11 @@ def _linearize(root: Any) -> _Layout:
             score += owner_values.pop()
             if opened_chrome:
                 chrome.pop()
-        ranges[element] = (start, len(blocks))
         if score > 0:
+            ranges[element] = (start, len(blocks))
             scores.append((score, element))
+        elif all_ranges:
+            ranges[element] = (start, len(blocks))
         if heading:
             headings -= 1
         text = element.tail
@@ -345,7 +369,13 @@ def _linearize(root: Any) -> _Layout:
         return score
 
     body = root.find("body")
-    walk(body if body is not None else root, False)
+    try:
+        top = body if body is not None else root
+        walk(top, False, top.tag)
+    finally:
+        # walk's closure holds walk itself: without this the cycle keeps every block and
+        # element proxy (and so the whole tree) alive until the cyclic collector runs.
+        del walk
     if has_text:
         flush()
     return _Layout(blocks, ranges, scores)
@@ -360,7 +390,7 @@ def _clean_tree(root: Any) -> None:
 
 
 def _compact(text: str) -> str:
-    return cp.WHITESPACE_RE.sub("", text)
+    return "".join(text.split())  # as WHITESPACE_RE.sub("", text), faster
 
 
 def _is_chrome_line(text: str, compact: str | None = None) -> bool:
@@ -558,10 +588,16 @@ def _jsonld_date(root: Any) -> str | None:
     return None
 
 
+# The first <title> in document order; next(root.iter("title")) would look ahead for a
+# second one through the whole tree.
+_FIRST_TITLE = etree.XPath("/descendant::title[1]")
+
+
 def _title_text(root: Any) -> str:
-    node = next(root.iter("title"), None)
-    if node is None:
+    found = _FIRST_TITLE(root)
+    if not found:
         return ""
+    node = found[0]
     return cp.WHITESPACE_RE.sub(" ", _text_content(node)).strip()
 
 
@@ -816,16 +852,19 @@ def _page_urls(root: Any, url: str) -> list[str]:
     own = re.sub(r"\.[A-Za-z]{2,5}$", "", here.path)  # page 2 of a.html is often a_2.html
     found: dict[str, int] = {}
     for anchor in root.iter("a"):
-        href = anchor.get("href")
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
         text = (
             anchor.text if not len(anchor) else _text_content(anchor)
         )  # a leaf's text is its content
         if not text:
             continue
         text = _compact(text)
+        # Page links are short ("第2页", "下一页", "next page") or runs of ">", "»", "›".
+        if len(text) > 9 and text[0] not in ">»›":
+            continue
         if not (cp.PAGINATION_LINK_TEXT_RE.match(text) or cp.NEXT_PAGE_TEXT_RE.match(text)):
+            continue
+        href = anchor.get("href")
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         target = urljoin(url, href).split("#")[0]
         parts = urlsplit(target)
@@ -908,7 +947,7 @@ def extract_article(
     selectors = dict(selectors or {})
     body_selector = selectors.pop("body", None)
     selected = {key: _select_text(root, sel) for key, sel in selectors.items()}
-    layout = _linearize(root)
+    layout = _linearize(root, all_ranges=body_selector is not None)
     blocks = layout.blocks
     page_title = _title_text(root)
     title, title_index = _find_title(page_title, meta, blocks)
