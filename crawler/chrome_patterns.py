@@ -158,13 +158,6 @@ PAGINATION_LINE_RE = re.compile(
     r"^(?:[【\[]?\s*(?:第\s*\d+\s*[页頁]\s*)+[】\]]?|上一[页頁篇]|下一[页頁篇]|首[页頁]|尾[页頁]|"
     r"末[页頁]|共\s*\d+\s*[页頁]|上一[篇条][:：].*|下一[篇条][:：].*|[<《«]?\s*上一[页頁]\s*\d.*)$"
 )
-PAGINATION_LINK_TEXT_RE = re.compile(
-    r"^(?:第?\s*\d{1,3}\s*[页頁]?|下一[页頁]|[>»›]+|next|\d{1,3})$", re.IGNORECASE
-)
-NEXT_PAGE_TEXT_RE = re.compile(r"^(?:下一[页頁]|下[页頁]|next\s*page|next|›|»|>)$", re.IGNORECASE)
-PAGE_URL_NUMBER_RE = re.compile(
-    r"[_\-](\d{1,3})\.s?html?$|[?&](?:page|p|pageno|pg)=(\d{1,3})", re.IGNORECASE
-)
 
 # Headings that open a related / recommended / comment list: the rest is chrome.
 RELATED_HEADING_RE = re.compile(

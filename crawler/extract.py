@@ -19,13 +19,13 @@ import sys
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from crawler import chrome_patterns as cp
 from crawler.dates import date_from_url, find_dates
 from crawler.encoding import DecodedPage, decode_html
+from crawler.pagination import find_pagination
 from crawler.policy import parse_policy
 
 logger = logging.getLogger(__name__)
@@ -836,55 +836,6 @@ def _published_at(
     return date_from_url(url) if url else None
 
 
-# --- pagination ---------------------------------------------------------------------------
-
-
-def _url_stem(path: str) -> str:
-    path = re.sub(r"\.s?html?$|\.aspx?$|\.php$|\.jsp$", "", path, flags=re.IGNORECASE)
-    return re.sub(r"[_\-]\d{1,3}$", "", path)
-
-
-def _page_urls(root: Any, url: str) -> list[str]:
-    if not url:
-        return []
-    here = urlsplit(url)
-    stem = _url_stem(here.path)
-    own = re.sub(r"\.[A-Za-z]{2,5}$", "", here.path)  # page 2 of a.html is often a_2.html
-    found: dict[str, int] = {}
-    for anchor in root.iter("a"):
-        text = (
-            anchor.text if not len(anchor) else _text_content(anchor)
-        )  # a leaf's text is its content
-        if not text:
-            continue
-        text = _compact(text)
-        # Page links are short ("第2页", "下一页", "next page") or runs of ">", "»", "›".
-        if len(text) > 9 and text[0] not in ">»›":
-            continue
-        if not (cp.PAGINATION_LINK_TEXT_RE.match(text) or cp.NEXT_PAGE_TEXT_RE.match(text)):
-            continue
-        href = anchor.get("href")
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        target = urljoin(url, href).split("#")[0]
-        parts = urlsplit(target)
-        if parts.netloc != here.netloc or target == url:
-            continue
-        if _url_stem(parts.path) not in (stem, own) and parts.path != here.path:
-            continue
-        number = cp.PAGE_URL_NUMBER_RE.search(target)
-        order = int(number.group(1) or number.group(2)) if number else 1
-        if (
-            order == 1
-            and _url_stem(parts.path) == stem
-            and parts.path != here.path
-            and not parts.query
-        ):
-            continue  # the first page itself
-        found.setdefault(target, order)
-    return [u for u, _ in sorted(found.items(), key=lambda item: item[1])]
-
-
 # --- selectors ----------------------------------------------------------------------------
 
 
@@ -941,7 +892,8 @@ def extract_article(
     meta = _meta_content(root)
     jsonld_date = _jsonld_date(root)
     policy = parse_policy(root, url)
-    page_urls = _page_urls(root, url)
+    pagination = find_pagination(root, url) if url else None
+    page_urls = pagination.other_urls() if pagination else []
     _clean_tree(root)
     # Selectors run on the cleaned tree: ruby annotations and scripts are gone by now.
     selectors = dict(selectors or {})

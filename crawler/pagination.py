@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -41,30 +42,37 @@ def _stem(url: str) -> str:
     return parts.netloc + PAGE_SUFFIX.sub("", path_and_query).rstrip("?&")
 
 
-def find_pagination(html: str, url: str) -> Pagination | None:
+def find_pagination(html: str | Any, url: str) -> Pagination | None:
     """Return the article pagination of this page, or None when it has none.
 
+    ``html`` is the page's text, or its already parsed tree (the cleaner passes its own).
     Only links whose URL is this page's URL with a page suffix count, so the numbered
     pages of a listing (``list_2.html`` from ``index.html``) are not taken for parts of
     one article.
     """
-    if not PAGINATION_HINT.search(html):
-        return None
-    try:
-        tree = lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return None
-    stem = _stem(url)
+    if isinstance(html, str):
+        if not PAGINATION_HINT.search(html):
+            return None
+        try:
+            tree = lxml.html.fromstring(html)
+        except (lxml.etree.ParserError, ValueError):
+            return None
+    else:
+        tree = html
+    # Page 2 of a.html is a_2.html; of a_1.html (a name that itself ends in a number) it
+    # may be a_1_2.html, whose stem is the page's own name.
+    own = urlsplit(url)
+    stems = {_stem(url), own.netloc + own.path + ("?" + own.query if own.query else "")}
     numbered: dict[int, str] = {}
     current: int | None = None
     for anchor in tree.iter("a"):
         href = anchor.get("href")
-        text = anchor.text_content()
+        text = _text(anchor)
         match = PAGE_NUMBER.match(text or "")
         if not href or not match:
             continue
         target = urljoin(url, href.strip())
-        if _stem(target) != stem:
+        if _stem(target) not in stems:
             continue
         number = int(match.group(1))
         if target.split("#")[0] == url.split("#")[0]:
@@ -83,14 +91,19 @@ def find_pagination(html: str, url: str) -> Pagination | None:
     return Pagination(current=current, pages=tuple(sorted(numbered.items())))
 
 
-def _unlinked_number(tree: lxml.html.HtmlElement, numbered: dict[int, str]) -> int | None:
+def _text(element: Any) -> str:
+    """Return an element's text, for lxml.html and plain lxml elements alike."""
+    return "".join(element.itertext())
+
+
+def _unlinked_number(tree: Any, numbered: dict[int, str]) -> int | None:
     for anchor in tree.iter("a"):
-        if anchor.get("href") and PAGE_NUMBER.match(anchor.text_content() or ""):
+        if anchor.get("href") and PAGE_NUMBER.match(_text(anchor)):
             parent = anchor.getparent()
             if parent is None:
                 continue
             texts = re.findall(
-                r"第\s*(\d{1,3})\s*[页頁]|(?<![\d/])(\d{1,3})(?![\d/])", parent.text_content()
+                r"第\s*(\d{1,3})\s*[页頁]|(?<![\d/])(\d{1,3})(?![\d/])", _text(parent)
             )
             for first, second in texts:
                 number = int(first or second)

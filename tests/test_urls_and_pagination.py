@@ -38,3 +38,10 @@ def test_numbered_listing_pages_are_not_article_pages():
 
 def test_page_without_pagination_has_none():
     assert find_pagination("<p>京津冀协同发展</p>", "http://x.example/a.html") is None
+
+
+def test_page_two_of_a_name_ending_in_a_number_is_found():
+    html = "<div>【 <a href='1_1_2_1.html'>第1頁</a> <a href='1_1_2_1_2.html'>第2頁</a> 】</div>"
+    pagination = find_pagination(html, "http://x.example/doc/1_1_2_1.html")
+    assert pagination is not None
+    assert pagination.other_urls() == ["http://x.example/doc/1_1_2_1_2.html"]
