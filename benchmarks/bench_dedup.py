@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler import fingerprint as fp  # noqa: E402
-from crawler.script import to_simplified  # noqa: E402
+from crawler.text.script import to_simplified  # noqa: E402
 
 CASES_MODULE = ROOT / "tests" / "fixtures" / "dedup" / "dedup_cases.py"
 BATCH = 20_000

@@ -104,7 +104,7 @@ def load_pages(shared: Path) -> list[dict[str, Any]]:
 
 def xietong_text(html: bytes, url: str) -> str:
     """Xietong: body of extract_article (metadata is computed too, so timing is fair)."""
-    from crawler.extract import extract_article
+    from crawler.clean.extract import extract_article
 
     return extract_article(html, url).body
 
@@ -198,7 +198,7 @@ def time_interleaved(
 
 
 def xietong_metadata(html: bytes, url: str) -> dict[str, Any]:
-    from crawler.extract import extract_metadata
+    from crawler.clean.extract import extract_metadata
 
     return extract_metadata(html, url)
 

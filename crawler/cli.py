@@ -225,7 +225,7 @@ def extract(page: Path, url: str, as_json: bool, encoding: str | None) -> None:
 
     Example: xietong extract saved/page.html --url https://example.com/a.html --json
     """
-    from crawler.extract import extract_article, extraction_to_json
+    from crawler.clean.extract import extract_article, extraction_to_json
 
     result = extract_article(page.read_bytes(), url, declared_encoding=encoding)
     if as_json:

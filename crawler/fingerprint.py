@@ -1,6 +1,6 @@
 """Find the same article across sites and scripts: exact text hashes and MinHash-LSH.
 
-Texts are matched on their simplified form (see ``crawler.script``), normalized by
+Texts are matched on their simplified form (see ``crawler.text.script``), normalized by
 ``normalize_for_matching``. Near-duplicates are found with character 5-shingles, a
 128-value MinHash signature computed with numpy, and LSH banding whose keys live in SQLite
 (``fingerprint_bands``), so the index stays on disk with the archive and memory stays small

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from crawler.script import to_simplified
+from crawler.text.script import to_simplified
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem
 from crawler.archive import Archive, article_id_for
 from crawler.fingerprint import Fingerprint, NearDuplicateIndex, fingerprint, policy_key
 from crawler.items import Article
-from crawler.urls import canonical_url
+from crawler.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 

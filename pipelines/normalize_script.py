@@ -8,8 +8,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article
-from crawler.script import detect_script, detect_variant, to_simplified
-from crawler.topics import is_cooperation_article, tag_regions, tag_topics
+from crawler.text.script import detect_script, detect_variant, to_simplified
+from crawler.text.topics import is_cooperation_article, tag_regions, tag_topics
 
 
 class NormalizeScriptPipeline:

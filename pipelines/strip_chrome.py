@@ -8,9 +8,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extract import Extraction, extract_article, merge_pages
+from crawler.clean.extract import Extraction, extract_article, merge_pages
 from crawler.items import Article, PolicyDocument
-from crawler.topics import infer_kind
+from crawler.text.topics import infer_kind
 
 logger = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.items import Article
-from crawler.pagination import find_pagination
+from crawler.clean.pagination import find_pagination
 from crawler.sources import Source, load_sources
-from crawler.urls import canonical_url
+from crawler.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 

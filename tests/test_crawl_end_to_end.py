@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from crawler.script import to_simplified
+from crawler.text.script import to_simplified
 from tests.conftest import FAST, ROOT, resolved_sources, run_xietong
 
 EXPECTED = ROOT / "tests" / "fixtures" / "expected"

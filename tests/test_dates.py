@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.dates import DateParseError, date_from_url, find_date, parse_date
+from crawler.text.dates import DateParseError, date_from_url, find_date, parse_date
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_date_in_url_path():
 
 
 def test_meta_tag_date_wins_over_body_date():
-    from crawler.extract import extract_article
+    from crawler.clean.extract import extract_article
 
     html = (
         '<html><head><meta property="article:published_time" content="2024-02-24T07:53:08+08:00">'

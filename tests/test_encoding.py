@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.encoding import EncodingError, decode_html
+from crawler.clean.decode import EncodingError, decode_html
 
 ARTICLE = "<html><head><title>京津冀協同發展</title></head><body><p>{}</p></body></html>"
 TRADITIONAL = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import extract_article, extract_metadata, extraction_to_json, merge_pages
+from crawler.clean.extract import extract_article, extract_metadata, extraction_to_json, merge_pages
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 

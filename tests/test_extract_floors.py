@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from crawler.extract import extract_article
+from crawler.clean.extract import extract_article
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS = tomllib.loads((ROOT / "benchmarks" / "extract_floors.toml").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crawler.extract import Extraction, extract_article, merge_pages
+from crawler.clean.extract import Extraction, extract_article, merge_pages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = sorted((FIXTURES / "expected").glob("*.json"))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from crawler import fingerprint as fp
-from crawler.script import to_simplified, to_traditional
+from crawler.text.script import to_simplified, to_traditional
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"

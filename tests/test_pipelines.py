@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, PolicyDocument
-from crawler.script import to_traditional
+from crawler.text.script import to_traditional
 from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.normalize_script import NormalizeScriptPipeline
 from pipelines.store import StorePipeline

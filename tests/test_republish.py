@@ -18,7 +18,7 @@ import pytest
 import sqlite_utils
 
 from crawler.demo_server import DemoSites
-from crawler.script import to_simplified
+from crawler.text.script import to_simplified
 from tests.conftest import FAST, SHARED, run_xietong
 from tests.republish import CHROME_MARKERS, build_republished
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler import script
+from crawler.text import script
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 OPENCC_CASES = SHARED / "corpus" / "opencc-testcases" / "testcases.json"

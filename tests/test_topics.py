@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler import topics
-from crawler.script import to_simplified
+from crawler.text import topics
+from crawler.text.script import to_simplified
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"

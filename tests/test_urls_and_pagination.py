@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from crawler.pagination import find_pagination
-from crawler.urls import canonical_url
+from crawler.clean.pagination import find_pagination
+from crawler.text.urls import canonical_url
 
 
 def test_canonical_url_drops_fragment_tracking_and_default_port():

@@ -1,11 +1,11 @@
 """Extract the article body and metadata from Chinese news and government policy pages.
 
-The page is decoded (``crawler.encoding``), parsed with lxml, stripped of elements that are
+The page is decoded (``crawler.clean.decode``), parsed with lxml, stripped of elements that are
 never text, and linearised into text blocks (paragraphs and ``<br>``-separated lines),
 each with its owning element, link text and punctuation. Every block gets a value (prose
 is positive, link lists and chrome lines negative) that flows up the tree with a decay;
 the element with the highest total is the article container. Its blocks are then
-filtered line by line with the chrome patterns of ``crawler.chrome_patterns``. Metadata is
+filtered line by line with the chrome patterns of ``crawler.clean.patterns``. Metadata is
 read from meta tags and JSON-LD first, then from the labelled lines around the headline
 and after the body (来源/作者/责任编辑…), which often run together on one line.
 """
@@ -22,11 +22,11 @@ from typing import Any
 
 from lxml import etree
 
-from crawler import chrome_patterns as cp
-from crawler.dates import date_from_url, find_dates
-from crawler.encoding import DecodedPage, decode_html
-from crawler.pagination import find_pagination
-from crawler.policy import parse_policy
+from crawler.clean import patterns as cp
+from crawler.text.dates import date_from_url, find_dates
+from crawler.clean.decode import DecodedPage, decode_html
+from crawler.clean.pagination import find_pagination
+from crawler.clean.policy_header import parse_policy
 
 logger = logging.getLogger(__name__)
 
@@ -1053,7 +1053,7 @@ def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the JSON extraction of one saved page: ``python -m crawler.extract PAGE --url URL``."""
+    """Print the JSON extraction of one saved page: ``python -m crawler.clean.extract PAGE --url URL``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

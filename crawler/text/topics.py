@@ -1,7 +1,7 @@
 """Tag topics and regions on simplified text, and tell news from policy documents.
 
-Topics and regions are data (``crawler/data/topics.toml``), loaded once. Every rule runs on
-the simplified form of title and body (see ``crawler.script``).
+Topics and regions are data (``crawler/text/topics.toml``), loaded once. Every rule runs on
+the simplified form of title and body (see ``crawler.text.script``).
 """
 
 from __future__ import annotations
@@ -139,8 +139,8 @@ def _build_vocabulary(data: dict[str, Any]) -> Vocabulary:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    """Load and compile ``crawler/data/topics.toml`` once."""
-    text = resources.files("crawler.data").joinpath("topics.toml").read_text(encoding="utf-8")
+    """Load and compile ``crawler/text/topics.toml`` once."""
+    text = resources.files("crawler.text").joinpath("topics.toml").read_text(encoding="utf-8")
     return _build_vocabulary(tomllib.loads(text))
 
 

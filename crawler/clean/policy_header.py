@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.dates import find_date
+from crawler.text.dates import find_date
 
 __all__ = ["POLICY_LABELS", "normalize_doc_number", "parse_policy"]
 

@@ -1,0 +1,1 @@
+"""Pure text helpers: dates, script conversion, topics, URLs, fingerprint math."""
