@@ -30,8 +30,8 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.archive import Archive
-from crawler.items import Article
 from crawler.clean.pagination import find_pagination
+from crawler.items import Article
 from crawler.sources import Source, load_sources
 from crawler.text.urls import canonical_url
 

@@ -23,10 +23,10 @@ from typing import Any
 from lxml import etree
 
 from crawler.clean import patterns as cp
-from crawler.text.dates import date_from_url, find_dates
 from crawler.clean.decode import DecodedPage, decode_html
 from crawler.clean.pagination import find_pagination
 from crawler.clean.policy_header import parse_policy
+from crawler.text.dates import date_from_url, find_dates
 
 logger = logging.getLogger(__name__)
 
