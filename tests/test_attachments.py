@@ -101,6 +101,13 @@ def test_type_comes_from_the_bytes_when_the_name_says_nothing(pdf, docx_file, xl
 
 def test_content_type_names_the_type_when_name_and_bytes_cannot():
     assert detect_file_type(b"", "", "application/msword; charset=gbk") == "doc"
+    assert detect_file_type(b"", "http://a.gov.cn/download.jsp?id=7", "application/msword") == "doc"
+
+
+def test_file_name_in_a_download_url_query_names_the_type():
+    assert (
+        detect_file_type(b"", "http://a.gov.cn/download.do?name=%E6%B8%85%E5%8D%95.xlsx") == "xlsx"
+    )
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -211,6 +218,8 @@ POLICY_PAGE = """<html><head><title>关于印发2024年重点任务清单的通�
 <p>附件2：<a href="download.jsp?fileId=88">重点项目表</a></p>
 <p><a href="files/%E9%A1%B9%E7%9B%AE%E8%A1%A8.xlsx" title="项目表"></a></p>
 <p><a href="/attach/P020240301.pdf">下载</a></p>
+<p><span>附件3：</span><a href="getfile?id=90">资金安排表</a></p>
+<p><a href="fileserver?id=91">2024年项目汇总.xlsx</a></p>
 <p><a href="upload/old.DOC">责任分工.doc</a> <a href="jszl.ofd">版式文件</a></p>
 <p>相关链接：<a href="/zcjd/202403/t20240305_1.html">附件解读：一图读懂重点任务</a></p>
 <p><a href="/news/list.html">更多新闻</a> <a href="javascript:void(0)">附件</a></p>
@@ -229,6 +238,10 @@ def test_attachment_links_by_extension_and_by_label_with_names_as_shown():
         AttachmentLink(
             "http://www.beijing.gov.cn/zhengce/202403/files/%E9%A1%B9%E7%9B%AE%E8%A1%A8.xlsx",
             "项目表",
+        ),
+        AttachmentLink("http://www.beijing.gov.cn/zhengce/202403/getfile?id=90", "资金安排表"),
+        AttachmentLink(
+            "http://www.beijing.gov.cn/zhengce/202403/fileserver?id=91", "2024年项目汇总.xlsx"
         ),
         AttachmentLink("http://www.beijing.gov.cn/zhengce/202403/upload/old.DOC", "责任分工.doc"),
         AttachmentLink("http://www.beijing.gov.cn/zhengce/202403/jszl.ofd", "版式文件"),

@@ -107,10 +107,17 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MARKERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("OFD.xml", "ofd"))
 
 
+# Extensions that name a file's type; others (.jsp, .aspx, .do) name the script serving it.
+_FILE_EXTENSIONS = frozenset(
+    (*ATTACHMENT_EXTENSIONS, "et", "ppt", "pptx", "zip", "rar", "7z", "txt")
+)
+_EXTENSION_RE = re.compile(r"\.([A-Za-z0-9]{1,5})\s*(?=$|[?#&;])")
+
+
 def _extension(file_name: str) -> str:
-    path = urlsplit(file_name).path if "://" in file_name else file_name
-    match = re.search(r"\.([A-Za-z0-9]{1,5})\s*$", unquote(path))
-    return match.group(1).lower() if match else ""
+    """Return the type a name or URL gives, in its path or query (download.jsp?f=清单.pdf)."""
+    found = [e.lower() for e in _EXTENSION_RE.findall(unquote(file_name))]
+    return next((e for e in reversed(found) if e in _FILE_EXTENSIONS), "")
 
 
 def detect_file_type(data: bytes, file_name: str = "", content_type: str = "") -> str:
@@ -327,7 +334,8 @@ _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 def _text_before(anchor: Any) -> str:
     previous = anchor.getprevious()
     if previous is not None:
-        return previous.tail or ""
+        # <span>附件：</span><a …>: the label is the element's text, or its tail.
+        return previous.text_content() + (previous.tail or "")
     parent = anchor.getparent()
     return (parent.text or "") if parent is not None else ""
 
@@ -335,9 +343,9 @@ def _text_before(anchor: Any) -> str:
 def find_attachment_links(page: Any, base_url: str = "") -> list[AttachmentLink]:
     """Return the attachment links of a page (an lxml tree or HTML), in page order.
 
-    A link is an attachment when its URL names a PDF, Word, Excel, WPS or OFD file, or
-    when it, its title or the text just before it is labelled 附件 and it does not lead
-    to another HTML page. URLs are made absolute against ``base_url`` (or the page's
+    A link is an attachment when its URL or its text names a PDF, Word, Excel, WPS or
+    OFD file, or when it, its title or the text just before it is labelled 附件 and it
+    does not lead to another HTML page. URLs are made absolute against ``base_url`` (or the page's
     ``<base href>``); each URL comes once, with the first non-empty name shown for it.
     """
     if isinstance(page, (str, bytes)):
@@ -355,7 +363,7 @@ def find_attachment_links(page: Any, base_url: str = "") -> list[AttachmentLink]
             continue
         shown = _SPACE_RE.sub(" ", anchor.text_content()).strip()
         title = _SPACE_RE.sub(" ", anchor.get("title") or "").strip()
-        if not _LINK_EXTENSION_RE.search(href):
+        if not _LINK_EXTENSION_RE.search(href) and _extension(shown) not in ATTACHMENT_EXTENSIONS:
             labelled = (
                 _LABEL_RE.match(shown)
                 or _LABEL_RE.match(title)
