@@ -1,6 +1,6 @@
 """Patterns that tell page chrome from article text, kept as named data in one place.
 
-Each group is used by ``crawler.clean.extract``; simplified and traditional forms are both listed.
+Each group is used by the modules of ``crawler.clean``; simplified and traditional forms are both listed.
 Line patterns are matched against one text block (a paragraph or a ``<br>``-separated
 line) with whitespace removed, unless the name says otherwise.
 """
