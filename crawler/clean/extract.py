@@ -36,7 +36,7 @@ from crawler.clean.metadata import (
 from crawler.clean.pagination import find_pagination
 from crawler.clean.policy_header import parse_policy
 from crawler.clean.selectors import _select_text, _selected_container
-from crawler.clean.title import _find_title, _title_text
+from crawler.clean.title import _find_title, _SpamCheck, _title_text
 from crawler.text.dates import find_dates
 
 __all__ = [
@@ -102,15 +102,18 @@ def extract_article(
     selected = {key: _select_text(root, sel) for key, sel in selectors.items()}
     layout = _linearize(root, all_ranges=body_selector is not None)
     blocks = layout.blocks
-    page_title = _title_text(root)
-    title, title_index = _find_title(page_title, meta, blocks)
-    if policy and policy.get("title"):
-        title = policy["title"]
     container = _selected_container(root, body_selector, layout.ranges)
     if container is None:
         container = _choose_container(layout.scores, root)
     start, end = layout.ranges.get(container, (0, len(blocks)))
     body_blocks = blocks[start:end]
+    spam = _SpamCheck(body_blocks, blocks)
+    page_title = _title_text(root)
+    if page_title and spam.is_spam(page_title, page_title=True):
+        page_title = ""  # injected keywords: neither the headline nor the site's name
+    title, title_index = _find_title(page_title, meta, blocks, spam)
+    if policy and policy.get("title"):
+        title = policy["title"]
     lines = _body_lines(body_blocks, title, container)
     if policy:
         lines = _drop_policy_head(lines, policy)

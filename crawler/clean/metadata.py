@@ -43,11 +43,7 @@ def _site_name(
         return meta["og:site_name"]
     if page_title and title:
         rest = page_title.replace(title, " ")
-        parts = [
-            p.strip()
-            for p in cp.TITLE_SEPARATOR_RE.split(rest)
-            if p.strip() and not cp.SEO_SPAM_RE.search(p)
-        ]
+        parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest) if p.strip()]
         if parts and len(parts[-1]) <= 30:
             return parts[-1]
     for block in reversed(blocks[-30:]):

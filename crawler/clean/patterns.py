@@ -244,13 +244,13 @@ DANGLING_FRAGMENT_RE = re.compile(
     r"(?:^|\s)[\w\-/]*\.(?:jpe?g|png|gif|webp)\)(?=\s|$)", re.IGNORECASE
 )
 
-# SEO spam injected into titles and first lines (adult and gambling keywords).
-SEO_SPAM_RE = re.compile(
-    r"(?:自拍|偷拍|欧美|歐美|亚洲|亞洲|av\d|AV女优|无码|無碼|成人|色情|波多野|久久|"
-    r"天天(?:综合|射|干|啪)|人人(?:爽|干|操|碰)|日韩|日韓|黄色|黃色|porn|sex|赌场|博彩|"
-    r"娱乐城|百家乐|六合彩|时时彩)",
-    re.IGNORECASE,
-)
+# Shape of injected SEO keyword titles (seed 000's hacked site; the same kit on other hacked
+# CMS sites): many separator-stacked parts, or a run of short space-separated keywords.
+# Shape alone is not enough: crawler.clean.title also requires the line to be unrelated to
+# the article, so a headline is never dropped for its words.
+SPAM_MIN_TITLE_PARTS = 4  # "a_b_c_d": a headline, a column and a site name make three
+SPAM_MIN_KEYWORDS = 4  # space-separated words in a keyword run
+SPAM_KEYWORD_MAX_CHARS = 4  # a keyword of a run is this short; most of the run's words are
 
 # Lines that only restate metadata: date, source, author, views, run together.
 META_LABEL_RE = re.compile(
