@@ -8,12 +8,16 @@ from typing import Any
 from crawler.clean import patterns as cp
 from crawler.clean.layout import _Block, _block_is_chrome
 from crawler.clean.line_kinds import _compact, _is_meta_line
+from crawler.clean.threads import thread_start
 
 _ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
 _SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 
 
 def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list[str]:
+    cut = thread_start(blocks, container)
+    if cut is not None:
+        blocks = blocks[:cut]
     outer = set(container.iterancestors())
     outer.add(container)
     lines: list[str] = []

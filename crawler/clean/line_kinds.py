@@ -39,6 +39,13 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
         or cp.COUNTER_LINE_RE.match(compact)
     ):
         return True
+    if (
+        length <= 60
+        and compact.count(">") + compact.count("»") + compact.count("＞")
+        >= cp.BREADCRUMB_MIN_SEPARATORS
+        and cp.BREADCRUMB_LINE_RE.match(compact)
+    ):
+        return True
     if length <= 80 and (
         cp.BREADCRUMB_PREFIX_RE.match(compact)
         or cp.SITE_NAV_START_RE.match(compact)
@@ -68,9 +75,11 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
     first = cp.META_LABEL_RE.search(compact)
     if first is None:
         return False
-    # A label at the start (来源：…) or two labels on one short line (时间…来源…).
+    # A label at the start (来源：…), two labels on one short line (时间…来源…), or a label
+    # after a date: "2005-04-28 11:13更新 来源：…" (cn.ent.yahoo.com, cn.biz.yahoo.com),
+    # "2022.01.20 16:31 来源：…" (henandaily.cn); the date is read from the spaced text.
     return (
         first.start() <= 2
         or cp.META_LABEL_RE.search(compact, first.end()) is not None
-        or bool(find_dates(compact))
+        or bool(find_dates(text))
     )

@@ -214,9 +214,14 @@ BREADCRUMB_LINE_RE = re.compile(
     r"^(?:(?:您的位置|当前位置|當前位置|现在的位置|所在位置|位置)[:：]?)?"
     r"[^。，！？,.!?]{0,16}(?:\s*[>»＞→]\s*[^。，！？,.!?>»＞→]{0,16}){1,6}$"
 )
+# "You are here" labels in their variants (您的位置, 您所在的位置, 当前所在位置, 现在的位置…).
 BREADCRUMB_PREFIX_RE = re.compile(
-    r"^(?:您的位置|当前位置|當前位置|现在的位置|所在位置|您现在的位置)"
+    r"^(?:(?:您|你)(?:现在|当前|當前|目前)?(?:所在)?的?|(?:现在|当前|當前|目前)(?:所在)?的?|所在的?)"
+    r"(?:位置|位址)"
 )
+# A short line of three or more segments joined by > » ＞ is a breadcrumb even without a
+# label or a chrome class (stcn.com "首页 > 快讯 > 公司", 163.com "网易首页 > 新闻中心 > 滚动新闻").
+BREADCRUMB_MIN_SEPARATORS = 2
 
 # Site greeting / navigation lines: 今天是: …, 歡迎來到…, 设为首页, 加入收藏, a line ending
 # in a language switch. Three parts (start, anywhere, end) keep each one fast to test.
@@ -367,3 +372,15 @@ SITE_COPYRIGHT_RE = re.compile(
 SENTENCE_PUNCT_RE = re.compile(r"[，。！？；、：,.!?;]")
 CHINESE_RE = re.compile(r"[\u4e00-\u9fff]")
 WHITESPACE_RE = re.compile(r"[\s\u3000\xa0]+")
+
+# --- Comment threads and lists of other posts ------------------------------------------
+# A short line that stamps an entry with its time: "3小时前", "刚刚", "发表于 2005-03-21
+# 11:21", "09-09 12:30", "张三 2019-09-09 19:32". Entries of comment threads (guancha.cn,
+# sina, ifeng), forum replies (bbs.zol.com.cn, bbs.cctv.com) and blog post lists each carry
+# one; crawler.clean.threads cuts the body where such entries start to repeat.
+TIMESTAMP_LINE_RE = re.compile(
+    r"(?:\d+\s*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月)前|刚刚|剛剛|"
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|(?<!\d)\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|"
+    r"(?:昨天|今天|前天)\s*\d{1,2}:\d{2})"
+)
+TIMESTAMP_LINE_MAX_CHARS = 40  # an entry's stamp line: a name, a time, a floor number
