@@ -140,6 +140,11 @@ def extract_article(
     )
     author = _author_from(near_blocks) or _reporter_in_body(lines) or _author_from(tail_blocks)
     if author is None:
+        # A credit after the closing credits block ("责任编辑：X" then "记者 Y") is cut from
+        # the body but still the container's (news.sina.com.cn and thepaper.cn templates).
+        container_lines = [b.text for b in body_blocks if b.link_chars * 2 <= b.chars]
+        author = _reporter_in_body(container_lines[-6:])
+    if author is None:
         author = _reporter_in_body([b.text for b in blocks[end : end + 3]])
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)

@@ -83,13 +83,21 @@ def _names(text: str, longest: int = 4) -> str | None:
         token = token.strip(_VALUE_STRIP)
         if not token or token in cp.NOT_NAME_WORDS:
             break
+        if cp.CREDIT_ROLE_RE.match(token):
+            continue  # "李明 通讯员 赵刚": a role between two names
         han = re.fullmatch(r"[\u4e00-\u9fff·]{2,%d}" % longest, token)
+        if han and names and not _starts_with_surname(token):
+            break  # "陈智、整合": a trailing word of the credit, not a second name
         latin = re.fullmatch(r"[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3}", token)
         if han or (latin and not names and len(token) <= 40):
             names.append(token)
         else:
             break
     return "、".join(names) if names else None
+
+
+def _starts_with_surname(token: str) -> bool:
+    return token[0] in cp.SURNAMES or token[:2] in cp.COMPOUND_SURNAMES
 
 
 def _author_from(lines: list[str]) -> str | None:

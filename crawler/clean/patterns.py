@@ -319,6 +319,57 @@ NOT_NAME_WORDS = frozenset(
         "未知来源",
     }
 )
+# Credit roles standing between the names of one byline: "（记者 李明 通讯员 赵刚）",
+# "本报记者 张华 实习生 王五": skipped, not names (bylines set into 163.com, guancha.cn,
+# stcn.com pages by tests/test_extract_metamorphic.py).
+CREDIT_ROLE_RE = re.compile(
+    r"^(?:本报|本報|本台|本网|本網|特约|特約|见习|見習|实习|實習)?"
+    r"(?:记者|記者|通讯员|通訊員|实习生|實習生|摄影|攝影|摄影记者|攝影記者)$"
+)
+# Common Chinese surnames (simplified and traditional). In a byline, a word after the first
+# name is another name only when it starts with one ("段彦超 廖艳"); otherwise it is a
+# trailing word of the credit ("陈智、整合", "姚峰 上海报道" on biz.163.com, extraction-dev
+# 005; "作者：X、整合" set into 163.com and thepaper.cn pages by the metamorphic tests).
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
+    "毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关"
+    "兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻"
+    "祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿"
+    "桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠"
+    "荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井"
+    "祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭"
+    "况那宿鲜印逯隆茹诸战慕危玉银亢嵇公湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉"
+    "植衡富尧由逄"
+    "劉陳楊黃趙吳孫馬鄭謝許韓馮鄧蕭葉蘇呂盧薑鍾譚陸範賈韋鄒閆龍陶賀顧龔萬錢嚴湯溫齊喬龐顏莊"
+    "聶魯嶽歐關蘭紀淩畢單塗駱藍鮑饒農車項連蘆婁竇黨宮費衛師欒榮鞏遲鄺鄔邊臧閔譚"
+)
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "歐陽",
+        "司马",
+        "司馬",
+        "上官",
+        "诸葛",
+        "諸葛",
+        "东方",
+        "東方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "令狐",
+        "夏侯",
+        "长孙",
+        "長孫",
+        "宇文",
+        "司徒",
+        "端木",
+        "申屠",
+        "澹台",
+    }
+)
 # A trailing credit "(李楠)" closing the last paragraph.
 TRAILING_CREDIT_RE = re.compile(
     r"[(（]\s*([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[)）]\s*$"
