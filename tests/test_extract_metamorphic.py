@@ -317,3 +317,55 @@ def test_byline_names_the_author_before_or_after_the_body(byline, names, at_end)
         if result.author != names:
             wrong.append((page_id, result.author))
     assert wrong == []
+
+
+# --- the form of a metadata label -------------------------------------------------------
+
+LABEL_FORMS = {
+    "space": lambda label, value: "%s %s" % (label, value),
+    "bracket": lambda label, value: "[%s %s]" % (label, value),
+    "next-line": lambda label, value: "%s：</p><p>%s" % (label, value),
+}
+
+
+def _relabelled_pages(field: str, labels: str) -> list[tuple[str, re.Pattern[str], str]]:
+    """News pages whose truth ``field`` stands after one of ``labels`` and a colon."""
+    found = []
+    for row in _rows("news-zh-dev"):
+        page_id = "news-zh-dev/" + row["id"]
+        truth = json.loads((CORPUS / page_id / "expected.json").read_text(encoding="utf-8"))
+        value = truth[field]
+        got = _original(page_id).editor if field == "editor" else _original(page_id).outlet
+        if not value or got != value:
+            continue
+        label = re.compile(r"(%s)\s*[:：]\s*((?:<[^>]+>\s*)*)%s" % (labels, re.escape(value)))
+        raw = (CORPUS / page_id / "page.html").read_bytes()
+        if label.search(_text(raw)):
+            found.append((page_id, label, value))
+    return found
+
+
+def _relabelled_wrong(field: str, labels: str, form: str, minimum: int) -> list[str]:
+    """Rewrite each page's label in ``form``; return the pages whose ``field`` changed."""
+    pages = _relabelled_pages(field, labels)
+    assert len(pages) >= minimum
+    wrong = []
+    for page_id, label, value in pages:
+        raw = (CORPUS / page_id / "page.html").read_bytes()
+        text = label.sub(
+            lambda m, value=value: LABEL_FORMS[form](m.group(1), m.group(2) + value), _text(raw)
+        )
+        result = extract_article(text)
+        if (result.editor if field == "editor" else result.outlet) != value:
+            wrong.append(page_id)
+    return wrong
+
+
+@pytest.mark.parametrize("form", sorted(LABEL_FORMS))
+def test_editor_label_with_a_space_bracket_or_line_break_for_its_colon(form):
+    assert _relabelled_wrong("editor", "责任编辑|责编", form, 4) == []
+
+
+@pytest.mark.parametrize("form", ["space", "bracket"])
+def test_outlet_label_with_a_space_or_bracket_for_its_colon(form):
+    assert _relabelled_wrong("source", "来源", form, 6) == []

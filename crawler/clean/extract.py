@@ -18,7 +18,14 @@ from typing import Any
 from crawler.clean import patterns as cp
 from crawler.clean.body import _body_lines
 from crawler.clean.decode import DecodedPage, decode_html
-from crawler.clean.layout import ExtractionError, _choose_container, _clean_tree, _linearize, _parse
+from crawler.clean.layout import (
+    ExtractionError,
+    _Block,
+    _choose_container,
+    _clean_tree,
+    _linearize,
+    _parse,
+)
 from crawler.clean.line_kinds import _compact
 from crawler.clean.metadata import (
     _author_from,
@@ -120,14 +127,10 @@ def extract_article(
     body = "\n".join(lines)
 
     head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
-    near_blocks = [b.text for b in blocks[head_from:start] if b.link_chars * 2 <= b.chars]
-    near_blocks += [
-        b.text for b in body_blocks[:4] if b.chars <= 100 and b.link_chars * 2 <= b.chars
-    ]
+    near_blocks = [b.text for b in blocks[head_from:start] if _metadata_line(b)]
+    near_blocks += [b.text for b in body_blocks[:4] if b.chars <= 100 and _metadata_line(b)]
     tail_blocks = [
-        b.text
-        for b in body_blocks[-16:] + blocks[end : end + _TAIL_WINDOW]
-        if b.link_chars * 2 <= b.chars
+        b.text for b in body_blocks[-16:] + blocks[end : end + _TAIL_WINDOW] if _metadata_line(b)
     ]
     meta_lines = near_blocks + tail_blocks
 
@@ -198,6 +201,20 @@ def extract_article(
         is_article=is_article,
         page_urls=page_urls,
         policy=policy,
+    )
+
+
+def _metadata_line(block: _Block) -> bool:
+    """Say whether a block may hold metadata: not a link list, unless a short labelled line.
+
+    "来源 <a>新华网</a>" is mostly link text yet names the outlet (news.ifeng.com, 163.com
+    link the outlet to its own site).
+    """
+    if block.link_chars * 2 <= block.chars:
+        return True
+    return block.chars <= 40 and (
+        cp.META_LABEL_RE.search(block.compact) is not None
+        or cp.META_LABEL_SPACED_RE.search(block.text) is not None
     )
 
 

@@ -74,7 +74,9 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
         return True
     first = cp.META_LABEL_RE.search(compact)
     if first is None:
-        return False
+        spaced = cp.META_LABEL_SPACED_RE.search(text)
+        # "来源 新京报", "[责任编辑 张三]": a spaced label opening a short line.
+        return spaced is not None and spaced.start() <= 2 and len(compact) <= 40
     # A label at the start (来源：…), two labels on one short line (时间…来源…), or a label
     # after a date: "2005-04-28 11:13更新 来源：…" (cn.ent.yahoo.com, cn.biz.yahoo.com),
     # "2022.01.20 16:31 来源：…" (henandaily.cn); the date is read from the spaced text.

@@ -64,15 +64,22 @@ def _cut_value(text: str) -> str:
 
 
 def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
-    for line in lines:
+    for index, line in enumerate(lines):
         for match in regex.finditer(line):
             rest = line[match.end() :].strip()
+            if not rest and index + 1 < len(lines):
+                rest = _value_on_next_line(lines[index + 1])
             value = _cut_value(rest)
             value = re.split(r"\s{1,}", value)[0] if value else value
             value = value.strip(_VALUE_STRIP)
             if value and len(value) <= 40:
                 return value
     return None
+
+
+def _value_on_next_line(line: str) -> str:
+    """Return the next line as a label's value when the label ends its own line (来源：/新京报)."""
+    return _cut_value(line) if len(line) <= 60 else ""
 
 
 def _names(text: str, longest: int = 4) -> str | None:
@@ -134,14 +141,17 @@ def _reporter_in_body(lines: list[str]) -> str | None:
 
 
 def _editor_from(lines: list[str]) -> str | None:
-    for line in lines:
+    for index, line in enumerate(lines):
         matches = [
             m
             for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
             for m in regex.finditer(line)
         ]
         for match in sorted(matches, key=lambda m: m.start()):
-            value = _cut_value(line[match.end() :])
+            rest = line[match.end() :]
+            if not rest.strip() and index + 1 < len(lines):
+                rest = _value_on_next_line(lines[index + 1])
+            value = _cut_value(rest)
             value = value.split()[0] if value.split() else ""
             value = cp.STAFF_CODE_SUFFIX_RE.sub("", value).strip(_VALUE_STRIP)
             if value and len(value) <= 20:

@@ -133,6 +133,8 @@ TITLE_CLASS_RE = re.compile(r"title|headline|biaoti|bt|tit", re.IGNORECASE)
 EDITOR_LINE_RE = re.compile(
     r"^[\[【（(]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|主编|值班编辑|审核|審核|校对|校對|"
     r"责任校对|終審|终审|初审|复审|监制|編審|编审|美编|实习编辑|Editor)\s*[:：|｜/]"
+    # "责任编辑 张三" / "[责编 李四]" with a space for a colon, seen whitespace-free here.
+    r"|^[\[【（(]?(?:责任编辑|責任編輯|责编|責編)[^:：]{1,10}[\]】）)]?$"
 )
 
 # A reprint's note of the headline it first ran under: （原标题：…） / 原標題：….
@@ -264,16 +266,28 @@ META_LABEL_RE = re.compile(
     r"供稿|撰稿|摄影|攝影|通讯员|通訊員|信息来源|訊息來源|文章来源|文章來源)\s*[:：|｜]"
 )
 
+# The same labels separated from their value by a space instead of a colon ("来源 新京报",
+# "作者 王五"): only the labels that never open a sentence with a space after them.
+# Seen on 163.com- and guancha.cn-style templates rewritten by tests/test_extract_metamorphic.py.
+META_LABEL_SPACED_RE = re.compile(
+    r"(?:文章来源|文章來源|信息来源|訊息來源|来源|來源|稿源|出处|出處|作者|责任编辑|責任編輯|责编|責編|"
+    r"编辑|編輯)[ \t\u3000\xa0]+(?=[^\s:：])"
+)
+_SPACE_SEPARATOR = r"[ \t\u3000\xa0]+(?=[\u4e00-\u9fffA-Za-z])"
+
 # Label forms for the metadata fields, in order of preference.
 OUTLET_LABEL_RE = re.compile(
     r"(?:文章来源|文章來源|信息来源|信息來源|新闻来源|新聞來源|稿件来源|来源|來源|稿源|出处|出處|"
     r"转载自|轉載自|发布单位|發布單位|发布机构|(?<![时時日期間间])发布(?![时時日期])|"
     r"(?<![时時日期間间])發布(?![时時日期])|發佈(?![时時日期]))\s*[:：]\s*"
+    r"|(?:文章来源|文章來源|信息来源|信息來源|新闻来源|新聞來源|稿件来源|来源|來源|稿源|出处|出處)"
+    + _SPACE_SEPARATOR
 )
 AUTHOR_LABEL_RE = re.compile(
     r"(?:作者|作\s+者|记者|記者|撰文|采写|採寫|撰稿|执笔|執筆)\s*[:：|｜/]\s*"
     r"|(?:^|[\s|｜])(?:文|图|圖|图文|圖文|文字)\s*[/／|｜]\s*"
     r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])"
+    r"|(?:作者|撰文|撰稿|执笔|執筆)" + _SPACE_SEPARATOR
 )
 # A reporter named without a colon: "记者 陆一夫", "南都见习记者 林子沛" (space required,
 # so "记者表示" is not read as a name).
@@ -379,7 +393,11 @@ OUTLET_NAME_RE = re.compile(
     r"^[\u4e00-\u9fffA-Za-z]{1,14}(?:网|網|报|報|社|台|刊|新闻|新聞|周刊|週刊|杂志|雜誌|在线|"
     r"客户端|时报|時報|日报|日報|晚报|晚報|频道|頻道)$"
 )
-EDITOR_LABEL_RE = re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[:：|｜/]\s*")
+EDITOR_LABEL_RE = re.compile(
+    r"(?:责任编辑|責任編輯|责编|責編)(?:\s*[:：|｜/]\s*|" + _SPACE_SEPARATOR + ")"
+)
+# A plain 编辑 takes a colon: "编辑 刘晓阳 校对 李铭" is the story's own credit line, and the
+# page's 责任编辑 is the editor (bjnews.com.cn on 163.com).
 EDITOR_PLAIN_LABEL_RE = re.compile(r"(?<![任责責实習习])(?:编辑|編輯|小编)\s*[:：|｜/]\s*")
 KEYWORDS_LABEL_RE = re.compile(
     r"(?:关键词|關鍵詞|关键字|關鍵字|标签|標籤|Tags?)\s*[:：]\s*", re.IGNORECASE
