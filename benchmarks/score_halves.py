@@ -30,7 +30,7 @@ from benchmarks.bench_extract import (  # noqa: E402 (the repository goes on the
     shared_dir,
 )
 from benchmarks.corpus_split import load_index  # noqa: E402
-from crawler.clean.extract import extract_article  # noqa: E402
+from crawler.clean.extract import extract_article, extract_metadata  # noqa: E402
 
 METADATA_FIELDS = ("title", "published_at", "source", "author", "editor")
 
@@ -72,14 +72,7 @@ def score_metadata(shared: Path, corpus: str, rows: list[dict[str, Any]], tools:
     for row in rows:
         folder = shared / "corpus" / corpus / row["id"]
         truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
-        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
-        pred = {
-            "title": result.title,
-            "published_at": result.published_at,
-            "source": result.outlet,
-            "author": result.author,
-            "editor": result.editor,
-        }
+        pred = extract_metadata((folder / "page.html").read_bytes(), row.get("url") or "")
         cell = hits.setdefault((corpus, row["half"]), {})
         for field in METADATA_FIELDS:
             cell.setdefault(field, []).append(scorer.match(field, pred[field], truth.get(field)))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from benchmarks.corpus_split import load_index
-from crawler.clean.extract import extract_article
+from crawler.clean.extract import extract_article, extract_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS = tomllib.loads((ROOT / "benchmarks" / "extract_floors.toml").read_text(encoding="utf-8"))
@@ -105,14 +105,7 @@ def _news_accuracy(field: str, half: str | None = None) -> float:
     hits = 0
     for row in rows:
         truth = json.loads((row["dir"] / "expected.json").read_text(encoding="utf-8"))
-        result = extract_article((row["dir"] / "page.html").read_bytes(), row.get("url") or "")
-        pred = {
-            "title": result.title,
-            "published_at": result.published_at,
-            "source": result.outlet,
-            "author": result.author,
-            "editor": result.editor,
-        }
+        pred = extract_metadata((row["dir"] / "page.html").read_bytes(), row.get("url") or "")
         hits += bool(scorer.match(field, pred[field], truth.get(field)))
     return hits / len(rows)
 

@@ -47,7 +47,8 @@ def _stamped_entries(entry: Any, blocks: list[_Block], start: int, stamps: set[i
     """
     parent = entry.getparent()
     alike = {s for s in parent if s.tag == entry.tag and s.get("class") == entry.get("class")}
-    stamped, prosed = set(), set()
+    stamped: set[Any] = set()
+    prosed: set[Any] = set()
     for index in range(start, len(blocks)):
         block = blocks[index]
         is_stamp = index in stamps
