@@ -1,0 +1,135 @@
+"""Print Xietong's scores on every dev corpus, split into its ``tune`` and ``check`` halves.
+
+Each entry of ``ENTRIES`` is one (corpus, scorer) pair; a row of the table is one entry's
+score on one half (and group, where the corpus has groups). Tune rules on ``tune`` only;
+``check`` says how the cleaner does on sites it was not tuned on. ``--with readability``
+adds readability-lxml's text F1 beside ours.
+
+    .venv/bin/python benchmarks/score_halves.py [--shared PATH] [--with readability] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.bench_extract import (  # noqa: E402 (the repository goes on the path first)
+    BenchmarkSetupError,
+    load_module,
+    readability_text,
+    safe_call,
+    shared_dir,
+)
+from benchmarks.corpus_split import load_index  # noqa: E402
+from crawler.clean.extract import extract_article, extract_metadata  # noqa: E402
+
+METADATA_FIELDS = ("title", "published_at", "source", "author", "editor")
+
+
+def text_group(corpus: str, row: dict[str, Any]) -> str:
+    """Return the group a text-scored page counts in (extraction-dev by language and era)."""
+    if corpus != "extraction-dev":
+        return corpus
+    if row.get("language") != "zh":
+        return "extraction-dev/en"
+    return "extraction-dev/zh-" + (
+        "cleaneval" if str(row.get("group", "")).startswith("2005") else "later"
+    )
+
+
+def score_text(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]) -> dict:
+    """Return {(group, half): {tool: mean char-bag F1}} for one corpus."""
+    scorer = load_module(shared / "tools" / "score_extraction.py", "score_extraction")
+    funcs: dict[str, Callable[[bytes, str], str]] = {
+        "xietong": lambda html, url: extract_article(html, url).body,
+        "readability": readability_text,
+    }
+    scores: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        html = (folder / "page.html").read_bytes()
+        truth = (folder / "expected.txt").read_text(encoding="utf-8")
+        cell = scores.setdefault((text_group(corpus, row), row["half"]), {})
+        for tool in tools:
+            body = safe_call(funcs[tool], html, row.get("url") or "")
+            cell.setdefault(tool, []).append(scorer.score_page(truth, body)["char"]["f1"])
+    return {key: {t: statistics.mean(v) for t, v in cell.items()} for key, cell in scores.items()}
+
+
+def score_metadata(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]) -> dict:
+    """Return {(corpus, half): {field: accuracy}} with score_metadata.py's match rules."""
+    scorer = load_module(shared / "tools" / "score_metadata.py", "score_metadata")
+    hits: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        pred = extract_metadata((folder / "page.html").read_bytes(), row.get("url") or "")
+        cell = hits.setdefault((corpus, row["half"]), {})
+        for field in METADATA_FIELDS:
+            cell.setdefault(field, []).append(scorer.match(field, pred[field], truth.get(field)))
+    return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
+
+
+# (corpus, scorer): what is scored on each corpus, one table section per entry.
+ENTRIES: list[tuple[str, Callable[..., dict]]] = [
+    ("extraction-dev", score_text),
+    ("news-zh-dev", score_text),
+    ("news-zh-dev", score_metadata),
+]
+
+
+def run(shared: Path, tools: list[str]) -> dict[str, dict[str, float]]:
+    """Score every entry; return {"group half": {measure: score}} in table order."""
+    table: dict[str, dict[str, float]] = {}
+    for corpus, scorer in ENTRIES:
+        rows = load_index(shared / "corpus" / corpus)
+        results = scorer(shared, corpus, rows, tools)
+        for (group, half), values in sorted(results.items()):
+            pages = sum(1 for r in rows if r["half"] == half and text_group(corpus, r) == group)
+            name = "%s %s" % (group, half)
+            table.setdefault(name, {"pages": pages})
+            prefix = "f1 " if scorer is score_text else ""
+            table[name].update({prefix + key: value for key, value in values.items()})
+    return table
+
+
+def print_table(table: dict[str, dict[str, float]]) -> None:
+    """Print one line per group and half."""
+    for name, values in table.items():
+        cells = "  ".join(
+            "%s=%.3f" % (key, value) for key, value in values.items() if key != "pages"
+        )
+        print("%-34s %3d pages  %s" % (name, values["pages"], cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run from the command line."""
+    parser = argparse.ArgumentParser(description="Score Xietong per corpus and half.")
+    parser.add_argument("--shared", help="folder with corpus/ and tools/ (default ../shared)")
+    parser.add_argument("--with", dest="others", default="", help="also score: readability")
+    parser.add_argument("--json", type=Path, help="write the table here")
+    args = parser.parse_args(argv)
+    try:
+        shared = shared_dir(args.shared)
+    except BenchmarkSetupError as error:
+        print("error: %s" % error, file=sys.stderr)
+        return 2
+    tools = ["xietong"] + [t for t in args.others.split(",") if t == "readability"]
+    table = run(shared, tools)
+    print_table(table)
+    if args.json:
+        args.json.write_text(json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
