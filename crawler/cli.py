@@ -372,7 +372,8 @@ def serve(db: Path, host: str, port: int) -> None:
     "--week",
     default=None,
     metavar="YYYY-Www",
-    help="ISO week, e.g. 2024-W08 [default: the last full week].",
+    help="ISO week, e.g. 2024-W08 [default: the last full week, or the latest week with"
+    " dated articles when that one is empty].",
 )
 @db_option
 @click.option(
@@ -391,29 +392,52 @@ def serve(db: Path, host: str, port: int) -> None:
     show_default=True,
     help="Directory to write <week>.<format> files into.",
 )
-def digest(week: str | None, db: Path, output_format: str, out_dir: Path) -> None:
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the digest files are published; the Atom feed links itself there"
+    " [default: links relative to the feed].",
+)
+def digest(week: str | None, db: Path, output_format: str, out_dir: Path, base_url: str) -> None:
     """Export one week's articles as a digest: Markdown, HTML, Atom and JSON.
 
-    Policy announcements first, then news, grouped by topic.
+    Policy announcements first (issuer, 发文字号, 成文日期, attachments), then news grouped
+    by story or topic, with what changed since the week before.
 
     Example: xietong digest --week 2024-W08 --format all --out data/digests
     """
     from crawler.archive import open_database
-    from exports.digest import FORMATS, IsoWeek, WeekFormatError, load_digest, write_digest
+    from exports.digest import (
+        FORMATS,
+        IsoWeek,
+        WeekFormatError,
+        default_week,
+        load_digest,
+        write_digest,
+    )
 
     try:
-        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_full_week()
+        iso_week = IsoWeek.parse(week) if week else None
     except WeekFormatError as exc:
         raise ConfigError(str(exc)) from None
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError("--base-url takes an http(s) URL, got %r" % base_url)
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
     require_archive(db)
     try:
         archive = open_database(db)
         try:
+            if iso_week is None:
+                iso_week = default_week(archive)
+                click.echo("no --week given: %s" % iso_week.name)
             loaded = load_digest(archive, iso_week)
         finally:
             archive.close()
     except sqlite3.DatabaseError as exc:
         raise ConfigError("%s is not a usable archive: %s" % (db, exc)) from None
+    loaded.base_url = base_url
     formats = FORMATS if output_format == "all" else (output_format,)
     for path in write_digest(loaded, out_dir, formats):
         click.echo("wrote %s" % path)

@@ -37,6 +37,7 @@ from markupsafe import Markup, escape
 
 from crawler.text.lead import make_lead
 from crawler.text.script import to_simplified
+from crawler.text.urls import file_name
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +85,6 @@ def short_url(url: str, length: int = SHORT_URL_LENGTH) -> str:
     if len(shown) > length:
         shown = shown[: length - 1] + "…"
     return shown
-
-
-def file_name(url: str) -> str:
-    """Return the last part of a URL's path (an attachment's file name), or the URL."""
-    tail = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    return tail or url
 
 
 def json_list(value: Any) -> list[str]:
