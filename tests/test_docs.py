@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 
 import click
 from click.testing import CliRunner
@@ -15,7 +14,7 @@ from crawler import settings
 from crawler.cli import cli
 from tests.conftest import ROOT
 from tests.test_search import build_archive
-from tests.test_serve import wait_for_url
+from tests.test_serve import served
 from tests.test_web_pages import seed_articles
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -86,15 +85,8 @@ def test_readme_curl_examples_work_when_pasted(tmp_path):
     datasette_commands = [line for line in commands if ":8001/xietong" in line]
     assert len(datasette_commands) >= 4
     path = build_archive(tmp_path / "xietong.db", seed_articles())
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "serve", "--db", str(path), "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        base = wait_for_url(process).rsplit("/xietong", 1)[0]
+    with served(path) as url:
+        base = url.rsplit("/xietong", 1)[0]
         for command in datasette_commands:
             pasted = command.split("  #")[0].replace("http://127.0.0.1:8001", base)
             result = subprocess.run(
@@ -104,11 +96,6 @@ def test_readme_curl_examples_work_when_pasted(tmp_path):
             rows = json.loads(result.stdout)
             assert isinstance(rows, list), (command, result.stdout[:300])
             assert rows, command
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def test_readme_says_how_to_run_xietong():

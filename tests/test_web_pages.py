@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,8 @@ from crawler.text.topics import vocabulary
 from crawler.web.pages import china_time, short_url
 from crawler.web.serve import build_datasette
 from tests.chromium import Chromium
-from tests.conftest import ROOT
 from tests.test_search import build_archive, ids_for, make_article
-from tests.test_serve import wait_for_url
+from tests.test_serve import served
 
 # Long, as government URLs are: it must not squeeze the title column of a query.
 POLICY = "https://gov.example/zwgk/zcwj/szfwj/202402/t20240219_" + "1049321" * 12 + ".html"
@@ -152,20 +149,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(archive: Path) -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "serve", "--db", str(archive), "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        yield wait_for_url(process)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
+    with served(archive) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
