@@ -98,6 +98,12 @@ def json_list(value: Any) -> list[str]:
     return [str(item) for item in items] if isinstance(items, list) else []
 
 
+def first_names(names: list[str], count: int) -> str:
+    """Join the first ``count`` names with 、, adding … when there are more."""
+    shown = "、".join(names[:count])
+    return shown + "…" if len(names) > count else shown
+
+
 def paragraphs(text: str | None) -> list[str]:
     """Split a body into its paragraphs (one per line), blank lines dropped."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -173,6 +179,7 @@ def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
     env.filters["xietong_time"] = china_time
     env.filters["xietong_lead"] = lambda text: make_lead(text or "", TABLE_LEAD_LENGTH)
     env.filters["xietong_paragraphs"] = paragraphs
+    env.filters["xietong_first"] = first_names
     env.filters["xietong_list"] = json_list
     env.filters["xietong_short_url"] = short_url
     env.filters["xietong_file_name"] = file_name
