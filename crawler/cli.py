@@ -268,8 +268,6 @@ def extract(page: Path, url: str, as_json: bool, encoding: str | None) -> None:
         result = extract_article(content, url, declared_encoding=encoding)
     except ExtractionError as exc:
         raise ConfigError("%s: no HTML to clean (%s)" % (page, exc)) from None
-    except LookupError:
-        raise ConfigError("unknown encoding %r" % encoding) from None
     if as_json:
         click.echo(json.dumps(extraction_to_json(result), ensure_ascii=False, indent=1))
     else:
