@@ -36,7 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler import fingerprint as fp  # noqa: E402
+from crawler.archive.near_duplicates import NearDuplicateIndex  # noqa: E402
+from crawler.text import fingerprint as fp  # noqa: E402
 from crawler.text.script import to_simplified  # noqa: E402
 
 CASES_MODULE = ROOT / "tests" / "fixtures" / "dedup" / "dedup_cases.py"
@@ -126,11 +127,11 @@ def run_size(
         conn = sqlite3.connect(str(path), isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        fp.NearDuplicateIndex.create_tables(conn)
+        NearDuplicateIndex.create_tables(conn)
         started = time.perf_counter()
         fill(conn, size, args.fill, args.vocabulary, seed=size)
         # Plant the cases' unedited articles so look-ups meet real candidates.
-        index = fp.NearDuplicateIndex(conn)
+        index = NearDuplicateIndex(conn)
         conn.execute("BEGIN")
         for key in cases["bases"]:
             found = fp.fingerprint(

@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.archive import Archive, article_id_for, open_database  # noqa: E402
+from crawler.archive.search_index import search_index_paused  # noqa: E402
 from crawler.items import Article  # noqa: E402
-from crawler.search import search_index_paused  # noqa: E402
 from exports.digest import IsoWeek, load_digest, write_digest  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
@@ -352,7 +352,7 @@ def bench_saves(path: Path, count: int, seed: int) -> float:
     began = time.perf_counter()
     for number in range(count):
         row = article_row(rng, texts, 10_000_000 + number, datetime(2024, 3, 1, tzinfo=CST))
-        archive.save(
+        archive.store(
             Article(
                 url=row["url"],
                 source=row["source"],
@@ -366,7 +366,6 @@ def bench_saves(path: Path, count: int, seed: int) -> float:
                 published_at=row["published_at"],
                 script="hans",
                 canonical_url=row["url"],
-                article_id=row["id"],
                 text_hash=row["text_hash"],
             )
         )

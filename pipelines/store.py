@@ -1,4 +1,4 @@
-"""Pipeline 4: write articles and their appearances into the SQLite archive."""
+"""Pipeline 4: hand each item to the archive, which decides what it is and writes it."""
 
 from __future__ import annotations
 
@@ -6,42 +6,56 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
-from crawler.archive import Archive
-from crawler.fingerprint import policy_key
+from crawler.archive import MERGED, NEW, REVISED, Archive, Stored
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Upsert each item through sqlite-utils, ``XIETONG_STORE_BATCH_SIZE`` items per transaction.
+    """Store each item through ``Archive.store`` on one connection for the whole crawl.
 
-    Settings: ``XIETONG_DB``, ``XIETONG_STORE_BATCH_SIZE``.
-    Stats: ``xietong/store/new_articles``, ``xietong/store/appearances``, per source
-    ``xietong/source/<name>/new_articles``, ``…/stored`` (appearances) and ``…/dated``
-    (of those, with a publication date; run monitoring compares it across runs).
+    The archive makes the merge decision inside its transaction, so copies met in one
+    batch of ``XIETONG_STORE_BATCH_SIZE`` items merge as they would one at a time. A page
+    already archived at the same URL is dropped once the archive has noted it (and revised
+    the article when its text changed).
+
+    Settings: ``XIETONG_DB``, ``XIETONG_STORE_BATCH_SIZE``, ``XIETONG_DEDUP_NEAR_ENABLED``.
+    Stats: ``xietong/dedup/<reason>`` (same_url, same_text, same_policy, near_duplicate),
+    ``xietong/store/new_articles``, ``xietong/store/appearances``, ``xietong/store/revised``,
+    ``xietong/dropped/already_archived``; per source ``xietong/source/<name>/new_articles``,
+    ``…/duplicates``, ``…/stored`` (appearances), ``…/dated`` (of those, with a
+    publication date; run monitoring compares it across runs) and
+    ``…/dropped/already_archived``.
     """
 
-    def __init__(self, db_path: str, batch_size: int = 1, stats: Any = None):
+    def __init__(
+        self, db_path: str, batch_size: int = 1, near_enabled: bool = True, stats: Any = None
+    ):
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
+        self.near_enabled = near_enabled
         self.stats = stats
         self.archive: Archive | None = None
-        self.pending = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         """Build the pipeline from the crawl's settings."""
+        settings = crawler.settings
         return cls(
-            db_path=crawler.settings.get("XIETONG_DB"),
-            batch_size=crawler.settings.getint("XIETONG_STORE_BATCH_SIZE", 1),
+            db_path=settings.get("XIETONG_DB"),
+            batch_size=settings.getint("XIETONG_STORE_BATCH_SIZE", 1),
+            near_enabled=settings.getbool("XIETONG_DEDUP_NEAR_ENABLED", True),
             stats=crawler.stats,
         )
 
     def open_spider(self) -> None:
-        """Open the archive for writing."""
-        self.archive = Archive.open(self.db_path)
+        """Open the archive for the crawl."""
+        self.archive = Archive.open(
+            self.db_path, batch_size=self.batch_size, near_duplicates=self.near_enabled
+        )
 
     def close_spider(self) -> None:
         """Commit the last batch and close the archive."""
@@ -50,23 +64,42 @@ class StorePipeline:
             self.archive = None
 
     def process_item(self, item: Article) -> Article:
-        """Write the item; commit when a batch is full."""
+        """Store the item; drop it when its URL was already archived."""
         assert self.archive is not None, "open_spider was not called"
-        if self.pending == 0:
-            self.archive.db.begin()
-        key = policy_key(item.policy.issuer, item.policy.doc_number) if item.policy else None
-        created = self.archive.save(item, policy_key=key)
-        self.pending += 1
-        if self.pending >= self.batch_size:
-            self.archive.commit()
-            self.pending = 0
+        stored = self.archive.store(item)
+        item.article_id = stored.article_id
+        item.is_new_article = stored.is_new_article
+        item.match_reason = stored.reason
+        if stored.reason:
+            self._inc("xietong/dedup/%s" % stored.reason)
+        if stored.outcome in (NEW, MERGED):
+            self._count_stored(item, stored)
+            return item
+        self._inc("xietong/dropped/already_archived")
+        self._inc("xietong/source/%s/dropped/already_archived" % item.source)
+        if stored.outcome == REVISED:
+            self._inc("xietong/store/revised")
+            raise DropItem(
+                "already archived as %s, text revised: %s" % (stored.article_id, item.url),
+                log_level="INFO",
+            )
+        raise DropItem(
+            "already archived as %s: %s" % (stored.article_id, item.url), log_level="DEBUG"
+        )
+
+    def _count_stored(self, item: Article, stored: Stored) -> None:
+        self._inc("xietong/store/appearances")
+        self._inc("xietong/source/%s/stored" % item.source)
+        if item.published_at:
+            self._inc("xietong/source/%s/dated" % item.source)
+        if stored.is_new_article:
+            logger.info("new article [%s] %s: %s", item.source, item.title, item.url)
+            self._inc("xietong/store/new_articles")
+            self._inc("xietong/source/%s/new_articles" % item.source)
+        else:
+            logger.info("%s of %s: %s", stored.reason, stored.article_id, item.url)
+            self._inc("xietong/source/%s/duplicates" % item.source)
+
+    def _inc(self, key: str) -> None:
         if self.stats is not None:
-            self.stats.inc_value("xietong/store/appearances")
-            self.stats.inc_value("xietong/source/%s/stored" % item.source)
-            if item.published_at:
-                self.stats.inc_value("xietong/source/%s/dated" % item.source)
-            if created:
-                logger.info("new article [%s] %s: %s", item.source, item.title, item.url)
-                self.stats.inc_value("xietong/store/new_articles")
-                self.stats.inc_value("xietong/source/%s/new_articles" % item.source)
-        return item
+            self.stats.inc_value(key)

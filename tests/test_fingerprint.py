@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from crawler import fingerprint as fp
+from crawler.archive.near_duplicates import NearDuplicateIndex
+from crawler.text import fingerprint as fp
 from crawler.text.script import to_simplified, to_traditional
 
 HERE = Path(__file__).resolve().parent
@@ -41,10 +42,10 @@ def _seed(prefix: str) -> str:
     return to_simplified(path.read_text(encoding="utf-8"))
 
 
-def _index() -> fp.NearDuplicateIndex:
+def _index() -> NearDuplicateIndex:
     conn = sqlite3.connect(":memory:")
-    fp.NearDuplicateIndex.create_tables(conn)
-    return fp.NearDuplicateIndex(conn)
+    NearDuplicateIndex.create_tables(conn)
+    return NearDuplicateIndex(conn)
 
 
 def _article(cases: dict[str, Any], key: str) -> str:
@@ -122,26 +123,26 @@ def test_index_persists_in_sqlite_file(tmp_path: Path, cases: dict[str, Any]) ->
     path = tmp_path / "archive.db"
     original = fp.fingerprint(_article(cases, "news-009"))
     conn = sqlite3.connect(path)
-    fp.NearDuplicateIndex.create_tables(conn)
-    fp.NearDuplicateIndex(conn).add("article-1", original.signature, original.length)
+    NearDuplicateIndex.create_tables(conn)
+    NearDuplicateIndex(conn).add("article-1", original.signature, original.length)
     conn.commit()
     conn.close()
     reopened = sqlite3.connect(path)
-    fp.NearDuplicateIndex.create_tables(reopened)  # idempotent
+    NearDuplicateIndex.create_tables(reopened)  # idempotent
     copy = fp.fingerprint(
         to_simplified(to_traditional(_article(cases, "news-009") + "\n责任编辑：李娜"))
     )
     assert [
-        article for article, _ in fp.NearDuplicateIndex(reopened).find(copy.signature, copy.length)
+        article for article, _ in NearDuplicateIndex(reopened).find(copy.signature, copy.length)
     ] == ["article-1"]
     reopened.close()
 
 
 def test_add_does_not_commit_and_ignores_repeats(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "archive.db")
-    fp.NearDuplicateIndex.create_tables(conn)
+    NearDuplicateIndex.create_tables(conn)
     conn.commit()
-    index = fp.NearDuplicateIndex(conn)
+    index = NearDuplicateIndex(conn)
     found = fp.fingerprint(
         "京津冀协同发展十年来，产业协作不断深化，交通网络越来越密，生态环境持续改善。" * 3
     )

@@ -207,7 +207,7 @@ def test_usage_text_documents_the_exit_statuses():
 
 def test_killed_run_leaves_an_unfinished_row(tmp_path: Path):
     from crawler.archive import open_database
-    from crawler.ops.monitor import start_run
+    from crawler.archive.runs import start_run
 
     db = open_database(tmp_path / "archive.db")
     run_id = start_run(db, "sources.toml")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from scrapy.exceptions import DropItem
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, PolicyDocument
@@ -49,9 +50,9 @@ class Chain:
         crawler = get_crawler(settings_dict={"XIETONG_DB": str(db_path), **settings})
         self.stats = crawler.stats
         self.stages = [
-            NormalizeScriptPipeline.from_crawler(crawler),
-            DeduplicatePipeline.from_crawler(crawler),
-            StorePipeline.from_crawler(crawler),
+            build_from_crawler(NormalizeScriptPipeline, crawler),
+            build_from_crawler(DeduplicatePipeline, crawler),
+            build_from_crawler(StorePipeline, crawler),
         ]
 
     def __enter__(self) -> Chain:

@@ -8,16 +8,14 @@ import pytest
 import sqlite_utils
 
 from crawler.archive import Archive, article_id_for, open_database
-from crawler.items import Article, PolicyDocument
-from crawler.search import (
-    SearchQueryError,
+from crawler.archive.search_index import (
     _bigrams_sql,
-    bigram_text,
     rebuild_search_index,
     search_article_ids,
     search_index_paused,
-    search_query,
 )
+from crawler.items import Article, PolicyDocument
+from crawler.text.search_query import SearchQueryError, bigram_text, search_query
 
 
 def make_article(
@@ -56,18 +54,17 @@ def make_article(
         topics=list(topics),
         regions=list(regions),
         canonical_url=url,
-        text_hash=url,
-        article_id=article_id_for(article_url or url),
-        match_reason="same_text" if article_url else None,
+        # A copy carries its original's text hash, so the archive merges it as same_text.
+        text_hash=article_url or url,
         policy=policy,
     )
 
 
 def build_archive(path: Path, articles: list[Article]) -> Path:
-    """Write ``articles`` into a fresh archive at ``path`` through Archive.save."""
+    """Write ``articles`` into a fresh archive at ``path`` through Archive.store."""
     archive = Archive(open_database(path))
     for article in articles:
-        archive.save(article)
+        archive.store(article)
     archive.close()
     return path
 

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from crawler.archive.search_index import RANKED_SEARCH_SQL
 from crawler.cli import cli
 from crawler.items import PolicyDocument
-from crawler.search import RANKED_SEARCH_SQL
 from crawler.web import plugin as datasette_plugin
 from crawler.web.serve import bind_socket, build_datasette, load_metadata
 from tests.conftest import ROOT

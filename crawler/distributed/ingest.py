@@ -91,9 +91,11 @@ class Ingest:
         self.keys = RedisKeys(spider)
         self.idle = idle
         self.stats = IngestStats()
-        self.dedup = DeduplicatePipeline(str(db_path), near_enabled=near_enabled, stats=self.stats)
+        self.dedup = DeduplicatePipeline()
         # Commit each item: a batch leaves the processing list only once all of it is stored.
-        self.store = StorePipeline(str(db_path), batch_size=1, stats=self.stats)
+        self.store = StorePipeline(
+            str(db_path), batch_size=1, near_enabled=near_enabled, stats=self.stats
+        )
         self.items = 0
         self.lock = ArchiveLock(db_path)
 
@@ -106,7 +108,6 @@ class Ingest:
             return self._run()
 
     def _run(self) -> CrawlSummary:
-        self.dedup.open_spider()
         self.store.open_spider()
         try:
             self._publish_known_urls()
@@ -135,7 +136,6 @@ class Ingest:
                 time.sleep(POLL_EVERY)
         finally:
             self.store.close_spider()
-            self.dedup.close_spider()
         stats = self.stats.get_stats()
         stats["finish_reason"] = "finished"
         stats["xietong/ingest/items"] = self.items
@@ -143,8 +143,8 @@ class Ingest:
         return summarize(stats, cast(Sequence[Source], [_SourceName(n) for n in names]))
 
     def _publish_known_urls(self) -> None:
-        assert self.dedup.archive is not None
-        urls = sorted(self.dedup.archive.known_urls())
+        assert self.store.archive is not None
+        urls = sorted(self.store.archive.known_urls())
         for start in range(0, len(urls), 1000):
             self.server.sadd(self.keys.known_urls, *urls[start : start + 1000])
         logger.info("published %d archived URLs for incremental workers", len(urls))

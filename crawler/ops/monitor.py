@@ -1,12 +1,8 @@
 """Run monitoring: a row per crawl and per source in the archive, and source health checks.
 
-Tables (created through ``crawler.archive.ensure_schema``)
-  crawl_runs          one row per crawl: start, end, finish reason, sources file, totals
-  crawl_run_sources   one row per source and crawl: pages, article pages, new articles,
-                      duplicates, drops by reason, errors by kind, stored and dated items
-
-A crawl's row is written when the spider opens (``finished_at`` stays empty if the
-process dies) and completed when it closes. A source is unhealthy when
+The rows (``crawl_runs``, ``crawl_run_sources``) are kept by the archive
+(``crawler.archive.runs``). A crawl's row is written when the spider opens (``finished_at``
+stays empty if the process dies) and completed when it closes. A source is unhealthy when
 
 - it produced no article page at all: nothing new, nothing merged as a duplicate, nothing
   dropped as already archived or off topic, nothing skipped as known. A re-crawl that
@@ -19,93 +15,25 @@ process dies) and completed when it closes. A source is unhealthy when
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
-import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import Any
 
 import sqlite_utils
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
-if TYPE_CHECKING:  # the archive imports this module; it must not pull in Scrapy
-    from scrapy import Spider
-    from scrapy.crawler import Crawler
+from crawler.archive import open_database
+from crawler.archive.runs import date_share_history, record_finished_run, start_run
+from crawler.ops.run import summarize
 
 logger = logging.getLogger(__name__)
 
-# How many earlier runs of a source its date share is compared with.
-HISTORY_RUNS = 5
 # A date share under this fraction of the recent median counts as "lost most of its dates".
 DATE_SHARE_DROP = 0.5
-
-RUN_COLUMNS: dict[str, Any] = {
-    "run_id": str,
-    "started_at": str,
-    "finished_at": str,
-    "finish_reason": str,
-    "sources_file": str,
-    "pages": int,
-    "new_articles": int,
-    "errors": int,
-    "warnings": str,  # JSON list of one-line health warnings
-}
-
-RUN_SOURCE_COLUMNS: dict[str, Any] = {
-    "run_id": str,
-    "source": str,
-    "pages": int,  # responses received for the source (listings, feeds, articles)
-    "article_pages": int,  # new + duplicates + already archived + skipped as known + off topic
-    "new_articles": int,
-    "duplicates": int,
-    "dropped": str,  # JSON object: reason -> count
-    "errors": int,
-    "errors_by_kind": str,  # JSON object: kind -> count
-    "stored": int,  # appearances written
-    "dated": int,  # of those, with a publication date
-    "health": str,  # null when healthy, else the warning
-}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def create_tables(db: sqlite_utils.Database) -> None:
-    """Create the monitoring tables; a no-op when they exist."""
-    db.table("crawl_runs").create(RUN_COLUMNS, pk="run_id", if_not_exists=True)
-    db.table("crawl_run_sources").create(
-        RUN_SOURCE_COLUMNS,
-        pk=("run_id", "source"),
-        foreign_keys=[("run_id", "crawl_runs", "run_id")],
-        if_not_exists=True,
-    )
-    db.table("crawl_runs").create_index(["started_at"], if_not_exists=True)
-    db.table("crawl_run_sources").create_index(["source"], if_not_exists=True)
-
-
-def start_run(db: sqlite_utils.Database, sources_file: str, run_id: str | None = None) -> str:
-    """Record that a crawl started; return its run id."""
-    run_id = run_id or uuid.uuid4().hex[:12]
-    with db.conn:
-        db.table("crawl_runs").insert(
-            {"run_id": run_id, "started_at": _now(), "sources_file": sources_file}, pk="run_id"
-        )
-    return run_id
-
-
-def date_share_history(
-    db: sqlite_utils.Database, source: str, before_run: str, min_articles: int
-) -> list[float]:
-    """Return the dated share of the source's recent finished runs that stored enough items."""
-    rows = db.execute(
-        "select s.stored, s.dated from crawl_run_sources s join crawl_runs r using (run_id)"
-        " where s.source = ? and s.run_id != ? and r.finish_reason = 'finished'"
-        " and s.stored >= ? order by r.started_at desc limit ?",
-        [source, before_run, max(1, min_articles), HISTORY_RUNS],
-    ).fetchall()
-    return [dated / stored for stored, dated in rows]
 
 
 def health_warning(
@@ -147,42 +75,16 @@ def finish_run(
 
     Health is judged only for a crawl that finished (not one shut down or cut short).
     """
-    warnings = []
-    rows = []
+    warnings: dict[str, str] = {}
     for counts in sources:
-        warning = None
-        if finish_reason == "finished":
-            history = date_share_history(db, counts["source"], run_id, min_articles)
-            warning = health_warning(counts, history, min_articles)
+        if finish_reason != "finished":
+            continue
+        history = date_share_history(db, counts["source"], run_id, min_articles)
+        warning = health_warning(counts, history, min_articles)
         if warning:
-            warnings.append(warning)
-        row = {key: counts.get(key) for key in RUN_SOURCE_COLUMNS if key in counts}
-        row.update(
-            {
-                "run_id": run_id,
-                "dropped": json.dumps(dict(counts.get("dropped") or {}), sort_keys=True),
-                "errors_by_kind": json.dumps(
-                    dict(counts.get("errors_by_kind") or {}), sort_keys=True
-                ),
-                "health": warning,
-            }
-        )
-        rows.append(row)
-    with db.conn:
-        db.table("crawl_run_sources").upsert_all(rows, pk=("run_id", "source"))
-        db.table("crawl_runs").upsert(
-            {
-                "run_id": run_id,
-                "finished_at": _now(),
-                "finish_reason": finish_reason,
-                "pages": sum(c["pages"] for c in sources),
-                "new_articles": sum(c["new_articles"] for c in sources),
-                "errors": sum(c["errors"] for c in sources),
-                "warnings": json.dumps(warnings, ensure_ascii=False),
-            },
-            pk="run_id",
-        )
-    return warnings
+            warnings[counts["source"]] = warning
+    record_finished_run(db, run_id, finish_reason, sources, warnings)
+    return list(warnings.values())
 
 
 class RunMonitor:
@@ -202,9 +104,6 @@ class RunMonitor:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunMonitor:
         """Build the extension; NotConfigured when monitoring is off or in a worker."""
-        from scrapy import signals
-        from scrapy.exceptions import NotConfigured
-
         settings = crawler.settings
         if not settings.getbool("XIETONG_MONITOR_ENABLED", True):
             raise NotConfigured("XIETONG_MONITOR_ENABLED is off")
@@ -220,8 +119,6 @@ class RunMonitor:
         return monitor
 
     def _open(self) -> sqlite_utils.Database:
-        from crawler.archive import open_database
-
         return open_database(self.db_path)
 
     def spider_opened(self, spider: Spider) -> None:
@@ -236,10 +133,6 @@ class RunMonitor:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Complete the run's row, write per-source rows, log and keep the warnings."""
-        from dataclasses import asdict
-
-        from crawler.ops.run import summarize
-
         if self.run_id is None:
             return
         assert self.crawler.stats is not None

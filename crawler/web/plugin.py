@@ -4,7 +4,7 @@
 names our bigram index (``plugins: xietong: search_table: articles_search``) is answered
 by this plugin's ``filters_from_request`` hook, not by datasette's own FTS support: the
 query is converted to simplified and each term to its bigram phrase in Python
-(``crawler.search.search_query``), and the hook adds one where clause,
+(``crawler.text.search_query.search_query``), and the hook adds one where clause,
 ``rowid in (select rowid from articles_search where articles_search match :xietong_search)``.
 
 It writes that clause in one of two forms, because datasette's page query orders by
@@ -42,12 +42,8 @@ from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
-from crawler.search import (
-    SEARCH_COLUMNS,
-    SEARCH_TABLE,
-    register_search_functions,
-    search_query_or_nothing,
-)
+from crawler.archive.search_index import SEARCH_TABLE, register_search_functions
+from crawler.text.search_query import SEARCH_COLUMNS, search_query_or_nothing
 
 logger = logging.getLogger(__name__)
 

@@ -1,20 +1,18 @@
-"""Find the same article across sites and scripts: exact text hashes and MinHash-LSH.
+"""Fingerprint math for finding the same article across sites and scripts.
 
 Texts are matched on their simplified form (see ``crawler.text.script``), normalized by
-``normalize_for_matching``. Near-duplicates are found with character 5-shingles, a
-128-value MinHash signature computed with numpy, and LSH banding whose keys live in SQLite
-(``fingerprint_bands``), so the index stays on disk with the archive and memory stays small
-at a million articles. Candidates are verified on the full signature: estimated Jaccard
-similarity, or estimated containment for a copy cut short (length-aware).
+``normalize_for_matching``: an exact text hash, and for near-duplicates character
+5-shingles, a 128-value MinHash signature computed with numpy and LSH band keys. The index
+that stores them lives with the archive (``crawler.archive.near_duplicates``). Candidates
+are verified on the full signature: estimated Jaccard similarity, or estimated containment
+for a copy cut short (length-aware). Also the key that names one policy document.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,85 +211,6 @@ def _similarity_from_jaccard(jaccard: float, length: int, other_length: int) -> 
     return Similarity(
         jaccard=jaccard, containment=min(shared / shorter, 1.0), length_ratio=shorter / longer
     )
-
-
-class NearDuplicateIndex:
-    """MinHash-LSH index kept in the archive's SQLite database.
-
-    ``fingerprints`` holds one signature per article; ``fingerprint_bands`` one row per
-    (band key, article), clustered on the band key (a WITHOUT ROWID table whose primary key
-    is the look-up index), so a look-up reads a few B-tree pages and memory stays at
-    SQLite's page cache whatever the archive size. The caller owns transactions: ``add``
-    never commits.
-    """
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    @staticmethod
-    def create_tables(conn: sqlite3.Connection) -> None:
-        """Create the index tables when missing (called by the archive's schema setup)."""
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS fingerprints ("
-            " article_id TEXT PRIMARY KEY, signature BLOB NOT NULL, length INTEGER NOT NULL)"
-        )
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS fingerprint_bands ("
-            " band_key INTEGER NOT NULL, article_id TEXT NOT NULL,"
-            " PRIMARY KEY (band_key, article_id)) WITHOUT ROWID"
-        )
-
-    def add(self, article_id: str, signature: bytes | np.ndarray, length: int) -> None:
-        """Store an article's fingerprint and band keys (INSERT OR IGNORE, no commit)."""
-        array = signature_array(signature)
-        self.conn.execute(
-            "INSERT OR IGNORE INTO fingerprints (article_id, signature, length) VALUES (?, ?, ?)",
-            (article_id, array.tobytes(), int(length)),
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO fingerprint_bands (band_key, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in band_keys(array)],
-        )
-
-    def add_many(self, fingerprints: Iterable[tuple[str, bytes | np.ndarray, int]]) -> None:
-        """Store many fingerprints at once, e.g. when rebuilding the index (no commit)."""
-        for article_id, signature, length in fingerprints:
-            self.add(article_id, signature, length)
-
-    def candidates(self, signature: bytes | np.ndarray) -> list[tuple[str, bytes, int]]:
-        """Return (id, signature, length) of archived articles sharing an LSH band.
-
-        Most shared bands first, at most MAXIMUM_CANDIDATES; one query joins the band hits
-        to the stored signatures.
-        """
-        keys = band_keys(signature)
-        placeholders = ",".join("?" * len(keys))
-        rows = self.conn.execute(
-            "SELECT hits.article_id, fingerprints.signature, fingerprints.length FROM ("
-            " SELECT article_id, COUNT(*) AS shared FROM fingerprint_bands"
-            f" WHERE band_key IN ({placeholders}) GROUP BY article_id"
-            f" ORDER BY shared DESC LIMIT {MAXIMUM_CANDIDATES}"
-            ") AS hits JOIN fingerprints ON fingerprints.article_id = hits.article_id",
-            keys,
-        ).fetchall()
-        return [
-            (str(article_id), bytes(stored), int(length)) for article_id, stored, length in rows
-        ]
-
-    def find(self, signature: bytes | np.ndarray, length: int) -> list[tuple[str, float]]:
-        """Return archived near-duplicates as (article id, similarity score), best first."""
-        if length < MINIMUM_SHINGLES:
-            return []
-        array = signature_array(signature)
-        matches: list[tuple[str, float]] = []
-        for article_id, stored, stored_length in self.candidates(array):
-            if stored_length < MINIMUM_SHINGLES:
-                continue
-            found = similarity(array, length, stored, stored_length)
-            if found.is_match:
-                matches.append((article_id, found.score))
-        matches.sort(key=lambda match: (-match[1], match[0]))
-        return matches
 
 
 # --- policy documents: same 发文字号 and 发文机关 means the same document --------------------

@@ -1,0 +1,291 @@
+"""Write articles into the archive: one connection, every merge decision made inside it.
+
+``Archive.store`` takes one cleaned, fingerprinted item and, in one savepoint of the
+archive's transaction, decides what it is (``merge``) and writes it:
+
+  new        a new article, its first appearance and its fingerprint
+  merged     another appearance of an archived article (same text, same policy, near
+             duplicate); the most complete clean copy's text wins, the first sighting
+             stays first
+  revised    a page met again (same URL) whose text or policy 有效性 changed: the
+             article shows the new text, ``article_revisions`` keeps what it replaced
+  unchanged  a page met again with the same text: only ``last_seen_at`` moves
+
+Writes go through sqlite-utils with explicit primary keys; ``batch_size`` items share a
+transaction. Re-running a crawl changes nothing but ``last_seen_at``, and a crash leaves
+either a whole item or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from crawler.archive.database import open_database
+from crawler.archive.merge import (
+    SAME_URL,
+    KnownPage,
+    copy_text_wins,
+    find_copy_of,
+    known_page,
+)
+from crawler.archive.near_duplicates import NearDuplicateIndex
+from crawler.archive.revisions import record_revision
+from crawler.items import Article
+from crawler.text.fingerprint import policy_key
+
+logger = logging.getLogger(__name__)
+
+NEW = "new"
+MERGED = "merged"
+REVISED = "revised"
+UNCHANGED = "unchanged"
+
+# Columns a revision replaces: the text and what was read from it, not the identity of
+# the article (id, first URL and source, first sighting, appearance count).
+_KEPT_ON_REVISION = ("id", "url", "source", "first_seen_at", "appearance_count")
+
+
+def article_id_for(canonical_url: str) -> str:
+    """Return the stable id of an article first seen at ``canonical_url``."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def _json_list(values: list[str] | None) -> str:
+    return json.dumps(list(values or []), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the archive did with one item."""
+
+    article_id: str
+    outcome: str  # new | merged | revised | unchanged
+    reason: str | None = None  # same_url | same_text | same_policy | near_duplicate
+
+    @property
+    def is_new_article(self) -> bool:
+        """Say whether the item created an article."""
+        return self.outcome == NEW
+
+
+class Archive:
+    """The archive file behind one connection: decide and write each item, in batches.
+
+    ``batch_size`` items share a transaction (committed when full and on ``close``);
+    ``near_duplicates`` turns near-duplicate matching on (exact text and policy matching
+    always run).
+    """
+
+    def __init__(
+        self, db: sqlite_utils.Database, batch_size: int = 1, near_duplicates: bool = True
+    ):
+        self.db = db
+        self.batch_size = max(1, batch_size)
+        self.near_duplicates = near_duplicates
+        self.pending = 0
+
+    @classmethod
+    def open(cls, path: str | Path, batch_size: int = 1, near_duplicates: bool = True) -> Archive:
+        """Open the archive file at ``path``."""
+        return cls(open_database(path), batch_size=batch_size, near_duplicates=near_duplicates)
+
+    def close(self) -> None:
+        """Commit what is pending and close the connection."""
+        self.commit()
+        self.db.close()
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any."""
+        self.db.commit()
+        self.pending = 0
+
+    def known_urls(self) -> set[str]:
+        """Return every canonical URL in the archive (for incremental crawls)."""
+        return {row[0] for row in self.db.execute("select url from appearances")}
+
+    # --- the one write path ----------------------------------------------------------------
+    def store(self, item: Article) -> Stored:
+        """Decide what ``item`` is and write it; commit when the batch is full.
+
+        The item must carry ``canonical_url`` and its fingerprint (``text_hash``, and
+        ``signature`` for near-duplicate matching): the deduplicating pipeline fills them.
+        """
+        if not item.canonical_url or not item.text_hash:
+            raise ValueError("item has no canonical URL or text hash: %s" % item.url)
+        if not self.db.conn.in_transaction:
+            self.db.begin()
+        with self.db.atomic():
+            stored = self._store(item)
+        self.pending += 1
+        if self.pending >= self.batch_size:
+            self.commit()
+        return stored
+
+    def _store(self, item: Article) -> Stored:
+        key = policy_key(item.policy.issuer, item.policy.doc_number) if item.policy else None
+        page = known_page(self.db, item.canonical_url)
+        if page is not None:
+            return self._met_again(item, page)
+        match = find_copy_of(self.db, item, key, self.near_duplicates)
+        if match is None:
+            article_id = article_id_for(item.canonical_url)
+            self.db.table("articles").insert(self._article_row(item, article_id), pk="id")
+            if item.signature is not None:
+                NearDuplicateIndex(self.db.conn).add(
+                    article_id, item.signature, item.signature_length
+                )
+            stored = Stored(article_id, NEW)
+        else:
+            self._merge_copy(item, match.article_id)
+            stored = Stored(match.article_id, MERGED, match.reason)
+        if item.policy is not None:
+            self._save_policy(item, stored.article_id, key)
+        self._save_appearance(item, stored)
+        self.db.execute(
+            "update articles set appearance_count ="
+            " (select count(*) from appearances where article_id = ?) where id = ?",
+            [stored.article_id, stored.article_id],
+        )
+        return stored
+
+    def _merge_copy(self, item: Article, article_id: str) -> None:
+        body_length, quality = self.db.execute(
+            "select body_length, text_quality from articles where id = ?", [article_id]
+        ).fetchone()
+        update: dict[str, Any] = {"last_seen_at": item.fetched_at}
+        if copy_text_wins(item, body_length, quality):
+            update.update(self._text_columns(item, article_id))
+        self.db.table("articles").update(article_id, update)
+
+    def _met_again(self, item: Article, page: KnownPage) -> Stored:
+        """Handle a URL already archived: revise the article when its text or validity changed."""
+        article_id = page.article_id
+        quality = self.db.execute(
+            "select text_quality from articles where id = ?", [article_id]
+        ).fetchone()[0]
+        # An archive written before pages kept their hash cannot tell a change: note the
+        # hash now, so the next fetch can.
+        text_changed = page.text_hash is not None and page.text_hash != item.text_hash
+        if text_changed and item.text_quality == "mojibake" and quality != "mojibake":
+            text_changed = False  # a garbled fetch never replaces a readable text
+        validity_changed = self._validity_changed(item, article_id)
+        if text_changed or validity_changed:
+            record_revision(self.db, article_id, replaced_at=item.fetched_at)
+        update: dict[str, Any] = {"last_seen_at": item.fetched_at}
+        if text_changed:
+            update.update(self._text_columns(item, article_id))
+            if item.signature is not None:
+                NearDuplicateIndex(self.db.conn).replace(
+                    article_id, item.signature, item.signature_length
+                )
+            self.db.table("appearances").update(
+                item.canonical_url,
+                {
+                    "title": item.title,
+                    "script": item.script,
+                    "fetched_at": item.fetched_at,
+                    "text_hash": item.text_hash,
+                },
+            )
+        elif page.text_hash is None:
+            self.db.table("appearances").update(item.canonical_url, {"text_hash": item.text_hash})
+        if validity_changed:
+            assert item.policy is not None
+            self.db.table("policies").update(article_id, {"validity": item.policy.validity})
+        self.db.table("articles").update(article_id, update)
+        if text_changed or validity_changed:
+            logger.info("revised article %s: %s", article_id, item.url)
+            return Stored(article_id, REVISED, SAME_URL)
+        return Stored(article_id, UNCHANGED, SAME_URL)
+
+    def _validity_changed(self, item: Article, article_id: str) -> bool:
+        if item.policy is None or not item.policy.validity:
+            return False
+        row = self.db.execute(
+            "select validity from policies where article_id = ?", [article_id]
+        ).fetchone()
+        return row is not None and bool(row[0]) and row[0] != item.policy.validity
+
+    def _text_columns(self, item: Article, article_id: str) -> dict[str, Any]:
+        """Return the article columns an item's text sets, identity columns left out."""
+        row = self._article_row(item, article_id)
+        return {
+            name: value
+            for name, value in row.items()
+            if name not in _KEPT_ON_REVISION and name != "last_seen_at" and value is not None
+        }
+
+    def _article_row(self, item: Article, article_id: str) -> dict[str, Any]:
+        return {
+            "id": article_id,
+            "title": item.title,
+            "title_simplified": item.title_simplified,
+            "body": item.text,
+            "body_simplified": item.text_simplified,
+            "published_at": item.published_at,
+            "site": item.site,
+            "outlet": item.outlet,
+            "outlet_simplified": item.outlet_simplified,
+            "author": item.author,
+            "author_simplified": item.author_simplified,
+            "editor": item.editor,
+            "keywords": _json_list(item.keywords),
+            "kind": item.kind or "news",
+            "script": item.script,
+            "variant": item.variant,
+            "text_quality": item.text_quality,
+            "topics": _json_list(item.topics),
+            "regions": _json_list(item.regions),
+            "url": item.canonical_url,
+            "source": item.source,
+            "first_seen_at": item.fetched_at,
+            "last_seen_at": item.fetched_at,
+            "text_hash": item.text_hash,
+            "body_length": len(item.text),
+            "appearance_count": 1,
+        }
+
+    def _save_appearance(self, item: Article, stored: Stored) -> None:
+        self.db.table("appearances").upsert(
+            {
+                "url": item.canonical_url,
+                "article_id": stored.article_id,
+                "site": item.site,
+                "source": item.source,
+                "title": item.title,
+                "script": item.script,
+                "fetched_at": item.fetched_at,
+                "is_first": 1 if stored.is_new_article else 0,
+                "match_reason": stored.reason,
+                "text_hash": item.text_hash,
+            },
+            pk="url",
+        )
+
+    def _save_policy(self, item: Article, article_id: str, key: str | None) -> None:
+        policy = item.policy
+        assert policy is not None
+        if self.db.execute("select 1 from policies where article_id = ?", [article_id]).fetchone():
+            return  # the first posting's header stays; later copies are appearances
+        self.db.table("policies").insert(
+            {
+                "article_id": article_id,
+                "index_number": policy.index_number,
+                "issuer": policy.issuer,
+                "doc_number": policy.doc_number,
+                "written_at": policy.written_at,
+                "published_at": policy.published_at,
+                "topic": policy.topic,
+                "validity": policy.validity,
+                "attachments": _json_list(policy.attachments),
+                "policy_key": key,
+            },
+            pk="article_id",
+        )
