@@ -1,0 +1,169 @@
+"""The archive owns the SQLite schema, and the project's imports form no cycle.
+
+Read from the source with ``ast``, so an import inside a function counts as much as one
+at the top of a module (a hidden cycle is still a cycle).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGES = ("crawler", "spiders", "pipelines", "exports")
+ARCHIVE = ROOT / "crawler" / "archive"
+
+# A schema statement in SQL text: CREATE [UNIQUE] INDEX, TABLE, [VIRTUAL] TABLE, TRIGGER, VIEW.
+SCHEMA_SQL = re.compile(
+    r"\bcreate\s+(?:temp\s+|temporary\s+)?(?:unique\s+)?(?:virtual\s+)?(?:table|index|trigger|view)\b",
+    re.IGNORECASE,
+)
+# The same through sqlite-utils: table.create(...), create_index, enable_fts, add_column ...
+SCHEMA_METHODS = {"create_index", "enable_fts", "add_column", "create_view", "create_table"}
+
+
+def project_modules() -> dict[str, Path]:
+    """Return every project module by dotted name."""
+    modules = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def schema_statements(path: Path) -> list[str]:
+    """Return the schema statements of a module, as 'line: text'."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SCHEMA_SQL.search(node.value):
+                found.append("%d: %s" % (node.lineno, node.value.strip()[:60]))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            table_create = name == "create" and (
+                isinstance(node.func.value, ast.Subscript)
+                or (
+                    isinstance(node.func.value, ast.Call)
+                    and isinstance(node.func.value.func, ast.Attribute)
+                    and node.func.value.func.attr == "table"
+                )
+            )
+            if name in SCHEMA_METHODS or table_create:
+                found.append("%d: .%s(...)" % (node.lineno, name))
+    return found
+
+
+def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
+    """Return the project modules ``name`` imports anywhere in its source."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets.add(base)
+            targets.update("%s.%s" % (base, alias.name) for alias in node.names)
+    found = set()
+    for target in targets:
+        # ``import a.b.c`` runs a, a.b and a.b.c: each package on the way is imported.
+        parts = target.split(".")
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            # A module's own packages are initialised before it runs: no dependency.
+            if prefix in known and prefix != name and not name.startswith(prefix + "."):
+                found.add(prefix)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Return module -> project modules it imports."""
+    modules = project_modules()
+    known = set(modules)
+    return {name: imported_modules(name, path, known) for name, path in modules.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """Return one import cycle as a list of modules, or None."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for child in sorted(graph.get(node, ())):
+            if state.get(child) == 1:
+                return [*path[path.index(child) :], child]
+            if child not in state:
+                cycle = visit(child)
+                if cycle:
+                    return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_schema_statements_live_only_in_the_archive_package():
+    outside = {
+        str(path.relative_to(ROOT)): found
+        for path in project_modules().values()
+        if not path.is_relative_to(ARCHIVE) and (found := schema_statements(path))
+    }
+    assert not outside, outside
+
+
+def test_the_schema_check_sees_sql_and_sqlite_utils_statements():
+    # The archive itself has both kinds: the check would notice them anywhere else.
+    statements = [s for path in sorted(ARCHIVE.glob("*.py")) for s in schema_statements(path)]
+    assert any("virtual table" in s.lower() for s in statements)
+    assert any("trigger" in s.lower() for s in statements)
+    assert any(".create_index" in s for s in statements)
+    assert any(".create(" in s for s in statements)
+
+
+def test_the_archive_imports_nothing_above_it():
+    graph = import_graph()
+    above = (
+        "crawler.ops",
+        "crawler.web",
+        "crawler.cli",
+        "crawler.distributed",
+        "spiders",
+        "pipelines",
+        "exports",
+    )
+    reached = {
+        name: sorted(target for target in targets if target.startswith(above))
+        for name, targets in graph.items()
+        if name.startswith("crawler.archive")
+    }
+    assert not any(reached.values()), reached
+
+
+def test_project_modules_import_no_cycle_even_inside_functions():
+    assert find_cycle(import_graph()) is None, " -> ".join(find_cycle(import_graph()) or [])
+
+
+def test_the_cycle_check_finds_a_cycle_through_a_function_import():
+    graph = import_graph()
+    graph["crawler.archive.articles"] = graph["crawler.archive.articles"] | {"crawler.ops.monitor"}
+    cycle = find_cycle(graph)
+    assert cycle is not None
+    assert "crawler.ops.monitor" in cycle
