@@ -49,6 +49,61 @@ def republished(tmp_path_factory) -> dict[str, Any]:
     return {"db": db, "pages": pages, "stored": stored, "base_urls": base_urls}
 
 
+# Columns that say when, not what: they differ between any two crawls.
+CRAWL_TIMES = {"fetched_at", "first_seen_at", "last_seen_at"}
+
+
+@pytest.fixture(scope="module")
+def batch_crawls(tmp_path_factory) -> dict[str, Any]:
+    """Crawl the same sites twice, one request at a time, storing 1 and 50 items per batch."""
+    tmp = tmp_path_factory.mktemp("republish-batches")
+    sites_root = tmp / "sites"
+    layout = build_republished(sites_root, SHARED)
+    crawled: dict[str, Any] = {}
+    with DemoSites(root=sites_root) as sites:
+        sources = tmp / "sources.toml"
+        sources.write_text(layout.sources_toml(sites.base_urls), encoding="utf-8")
+        for batch_size in ("1", "50"):
+            db_path = tmp / ("batch-%s.db" % batch_size)
+            result = run_xietong(
+                "crawl",
+                "--sources",
+                str(sources),
+                "--db",
+                str(db_path),
+                *FAST,
+                # One request at a time: both crawls meet the pages in the same order.
+                "-s",
+                "CONCURRENT_REQUESTS=1",
+                "-s",
+                "XIETONG_STORE_BATCH_SIZE=%s" % batch_size,
+            )
+            assert result.returncode == 0, result.stderr[-3000:]
+            crawled[batch_size] = sqlite_utils.Database(db_path)
+        base_urls = dict(sites.base_urls)
+    crawled["pages"] = {base_urls[page.site] + page.path: page for page in layout.pages}
+    return crawled
+
+
+def archive_contents(db: sqlite_utils.Database, table: str, order_by: str) -> list[dict]:
+    """Return a table's rows without the crawl's timestamps."""
+    return [
+        {key: value for key, value in row.items() if key not in CRAWL_TIMES}
+        for row in db[table].rows_where(order_by=order_by)
+    ]
+
+
+def test_batches_of_fifty_store_the_same_archive_as_batches_of_one(batch_crawls):
+    one, fifty = batch_crawls["1"], batch_crawls["50"]
+    for table, order_by in (("articles", "id"), ("appearances", "url"), ("policies", "article_id")):
+        assert archive_contents(fifty, table, order_by) == archive_contents(one, table, order_by)
+    stored = {row["url"]: row for row in fifty.query("select * from appearances")}
+    precision, recall, _, _ = scores({"pages": batch_crawls["pages"], "stored": stored})
+    print("\nbatch size 50: precision %.3f recall %.3f" % (precision, recall))
+    assert recall >= MINIMUM_RECALL
+    assert precision >= MINIMUM_PRECISION
+
+
 def pairs(groups: dict[str, list[str]]) -> set[frozenset[str]]:
     """Return every unordered pair of URLs that share a group."""
     return {
