@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,10 @@ import sqlite_utils
 
 from crawler.archive import open_database
 from crawler.archive.search_index import search_article_ids
+from crawler.demo.server import DemoSites
 from crawler.items import PolicyDocument
 from crawler.text.script import to_traditional
+from tests.conftest import FAST, ROOT, run_xietong
 from tests.test_pipelines import BODY, OTHER_BODY, Chain, make_item
 
 CORRECTED = BODY.replace("短短6个月时间", "短短7个月时间") + "（记者 王明 更正）\n"
@@ -188,3 +192,62 @@ def test_archive_from_before_revisions_gains_its_columns_and_tables(tmp_path):
     reopened = sqlite_utils.Database(db_path)
     assert reopened["article_revisions"].count == 0
     assert reopened["appearances"].get("http://a.example/1.html")["text_hash"]
+
+
+# --- end to end: a demo page corrected between two crawls of a refreshing source ---------------
+CORRECTED_PAGE = "zixun/2024-02-23/98112.html"
+OLD_SENTENCE = "推广应用车辆已超过3000辆"
+NEW_SENTENCE = "推广应用车辆已超过3500辆（本报更正）"
+REFRESHING_SOURCE = """[[sources]]
+name = "paoku"
+site_name = "跑酷财经网"
+kind = "news"
+sitemaps = ["%s/sitemap.xml"]
+refresh = true
+"""
+
+
+def stat(log: str, key: str) -> int | None:
+    """Return a counter from the stats Scrapy dumps at the end of a crawl's log."""
+    found = re.search(r"'%s': (\d+)" % re.escape(key), log)
+    return int(found.group(1)) if found else None
+
+
+def test_page_corrected_between_crawls_of_a_refreshing_source_is_revised(tmp_path):
+    sites_root = tmp_path / "sites"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "sites" / "paoku", sites_root / "paoku")
+    page = sites_root / "paoku" / CORRECTED_PAGE
+    db_path = tmp_path / "archive.db"
+    with DemoSites(root=sites_root) as sites:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(REFRESHING_SOURCE % sites.base_urls["paoku"], encoding="utf-8")
+        first = run_xietong("crawl", "--sources", str(sources), "--db", str(db_path), *FAST)
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = {row["id"]: row for row in sqlite_utils.Database(db_path)["articles"].rows}
+        html = page.read_text(encoding="utf-8")
+        assert OLD_SENTENCE in html
+        page.write_text(html.replace(OLD_SENTENCE, NEW_SENTENCE), encoding="utf-8")
+        second = run_xietong("crawl", "--sources", str(sources), "--db", str(db_path), *FAST)
+        assert second.returncode == 0, second.stderr[-3000:]
+        url = sites.url("paoku", CORRECTED_PAGE)
+    db = sqlite_utils.Database(db_path)
+    article_id = db["appearances"].get(url)["article_id"]
+    article = db["articles"].get(article_id)
+    assert NEW_SENTENCE in article["body"]
+    assert OLD_SENTENCE not in article["body"]
+    assert search_article_ids(db, "3500辆") == [article_id]
+    revisions = list(db["article_revisions"].rows)
+    assert len(revisions) == 1
+    assert revisions[0]["article_id"] == article_id
+    assert revisions[0]["body"] == before[article_id]["body"]
+    assert revisions[0]["text_hash"] == before[article_id]["text_hash"]
+    assert revisions[0]["fetched_at"] == before[article_id]["first_seen_at"]
+    assert revisions[0]["replaced_at"] == article["last_seen_at"]
+    assert stat(second.stderr, "xietong/store/revised") == 1
+    # Every page was met again (one of them changed); the others were left as they were.
+    assert stat(second.stderr, "xietong/dropped/already_archived") == len(before)
+    assert db["articles"].count == len(before)
+    for other_id, row in before.items():
+        if other_id != article_id:
+            assert db["articles"].get(other_id)["body"] == row["body"]
+            assert db["articles"].get(other_id)["last_seen_at"] >= row["last_seen_at"]
