@@ -55,8 +55,8 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # HTML -> clean text + metadata; drops non-articles
     "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # script detection, simplified copies
-    "pipelines.deduplicate.DeduplicatePipeline": 300,  # same URL / same text / near-duplicate -> one article
-    "pipelines.store.StorePipeline": 400,  # sqlite-utils upserts into the archive
+    "pipelines.deduplicate.DeduplicatePipeline": 300,  # canonical URL + text fingerprint for matching
+    "pipelines.store.StorePipeline": 400,  # the archive merges copies and writes (crawler/archive/)
 }
 
 # --- Distributed mode: N workers share one crawl through Redis (crawler/distributed/workers.py) -----
