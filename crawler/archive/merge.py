@@ -63,14 +63,20 @@ def find_copy_of(
 ) -> Match | None:
     """Return the article ``item`` is a copy of, or None when it is a new article."""
     if item.text_hash:
+        # INDEXED BY: pages stored before they kept their hash have none, and after an
+        # ANALYZE the planner would scan a column it believes is all one value.
         found = (
             _first(
-                db, "select article_id from appearances where text_hash = ? limit 1", item.text_hash
+                db,
+                "select article_id from appearances indexed by idx_appearances_text_hash"
+                " where text_hash = ? limit 1",
+                item.text_hash,
             )
             or _first(db, "select id from articles where text_hash = ? limit 1", item.text_hash)
             or _first(
                 db,
-                "select article_id from article_revisions where text_hash = ? limit 1",
+                "select article_id from article_revisions indexed by idx_article_revisions_text_hash"
+                " where text_hash = ? limit 1",
                 item.text_hash,
             )
         )
