@@ -6,7 +6,7 @@ Screenshots land in data/test-artifacts/ (web-*.png) to look at.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -259,9 +259,10 @@ def test_article_page_shows_fetch_times_in_china_standard_time(server: str):
     assert "2024-02-25 10:00:00 +08:00" in html  # stored as 2024-02-25T02:00:00+00:00
 
 
-def test_article_page_without_revisions_table_says_nothing_of_revisions(server: str):
+def test_article_page_of_an_unchanged_article_says_it_has_no_earlier_version(server: str):
     html = get(server + article_path(POLICY)[len("/xietong") :]).text
-    assert "Revisions" not in html
+    assert "Revisions (0)" in html
+    assert "No earlier versions" in html
 
 
 def in_process_page(path: Path, url: str) -> str:
@@ -273,30 +274,23 @@ def in_process_page(path: Path, url: str) -> str:
     return asyncio.run(fetch())
 
 
-def test_article_page_lists_revisions_when_the_archive_keeps_them(tmp_path: Path):
-    path = build_archive(tmp_path / "xietong.db", seed_articles()[:1])
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "create table article_revisions (article_id text, title text, body text,"
-        " text_hash text, fetched_at text, replaced_at text)"
+def test_article_page_lists_the_revision_a_changed_page_left(tmp_path: Path):
+    current = seed_articles()[0]
+    draft = dataclasses.replace(
+        current,
+        title="关于加快推进交通一体化的实施意见（征求意见稿）",
+        title_simplified="关于加快推进交通一体化的实施意见（征求意见稿）",
+        text="征求意见稿正文。",
+        text_simplified="征求意见稿正文。",
+        text_hash="draft",
+        fetched_at="2024-02-10T02:00:00+00:00",
     )
-    conn.execute(
-        "insert into article_revisions values (?, ?, ?, ?, ?, ?)",
-        [
-            ids_for(POLICY)[0],
-            "关于加快推进交通一体化的实施意见（征求意见稿）",
-            "征求意见稿正文。",
-            "h1",
-            "2024-02-10T02:00:00+00:00",
-            "2024-02-19T02:00:00+00:00",
-        ],
-    )
-    conn.commit()
-    conn.close()
+    # The same URL fetched again with another text: the archive keeps the draft as a revision.
+    path = build_archive(tmp_path / "xietong.db", [draft, current])
     html = in_process_page(path, article_path(POLICY))
     assert "Revisions (1)" in html
     assert "（征求意见稿）" in html
-    assert "2024-02-19 10:00:00 +08:00" in html
+    assert "2024-02-10 10:00:00 +08:00" in html  # when the draft was fetched
 
 
 # --- canned queries --------------------------------------------------------------------------
