@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,56 @@ def test_week_column_follows_the_iso_rule(
     db = open_database(tmp_path / "weeks.db")
     db["articles"].insert({"id": "w", "title": "t", "body": "b", "published_at": published_at})
     assert db.execute("select week from articles where id = 'w'").fetchone()[0] == week
+
+
+def search_rows(db: sqlite_utils.Database) -> int:
+    """Count the rows the contentless index holds (one per indexed article)."""
+    return db.execute("select count(*) from articles_search_docsize").fetchone()[0]
+
+
+def test_archive_writer_indexes_in_python_and_a_plain_connection_keeps_up(tmp_path: Path):
+    path = build_archive(
+        tmp_path / "a.db",
+        [make_article("https://a.example/1", "雄安新区", "轨道上的京津冀。", "2024-02-20")],
+    )
+    plain = sqlite3.connect(path)
+    # Indexed by the archive's Python triggers, forgotten by the plain SQL ones: the two
+    # compute the same bigrams, or the contentless index would keep the old postings.
+    plain.execute("update articles set body = '港口群扩容', body_simplified = '港口群扩容'")
+    plain.commit()
+    plain.close()
+    db = sqlite_utils.Database(path)
+    assert search_article_ids(db, "港口") == ids_for("https://a.example/1")
+    assert search_article_ids(db, "轨道") == []
+    assert search_rows(db) == 1
+    # And the other way: written in SQL, revised by the archive in Python.
+    revised = make_article("https://a.example/1", "雄安新区", "地热供暖面积扩大。", "2024-02-20")
+    revised.text_hash = "changed"
+    build_archive(path, [revised])
+    assert search_article_ids(db, "地热") == ids_for("https://a.example/1")
+    assert search_article_ids(db, "港口") == []
+    assert search_rows(db) == 1
+
+
+def test_archive_with_triggers_from_before_the_python_path_is_upgraded(tmp_path: Path):
+    path = build_archive(tmp_path / "a.db", [])
+    plain = sqlite3.connect(path)
+    stored = plain.execute(
+        "select sql from sqlite_master where name = 'articles_search_after_insert'"
+    ).fetchone()[0]
+    old_style = re.sub(r"\s+WHEN not exists \(.*?\)\s+begin", " begin", stored, flags=re.I | re.S)
+    assert old_style != stored
+    plain.execute("drop trigger articles_search_after_insert")
+    plain.execute(old_style)
+    plain.commit()
+    plain.close()
+    build_archive(path, [make_article("https://a.example/1", "雄安新区", "轨道。", "2024-02-20")])
+    db = sqlite_utils.Database(path)
+    assert (
+        "xietong_python_indexer"
+        in db.execute(
+            "select sql from sqlite_master where name = 'articles_search_after_insert'"
+        ).fetchone()[0]
+    )
+    assert search_rows(db) == 1  # indexed once, not by both triggers
+    assert search_article_ids(db, "雄安") == ids_for("https://a.example/1")

@@ -37,6 +37,7 @@ from crawler.archive.merge import (
 )
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.archive.revisions import record_revision
+from crawler.archive.search_index import index_in_python
 from crawler.items import Article
 from crawler.text.fingerprint import policy_key
 
@@ -87,6 +88,7 @@ class Archive:
         self, db: sqlite_utils.Database, batch_size: int = 1, near_duplicates: bool = True
     ):
         self.db = db
+        index_in_python(db.conn)
         self.batch_size = max(1, batch_size)
         self.near_duplicates = near_duplicates
         self.pending = 0

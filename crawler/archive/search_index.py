@@ -7,8 +7,10 @@ not a second copy of the text. Triggers on ``articles`` keep it in sync on inser
 and delete, and compute the bigrams in plain SQL (a recursive CTE), not with a Python
 function: any connection that writes the archive (the sqlite3 shell, sqlite-utils, a
 script without our code) keeps the index right instead of failing with "no such
-function". Python computes the same text (``bigram_text``) for bulk rebuilds, where it is
-much faster; a test holds the two equal.
+function". Python computes the same text (``bigram_text``) several times faster, so the
+archive's own writing connection indexes with it (``index_in_python``: TEMP triggers on
+that connection, the stored ones standing aside) and bulk rebuilds use it too; a test
+holds the two equal.
 
 The module also adds the ``week`` column (ISO week, ``2024-W08``) that datasette facets on
 and the digest selects by; see ``ensure_week_column``.
@@ -32,10 +34,18 @@ SEARCH_TABLE = "articles_search"
 TRIGGER_INSERT = "articles_search_after_insert"
 TRIGGER_UPDATE = "articles_search_after_update"
 TRIGGER_DELETE = "articles_search_after_delete"
+# The TEMP twins of the three on the archive's writing connection (``index_in_python``).
+PYTHON_SUFFIX = "_python"
 
 # Python functions registered on connections that read the index (datasette, benchmarks).
 FUNCTION_BIGRAMS = "xietong_bigrams"
 FUNCTION_SEARCH_QUERY = "xietong_search_query"
+# Registered only where TEMP triggers index in Python; the stored triggers then stand aside.
+# Any other connection (the sqlite3 shell, datasette, a script) indexes in plain SQL.
+FUNCTION_PYTHON_INDEXER = "xietong_python_indexer"
+_STAND_ASIDE = "when not exists (select 1 from pragma_function_list where name = '%s')" % (
+    FUNCTION_PYTHON_INDEXER
+)
 
 # The text each column indexes: the simplified form, or the original when there is none.
 _INDEXED_TITLE = "coalesce(nullif({row}.title_simplified, ''), {row}.title, '')"
@@ -70,35 +80,77 @@ def register_search_functions(conn: sqlite3.Connection) -> None:
     conn.create_function(FUNCTION_SEARCH_QUERY, 2, search_query_or_nothing, deterministic=True)
 
 
-def _trigger_sql() -> list[str]:
+def _python_bigrams(text_expression: str) -> str:
+    return "%s(%s)" % (FUNCTION_BIGRAMS, text_expression)
+
+
+def _trigger_sql(in_python: bool = False) -> list[str]:
+    """Return the statements creating the sync triggers.
+
+    The stored triggers compute bigrams in SQL and stand aside on a connection that
+    registered ``FUNCTION_PYTHON_INDEXER``; there, TEMP triggers (``in_python``) do the same
+    with the Python function, several times faster on a long body.
+    """
+    bigrams = _python_bigrams if in_python else _bigrams_sql
     index_new = (
         "insert into {table}(rowid, title, body) values (new.rowid, {title}, {body});".format(
             table=SEARCH_TABLE,
-            title=_bigrams_sql(_INDEXED_TITLE.format(row="new")),
-            body=_bigrams_sql(_INDEXED_BODY.format(row="new")),
+            title=bigrams(_INDEXED_TITLE.format(row="new")),
+            body=bigrams(_INDEXED_BODY.format(row="new")),
         )
     )
     # A contentless FTS5 table forgets a row only when given the exact values it indexed.
     forget_old = "insert into {table}({table}, rowid, title, body) values ('delete', old.rowid, {title}, {body});".format(
         table=SEARCH_TABLE,
-        title=_bigrams_sql(_INDEXED_TITLE.format(row="old")),
-        body=_bigrams_sql(_INDEXED_BODY.format(row="old")),
+        title=bigrams(_INDEXED_TITLE.format(row="old")),
+        body=bigrams(_INDEXED_BODY.format(row="old")),
     )
+    if in_python:
+        create, suffix, table, when = "create temp trigger", PYTHON_SUFFIX, "main.articles", ""
+    else:
+        create, suffix, table, when = "create trigger", "", "articles", _STAND_ASIDE
     return [
-        "create trigger if not exists %s after insert on articles begin %s end"
-        % (TRIGGER_INSERT, index_new),
-        # Only text columns re-index: Archive.save updates last_seen_at and
+        "%s if not exists %s after insert on %s %s begin %s end"
+        % (create, TRIGGER_INSERT + suffix, table, when, index_new),
+        # Only text columns re-index: the archive updates last_seen_at and
         # appearance_count on every copy it sees, which must stay cheap.
-        "create trigger if not exists %s after update of title, title_simplified, body, body_simplified"
-        " on articles begin %s %s end" % (TRIGGER_UPDATE, forget_old, index_new),
-        "create trigger if not exists %s after delete on articles begin %s end"
-        % (TRIGGER_DELETE, forget_old),
+        "%s if not exists %s after update of title, title_simplified, body, body_simplified"
+        " on %s %s begin %s %s end"
+        % (create, TRIGGER_UPDATE + suffix, table, when, forget_old, index_new),
+        "%s if not exists %s after delete on %s %s begin %s end"
+        % (create, TRIGGER_DELETE + suffix, table, when, forget_old),
     ]
 
 
 def _drop_triggers(conn: sqlite3.Connection) -> None:
     for name in (TRIGGER_INSERT, TRIGGER_UPDATE, TRIGGER_DELETE):
-        conn.execute("drop trigger if exists %s" % name)
+        conn.execute("drop trigger if exists main.%s" % name)
+        conn.execute("drop trigger if exists temp.%s" % (name + PYTHON_SUFFIX))
+
+
+def _indexes_in_python(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute(
+            "select 1 from pragma_function_list where name = ?", [FUNCTION_PYTHON_INDEXER]
+        ).fetchone()
+        is not None
+    )
+
+
+def _create_triggers(conn: sqlite3.Connection) -> None:
+    for statement in _trigger_sql():
+        conn.execute(statement)
+    if _indexes_in_python(conn):
+        for statement in _trigger_sql(in_python=True):
+            conn.execute(statement)
+
+
+def index_in_python(conn: sqlite3.Connection) -> None:
+    """Keep the index in sync from ``conn`` with Python bigrams (the archive's writer)."""
+    register_search_functions(conn)
+    if not _indexes_in_python(conn):
+        conn.create_function(FUNCTION_PYTHON_INDEXER, 0, lambda: 1, deterministic=True)
+    _create_triggers(conn)
 
 
 def rebuild_search_index(db: sqlite_utils.Database) -> int:
@@ -136,8 +188,7 @@ def search_index_paused(db: sqlite_utils.Database) -> Iterator[None]:
     try:
         yield
     finally:
-        for statement in _trigger_sql():
-            db.conn.execute(statement)
+        _create_triggers(db.conn)
         rebuild_search_index(db)
         db.conn.commit()
 
@@ -177,8 +228,12 @@ def ensure_search_index(db: sqlite_utils.Database) -> None:
             "create virtual table %s using fts5(title, body, content='', tokenize='unicode61', detail=full)"
             % SEARCH_TABLE
         )
-    for statement in _trigger_sql():
-        db.execute(statement)
+    stored = db.execute(
+        "select sql from sqlite_master where type = 'trigger' and name = ?", [TRIGGER_INSERT]
+    ).fetchone()
+    if stored is not None and FUNCTION_PYTHON_INDEXER not in stored[0]:
+        _drop_triggers(db.conn)  # triggers from before the Python path: make them stand aside
+    _create_triggers(db.conn)
     if created and db.execute("select exists(select 1 from articles)").fetchone()[0]:
         rebuild_search_index(db)
 
