@@ -59,11 +59,12 @@ class Article:
     author_simplified: str | None = None
     topics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
-    # Filled by the deduplicating pipeline.
+    # Filled by the deduplicating pipeline: what the archive matches copies on.
     canonical_url: str = ""
     text_hash: str = ""
-    article_id: str = ""
-    is_new_article: bool = True
-    match_reason: str | None = None  # "same_text" | "near_duplicate" | "same_policy"
     signature: bytes | None = None
     signature_length: int = 0
+    # Filled by the store pipeline from the archive's merge decision.
+    article_id: str = ""
+    is_new_article: bool = True
+    match_reason: str | None = None  # "same_text" | "near_duplicate" | "same_policy" | "same_url"
