@@ -8,25 +8,65 @@ run into the value (``<li>发文字号：国发〔2019〕5号</li>``); both form
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.clean.patterns import NONE_VALUE_RE
 from crawler.text.dates import find_date
 
-__all__ = ["POLICY_LABELS", "normalize_doc_number", "parse_policy"]
+__all__ = [
+    "POLICY_LABELS",
+    "attachment_urls",
+    "header_fields",
+    "is_header_table",
+    "normalize_doc_number",
+    "parse_policy",
+]
 
 # Field name -> label forms (compared with whitespace and colons removed).
 POLICY_LABELS: dict[str, tuple[str, ...]] = {
-    "index_number": ("索引号", "索引號"),
-    "topic": ("主题分类", "主題分類", "主题", "分类", "主题词"),
-    "issuer": ("发文机关", "發文機關", "发布机构", "發布機構", "发文单位", "发布机关", "制发机关"),
-    "written_at": ("成文日期", "成文时间", "印发日期"),
-    "title": ("标题", "標題", "名称", "文件名称"),
-    "doc_number": ("发文字号", "發文字號", "文号", "文號"),
-    "published_at": ("发布日期", "發布日期", "发布时间", "公布日期"),
-    "validity": ("有效性", "时效性", "时效", "效力状态", "有效期"),
+    "index_number": ("索引号", "索引號", "索取号", "索取號"),
+    "topic": ("主题分类", "主題分類", "主题", "分类", "主题词", "分類", "信息分类", "信息分類"),
+    "issuer": (
+        "发文机关",
+        "發文機關",
+        "发布机构",
+        "發布機構",
+        "发文单位",
+        "發文單位",
+        "发布机关",
+        "制发机关",
+        "製發機關",
+        "发文机构",
+        "发布单位",
+        "發布單位",
+    ),
+    "written_at": (
+        "成文日期",
+        "成文时间",
+        "成文時間",
+        "印发日期",
+        "印發日期",
+        "生成日期",
+        "签发日期",
+        "簽發日期",
+    ),
+    "title": ("标题", "標題", "名称", "名稱", "文件名称", "文件名稱"),
+    "doc_number": ("发文字号", "發文字號", "文号", "文號", "发文文号", "發文文號"),
+    "published_at": (
+        "发布日期",
+        "發布日期",
+        "发布时间",
+        "發布時間",
+        "公布日期",
+        "公开日期",
+        "公開日期",
+        "公开时间",
+    ),
+    "validity": ("有效性", "时效性", "时效", "效力状态", "有效期", "文件状态", "文件狀態"),
 }
 _LABEL_TO_FIELD = {label: name for name, labels in POLICY_LABELS.items() for label in labels}
 _LABEL_RE = re.compile(
@@ -42,6 +82,11 @@ _CELL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "
 _DATE_FIELDS = ("written_at", "published_at")
 # Labels only policy pages carry: without one of them the table scan is skipped.
 _HINT_RE = re.compile(r"索\s*引\s*[号號]|发文字号|發文字號|发文机关|發文機關|成文日期|文\s*号[:：]")
+# document.write("…") calls in inline scripts and the string literals in them: some portals
+# print the header table from a script (county sites of Hunan and Zhejiang, gkmlpt mirrors).
+_WRITE_CALL_RE = re.compile(r"document\.write(?:ln)?\s*\(((?:[^()]|\([^()]*\))*)\)", re.DOTALL)
+_JS_STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
+_FRAGMENT_PARSER = etree.HTMLParser(encoding="utf-8")
 # An element's text content; works on plain lxml elements and lxml.html ones alike.
 _STRING = etree.XPath("string()")
 
@@ -62,8 +107,8 @@ def _label_of(text: str) -> str | None:
 
 def _clean_value(field_name: str, value: str) -> str | None:
     value = value.strip(" :：\u3000")
-    if not value:
-        return None
+    if not value or NONE_VALUE_RE.match(value) or _LABEL_RE.match(value):
+        return None  # 文号：无, or an empty cell followed by the next label
     if field_name in _DATE_FIELDS:
         return find_date(value) or None
     if field_name == "doc_number":
@@ -73,11 +118,14 @@ def _clean_value(field_name: str, value: str) -> str | None:
     return value
 
 
-def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
-    """Return the policy header fields of a page, or None when the page has no such table."""
-    found: dict[str, str] = {}
-    if not _HINT_RE.search(str(_STRING(root))):
-        return None
+def _scan_cells(root: Any, found: dict[str, str]) -> None:
+    """Add the label/value pairs of one tree to ``found`` (first value of a label wins).
+
+    A label in a cell of its own names the next cell as its value; a label running into its
+    value (``<li>文号：…</li>``) counts only where no label cell names the field, since the
+    element holding a whole small table also starts with a label.
+    """
+    inline: dict[str, str] = {}
     for element in root.iter(*_CELL_TAGS):
         own = _text(element)
         if not own or len(own) > 200:
@@ -94,10 +142,8 @@ def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
                 if tail:
                     found[name] = tail
                     continue
-            if sibling is not None:
-                value = _text(sibling)
-                if value and _label_of(value) is None:
-                    found[name] = value
+            # An empty value cell still counts: the page shows the field, with nothing in it.
+            found[name] = _text(sibling) if sibling is not None else ""
             continue
         if len(element) > 3:
             continue
@@ -108,15 +154,44 @@ def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
             following = _LABEL_RE.search(rest)
             if following:
                 rest = rest[: following.start()]
-            if name not in found and rest.strip():
-                found[name] = rest
-    if len(found) < 3 or not (
-        {"index_number", "doc_number", "issuer", "written_at"} & found.keys()
+            if name not in inline:
+                inline[name] = rest
+    for name, value in inline.items():
+        found.setdefault(name, value)
+
+
+def _written_headers(root: Any) -> Iterator[Any]:
+    """Yield the HTML that inline scripts print with document.write, parsed."""
+    for script in root.iter("script"):
+        code = script.text or ""
+        if "document.write" not in code or not _HINT_RE.search(code):
+            continue
+        markup = "".join(
+            literal.encode("utf-8", "backslashreplace").decode("unicode_escape", "replace")
+            if "\\" in literal
+            else literal
+            for call in _WRITE_CALL_RE.findall(code)
+            for literal in (a or b for a, b in _JS_STRING_RE.findall(call))
+        )
+        if markup.strip():
+            yield etree.fromstring(("<div>%s</div>" % markup).encode("utf-8"), _FRAGMENT_PARSER)
+
+
+def header_fields(root: Any) -> dict[str, str | None]:
+    """Return the policy fields a page's header shows, cleaned; None for a shown empty one."""
+    found: dict[str, str] = {}
+    if not _HINT_RE.search(str(_STRING(root))) and not _HINT_RE.search(
+        " ".join(script.text or "" for script in root.iter("script"))
     ):
-        return None
-    policy: dict[str, Any] = {name: None for name in POLICY_LABELS}
-    for name, raw in found.items():
-        policy[name] = _clean_value(name, raw)
+        return {}
+    _scan_cells(root, found)
+    for fragment in _written_headers(root):
+        _scan_cells(fragment, found)
+    return {name: _clean_value(name, raw) for name, raw in found.items()}
+
+
+def attachment_urls(root: Any, url: str = "") -> list[str]:
+    """Return the absolute URLs of the document files (pdf, doc, ofd…) a page links to."""
     attachments: list[str] = []
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
@@ -124,5 +199,21 @@ def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
             absolute = urljoin(url, href) if url else href
             if absolute not in attachments:
                 attachments.append(absolute)
-    policy["attachments"] = attachments
+    return attachments
+
+
+def is_header_table(fields: dict[str, str | None]) -> bool:
+    """Say whether the fields read come from a real header table (three labels, one core)."""
+    shown = {name for name, value in fields.items() if value is not None}
+    return len(fields) >= 3 and bool({"index_number", "doc_number", "issuer", "written_at"} & shown)
+
+
+def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
+    """Return the policy header fields of a page, or None when the page has no such table."""
+    fields = header_fields(root)
+    if not is_header_table(fields):
+        return None
+    policy: dict[str, Any] = {name: None for name in POLICY_LABELS}
+    policy.update(fields)
+    policy["attachments"] = attachment_urls(root, url)
     return policy
