@@ -25,6 +25,7 @@ from lxml import etree
 from crawler.clean import patterns as cp
 from crawler.clean.decode import DecodedPage, decode_html
 from crawler.clean.pagination import find_pagination
+from crawler.clean.policy_document import read_policy
 from crawler.clean.policy_header import parse_policy
 from crawler.text.dates import date_from_url, find_dates
 
@@ -86,6 +87,7 @@ _CHROME_WEIGHT = 0.3  # prose inside chrome-named elements (comments, sidebars) 
 _BODY_CLASS_BOOST = 1.15  # a CMS body container (TRS_UEDITOR, article-content…) scores more
 _META_WINDOW = 12  # blocks before the body searched for metadata lines
 _TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
+_POLICY_HEAD_WINDOW = 20  # blocks before the body searched for a policy's title and number
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _WRAPPER_RE = re.compile(r"^\s*<text\s[^>]*>", re.IGNORECASE)
@@ -911,8 +913,18 @@ def extract_article(
     start, end = layout.ranges.get(container, (0, len(blocks)))
     body_blocks = blocks[start:end]
     lines = _body_lines(body_blocks, title, container)
-    if policy:
-        lines = _drop_policy_head(lines, policy)
+    policy_head = [
+        b.text
+        for b in blocks[max(0, start - _POLICY_HEAD_WINDOW) : start]
+        if b.link_chars < b.chars
+    ]
+    reading = read_policy(policy, title=title, head=policy_head, lines=lines, root=root, url=url)
+    policy = reading.fields if reading else None
+    if reading:
+        title = reading.title or title
+        lines = _drop_policy_head(lines[: reading.body_end], policy)
+    elif title:
+        title = cp.TITLE_DATE_SUFFIX_RE.sub("", title)  # "… ( 2025年08月25日 )"
     body = "\n".join(lines)
 
     head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
@@ -999,7 +1011,11 @@ def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
     out = list(lines)
     while out:
         compact = _compact(out[0])
-        if (title and compact and compact in title) or (doc_number and compact == doc_number):
+        if (
+            (title and compact and compact in title)
+            or (doc_number and compact == _compact(doc_number))
+            or cp.DOC_NUMBER_LINE_RE.match(compact)
+        ):
             out.pop(0)
             continue
         break

@@ -419,11 +419,10 @@ SIGNATURE_DATE_RE = re.compile(
     r"^(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
     r"|[〇○零一二三四五六七八九OＯ]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)$"
 )
-# A note closing the document after its signature: （此件公开发布） (fcj.shenyang.gov.cn,
-# gov.cn 国务院办公厅 documents), （此件主动公开）, 公开方式：主动公开 (gjj.gz.gov.cn, gd.gov.cn).
+# A note closing the document after its signature, still part of it: （此件公开发布）
+# (fcj.shenyang.gov.cn, gov.cn 国务院办公厅 documents), （此件主动公开）.
 CLOSING_NOTE_RE = re.compile(
     r"^[(（]?(?:此件|本件)[^()（）]{0,10}(?:公开|公開|发布|發布)[^()（）]{0,6}[)）]?$"
-    r"|^(?:公开方式|公開方式|公开属性|公開屬性)[:：].{0,10}$"
 )
 # Labels of a date that says when a document was written (成文), not when it was posted:
 # 成文日期 (gov.cn, chinatax), 印发日期 and 生成日期 on provincial libraries.

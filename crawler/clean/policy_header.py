@@ -21,6 +21,7 @@ __all__ = [
     "POLICY_LABELS",
     "attachment_urls",
     "header_fields",
+    "header_fields_in_lines",
     "is_header_table",
     "normalize_doc_number",
     "parse_policy",
@@ -188,6 +189,22 @@ def header_fields(root: Any) -> dict[str, str | None]:
     for fragment in _written_headers(root):
         _scan_cells(fragment, found)
     return {name: _clean_value(name, raw) for name, raw in found.items()}
+
+
+def header_fields_in_lines(lines: list[str]) -> dict[str, str | None]:
+    """Return the policy fields that labelled lines show (``成文日期：2025-12-29``), cleaned."""
+    found: dict[str, str | None] = {}
+    for line in lines:
+        if len(line) > 200:
+            continue
+        matches = list(_LABEL_RE.finditer(line))
+        for index, match in enumerate(matches):
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            name = _LABEL_TO_FIELD[match.group(1)]
+            value = line[match.end() : following.start() if following else len(line)]
+            if name not in found:
+                found[name] = _clean_value(name, value)
+    return found
 
 
 def attachment_urls(root: Any, url: str = "") -> list[str]:

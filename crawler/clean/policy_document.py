@@ -1,0 +1,285 @@
+"""Read a policy document from its text: number under the title, signature (落款), true title.
+
+Government sites that show no header table still print the document in the national format
+(GB/T 9704): the document number on its own line under the title, the title itself
+(机关 + 关于 + 事由 + 文种), the text, then the signature: the issuing bodies and the date.
+This module reads those parts from the lines the cleaner found, fills what a header table
+left out, and says where the document ends (before the attachments list and the footer).
+Pages about a policy (解读, news) get no fields from their text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.clean import patterns as cp
+from crawler.clean.policy_header import (
+    POLICY_LABELS,
+    attachment_urls,
+    header_fields_in_lines,
+    normalize_doc_number,
+)
+from crawler.text.dates import find_date
+
+__all__ = ["PolicyReading", "Signature", "clean_title", "find_signature", "read_policy"]
+
+_SIGNATURE_LINES = 6  # issuing bodies listed above the date, one per line at most
+_HEAD_LINES = 4  # body lines searched for the document number under the title
+_CHINESE_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "O": 0,
+    "Ｏ": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CHINESE_DATE_RE = re.compile(r"^(.{4})年(.{1,3})月(.{1,3})日$")
+_PROSE_END_RE = re.compile(r"[。；;！？]")
+_PATH_SEPARATOR_RE = re.compile(r"[>＞›»]")  # a breadcrumb, not a title
+_TRANSMITTING_RE = re.compile(r"转发|轉發|批转|批轉|印发|印發")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The 落款 closing a document: who issued it, when, and which lines it holds."""
+
+    issuers: tuple[str, ...]
+    written_at: str | None
+    start: int  # index of its first line
+    end: int  # one past its last line (the date, or the 此件公开发布 note after it)
+
+
+@dataclass(frozen=True)
+class PolicyReading:
+    """The policy fields of a page, its document title and where its text ends."""
+
+    fields: dict[str, Any]
+    title: str | None
+    body_end: int  # body lines from here on are attachments lists and footer
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def _chinese_number(text: str) -> int | None:
+    """Read 九 / 十 / 十二 / 二十三 as an integer."""
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        value = (_CHINESE_DIGITS.get(tens, -99) if tens else 1) * 10
+        value += _CHINESE_DIGITS.get(units, -99) if units else 0
+        return value if value > 0 else None
+    digits = [_CHINESE_DIGITS.get(char) for char in text]
+    if not digits or None in digits:
+        return None
+    return int("".join(str(d) for d in digits))
+
+
+def _signature_date(compact: str) -> str | None:
+    """Return the ISO date of a line holding only a date (2023年9月3日, 二〇二三年九月三日)."""
+    if not cp.SIGNATURE_DATE_RE.match(compact):
+        return None
+    if compact[0].isdigit():
+        return find_date(compact)
+    match = _CHINESE_DATE_RE.match(compact)
+    if match is None:
+        return None
+    year, month, day = (_chinese_number(part) for part in match.groups())
+    if year is None or month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return "%04d-%02d-%02d" % (year, month, day)
+
+
+def _organizations(line: str) -> list[str] | None:
+    """Return the issuing bodies a signature line names, or None when it is not one."""
+    tokens = line.split()
+    if not tokens or len(_compact(line)) > 60:
+        return None
+    if all(cp.ORGANIZATION_RE.match(token) for token in tokens):
+        return tokens
+    return None
+
+
+def _is_prose(line: str) -> bool:
+    return len(line) >= 20 and _PROSE_END_RE.search(line) is not None
+
+
+def find_signature(lines: list[str]) -> Signature | None:
+    """Find the first signature after some prose: bodies above a date line, or a closing date.
+
+    The first one is the document's own: a document that forwards (转发) or issues (印发)
+    another prints its signature before the forwarded text.
+    """
+    prose_before = False
+    for index, line in enumerate(lines):
+        compact = _compact(line)
+        issuers: list[str] = []
+        written = _signature_date(compact)
+        if written is None and " " in line.strip():
+            # "东莞市人民政府办公室 2017年3月21日" on one line
+            head, _, last = line.strip().rpartition(" ")
+            written = _signature_date(last)
+            names = _organizations(head) if written else None
+            if names is None:
+                written = None
+            else:
+                issuers = names
+        if written is None:
+            prose_before = prose_before or _is_prose(line)
+            continue
+        first = index
+        while not issuers and first > 0 and index - first < _SIGNATURE_LINES:
+            names = _organizations(lines[first - 1])
+            if names is None:
+                break
+            issuers[:0] = names
+            first -= 1
+        while issuers and first > 0 and index - first < _SIGNATURE_LINES:
+            names = _organizations(lines[first - 1])
+            if names is None:
+                break
+            issuers[:0] = names
+            first -= 1
+        end = index + 1
+        while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
+            end += 1
+        closing = not any(_is_prose(rest) for rest in lines[end:])
+        if prose_before and (issuers or closing):
+            return Signature(tuple(issuers), written, first, end)
+        prose_before = prose_before or _is_prose(line)
+    return None
+
+
+def clean_title(title: str) -> tuple[str, str | None]:
+    """Strip column tags, a glued document number and a glued date from a policy heading.
+
+    Return the title and the document number that stood before it, if any:
+    ``【贷款】武公中规〔2026〕2号武汉…的通知`` -> (``武汉…的通知``, ``武公中规〔2026〕2号``).
+    """
+    title = cp.TITLE_DATE_SUFFIX_RE.sub("", title).strip()
+    title = cp.TITLE_TAG_PREFIX_RE.sub("", title).strip()
+    match = cp.DOC_NUMBER_RE.match(title)
+    if match and len(title) - match.end() >= 8:
+        return title[match.end() :].strip(), normalize_doc_number(match.group(0))
+    return title, None
+
+
+def _is_document_title(text: str) -> bool:
+    compact = _compact(text)
+    return (
+        6 <= len(compact) <= 150
+        and cp.DOCUMENT_KIND_RE.search(compact) is not None
+        and _PROSE_END_RE.search(compact) is None
+        and _PATH_SEPARATOR_RE.search(compact) is None
+    )
+
+
+def _title_issuer(title: str) -> str | None:
+    """Return the issuing bodies a title opens with: 财政部 税务总局关于… -> 财政部 税务总局."""
+    prefix, found, _ = title.partition("关于")
+    if not found or _TRANSMITTING_RE.search(prefix):
+        return None
+    prefix = prefix.strip()
+    return prefix if prefix and _organizations(prefix) else None
+
+
+def _document_title(title: str | None, head: list[str]) -> tuple[str | None, str | None]:
+    """Return the document's title and a number glued to it, from the heading or the head."""
+    cleaned, number = clean_title(title) if title else (None, None)
+    if cleaned and _is_document_title(cleaned):
+        return cleaned, number
+    # The heading found is a column name (通知公告, 政府信息) or a widget's (用户登录): the
+    # title is the last document-shaped line above the text.
+    for line in reversed(head):
+        candidate, glued = clean_title(line)
+        if _is_document_title(candidate) and not cp.DOC_NUMBER_LINE_RE.match(_compact(line)):
+            return candidate, glued or number
+    return cleaned, number
+
+
+def _number_line(lines: list[str]) -> str | None:
+    for line in lines:
+        match = cp.DOC_NUMBER_LINE_RE.match(_compact(line)) if len(line) <= 40 else None
+        if match:
+            # Keep the space of "财政部 税务总局公告…" as shown: only brackets are normalised.
+            return normalize_doc_number(line.strip().strip("()（）")) if match else None
+    return None
+
+
+def _posted_date(head: list[str], title: str | None) -> str | None:
+    """Return the date the page shows beside the title (a byline), never a 成文日期."""
+    title_compact = _compact(title or "")
+    after_title = head
+    for index, line in enumerate(head):
+        compact = _compact(line)
+        if title_compact and compact and (compact in title_compact or title_compact in compact):
+            after_title = head[index + 1 :]
+    for line in after_title:
+        if len(line) <= 80 and not cp.WRITTEN_DATE_LABEL_RE.search(line):
+            value = find_date(line)
+            if value:
+                return value
+    return None
+
+
+def read_policy(
+    table: dict[str, Any] | None,
+    *,
+    title: str | None,
+    head: list[str],
+    lines: list[str],
+    root: Any,
+    url: str = "",
+) -> PolicyReading | None:
+    """Return a page's policy fields, title and text end; None when it is no policy document.
+
+    ``table`` holds what the header table shows (or None), ``head`` the lines between the
+    page's heading area and the body, ``lines`` the body lines.
+    """
+    interpretation = bool(title and cp.INTERPRETATION_TITLE_RE.search(title))
+    if interpretation:
+        # A page about a policy: its header table, if any, and nothing from its story.
+        return PolicyReading(table, title, len(lines)) if table is not None else None
+    document_title, glued_number = _document_title(title, head)
+    labelled = header_fields_in_lines(head)
+    number = glued_number or _number_line(head[-3:] + lines[:_HEAD_LINES])
+    signature = find_signature(lines)
+    if table is None and not (
+        document_title and _is_document_title(document_title) and (signature or number)
+    ):
+        return None
+    # What a header table shows wins; labelled lines, then the text, fill what it leaves out.
+    fields: dict[str, Any] = dict(table) if table else dict.fromkeys(POLICY_LABELS)
+    for name, value in labelled.items():
+        if fields.get(name) is None:
+            fields[name] = value
+    if fields.get("published_at") is None and table is None:
+        fields["published_at"] = _posted_date(head, title)
+    if "attachments" not in fields:
+        fields["attachments"] = attachment_urls(root, url)
+    issuer = _title_issuer(document_title or "") or (
+        signature.issuers[0] if signature and signature.issuers else None
+    )
+    derived = {
+        "title": document_title,
+        "doc_number": number,
+        "issuer": issuer,
+        "written_at": signature.written_at if signature else None,
+    }
+    for name, value in derived.items():
+        if fields.get(name) is None:
+            fields[name] = value
+    body_end = len(lines)
+    if signature is not None and not any(_is_prose(line) for line in lines[signature.end :]):
+        body_end = signature.end
+    return PolicyReading(fields, fields["title"], body_end)
