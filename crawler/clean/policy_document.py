@@ -216,15 +216,20 @@ def _number_line(lines: list[str]) -> str | None:
     return None
 
 
-def _posted_date(head: list[str], title: str | None) -> str | None:
-    """Return the date the page shows beside the title (a byline), never a 成文日期."""
+def _lines_after(head: list[str], title: str | None) -> list[str]:
+    """Return the head lines below the title's last line (all of them without a title)."""
     title_compact = _compact(title or "")
     after_title = head
     for index, line in enumerate(head):
         compact = _compact(line)
         if title_compact and compact and (compact in title_compact or title_compact in compact):
             after_title = head[index + 1 :]
-    for line in after_title:
+    return after_title
+
+
+def _posted_date(head: list[str], title: str | None) -> str | None:
+    """Return the date the page shows beside the title (a byline), never a 成文日期."""
+    for line in _lines_after(head, title):
         if len(line) <= 80 and not cp.WRITTEN_DATE_LABEL_RE.search(line):
             value = find_date(line)
             if value:
@@ -252,7 +257,8 @@ def read_policy(
         return PolicyReading(table, title, len(lines)) if table is not None else None
     document_title, glued_number = _document_title(title, head)
     labelled = header_fields_in_lines(head)
-    number = glued_number or _number_line(head[-3:] + lines[:_HEAD_LINES])
+    below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
+    number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
     signature = find_signature(lines)
     if table is None and not (
         document_title and _is_document_title(document_title) and (signature or number)

@@ -70,9 +70,16 @@ POLICY_LABELS: dict[str, tuple[str, ...]] = {
     "validity": ("有效性", "时效性", "时效", "效力状态", "有效期", "文件状态", "文件狀態"),
 }
 _LABEL_TO_FIELD = {label: name for name, labels in POLICY_LABELS.items() for label in labels}
+
+
+def _spaced(label: str) -> str:
+    """Return a pattern for a label padded to width: 索 引 号 (gov.cn), 文  号 (dazhou, hainan)."""
+    return r"[\s\u3000\xa0]*".join(re.escape(char) for char in label)
+
+
 _LABEL_RE = re.compile(
-    r"(%s)\s*[:：]"
-    % "|".join(sorted((re.escape(k) for k in _LABEL_TO_FIELD), key=len, reverse=True))
+    r"(%s)[\s\u3000\xa0]*[:：]"
+    % "|".join(_spaced(k) for k in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
 )
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 _YEAR_BRACKET_RE = re.compile(r"[\[［【〔(（]\s*(\d{4})\s*[\]］】〕)）]")
@@ -82,7 +89,26 @@ ATTACHMENT_RE = re.compile(
 _CELL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
 _DATE_FIELDS = ("written_at", "published_at")
 # Labels only policy pages carry: without one of them the table scan is skipped.
-_HINT_RE = re.compile(r"索\s*引\s*[号號]|发文字号|發文字號|发文机关|發文機關|成文日期|文\s*号[:：]")
+_HINT_RE = re.compile(
+    "|".join(
+        _spaced(label)
+        for label in (
+            "索引号",
+            "索引號",
+            "发文字号",
+            "發文字號",
+            "发文机关",
+            "發文機關",
+            "发布机构",
+            "發布機構",
+            "发文单位",
+            "成文日期",
+            "印发日期",
+            "生成日期",
+        )
+    )
+    + r"|文[\s\u3000\xa0]*[号號][\s\u3000\xa0]*[:：]"
+)
 # document.write("…") calls in inline scripts and the string literals in them: some portals
 # print the header table from a script (county sites of Hunan and Zhejiang, gkmlpt mirrors).
 _WRITE_CALL_RE = re.compile(r"document\.write(?:ln)?\s*\(((?:[^()]|\([^()]*\))*)\)", re.DOTALL)
@@ -150,7 +176,7 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
             continue
         match = _LABEL_RE.match(own)
         if match:
-            name = _LABEL_TO_FIELD[match.group(1)]
+            name = _LABEL_TO_FIELD[_SPACE_RE.sub("", match.group(1))]
             rest = own[match.end() :]
             following = _LABEL_RE.search(rest)
             if following:
@@ -200,7 +226,7 @@ def header_fields_in_lines(lines: list[str]) -> dict[str, str | None]:
         matches = list(_LABEL_RE.finditer(line))
         for index, match in enumerate(matches):
             following = matches[index + 1] if index + 1 < len(matches) else None
-            name = _LABEL_TO_FIELD[match.group(1)]
+            name = _LABEL_TO_FIELD[_SPACE_RE.sub("", match.group(1))]
             value = line[match.end() : following.start() if following else len(line)]
             if name not in found:
                 found[name] = _clean_value(name, value)
