@@ -918,7 +918,10 @@ def extract_article(
         for b in blocks[max(0, start - _POLICY_HEAD_WINDOW) : start]
         if b.link_chars < b.chars
     ]
-    reading = read_policy(policy, title=title, head=policy_head, lines=lines, root=root, url=url)
+    opening = [b.text for b in body_blocks[:4]]
+    reading = read_policy(
+        policy, title=title, head=policy_head, opening=opening, lines=lines, root=root, url=url
+    )
     policy = reading.fields if reading else None
     if reading:
         title = reading.title or title

@@ -193,18 +193,60 @@ def _title_issuer(title: str) -> str | None:
     return prefix if prefix and _organizations(prefix) else None
 
 
-def _document_title(title: str | None, head: list[str]) -> tuple[str | None, str | None]:
+def _title_candidates(lines: list[str]) -> list[tuple[str, bool]]:
+    """Return each line, and each wrapped title (True): 2-3 short lines, the first with 关于.
+
+    Long titles wrap over lines of their own at the top of the text (dg.gov.cn, gov.cn
+    bodies): 东莞市人民政府办公室关于进一步规范 / 我市房地产市场发展的通知.
+    """
+    candidates = []
+    for index, line in enumerate(lines):
+        candidates.append((line.strip(), False))
+        if "关于" not in line:
+            continue
+        for size in (2, 3):
+            run = lines[index : index + size]
+            if (
+                len(run) == size
+                and all(len(part) <= 40 for part in run)
+                and not any(_is_document_title(part) for part in run[:-1])
+            ):
+                candidates.append(("".join(part.strip() for part in run), True))
+    return candidates
+
+
+def _document_title(
+    title: str | None, head: list[str], first_lines: list[str]
+) -> tuple[str | None, str | None]:
     """Return the document's title and a number glued to it, from the heading or the head."""
     cleaned, number = clean_title(title) if title else (None, None)
+    near = list(reversed(_title_candidates(head))) + _title_candidates(first_lines)
     if cleaned and _is_document_title(cleaned):
+        # The heading may be the last line of a wrapped title: take the whole title.
+        whole = _compact(cleaned)
+        for line, wrapped in near:
+            if wrapped and _compact(line).endswith(whole) and len(line) > len(whole):
+                return clean_title(line)[0], number
         return cleaned, number
     # The heading found is a column name (通知公告, 政府信息) or a widget's (用户登录): the
-    # title is the last document-shaped line above the text.
-    for line in reversed(head):
+    # title is the last document-shaped line above the text, or the first one opening it.
+    for line, _ in near:
         candidate, glued = clean_title(line)
         if _is_document_title(candidate) and not cp.DOC_NUMBER_LINE_RE.match(_compact(line)):
             return candidate, glued or number
     return cleaned, number
+
+
+def _cites_title(lines: list[str], title: str | None) -> bool:
+    """Say whether the text cites the page's title in 《》: a story about the document.
+
+    News about a policy (fgj.sh.gov.cn 工作动态) and 解读 pages (gov.cn, dongying) quote the
+    document's full title; the document itself never does.
+    """
+    if not title:
+        return False
+    quoted = "《%s》" % _compact(title)
+    return any(quoted in _compact(line) for line in lines)
 
 
 def _number_line(lines: list[str]) -> str | None:
@@ -217,12 +259,12 @@ def _number_line(lines: list[str]) -> str | None:
 
 
 def _lines_after(head: list[str], title: str | None) -> list[str]:
-    """Return the head lines below the title's last line (all of them without a title)."""
+    """Return the head lines below the title's last line (none when the title is not there)."""
     title_compact = _compact(title or "")
-    after_title = head
+    after_title: list[str] = []
     for index, line in enumerate(head):
         compact = _compact(line)
-        if title_compact and compact and (compact in title_compact or title_compact in compact):
+        if len(compact) >= 4 and (compact in title_compact or title_compact in compact):
             after_title = head[index + 1 :]
     return after_title
 
@@ -242,6 +284,7 @@ def read_policy(
     *,
     title: str | None,
     head: list[str],
+    opening: list[str],
     lines: list[str],
     root: Any,
     url: str = "",
@@ -249,13 +292,15 @@ def read_policy(
     """Return a page's policy fields, title and text end; None when it is no policy document.
 
     ``table`` holds what the header table shows (or None), ``head`` the lines between the
-    page's heading area and the body, ``lines`` the body lines.
+    page's heading area and the body, ``opening`` the body's first lines as the page has
+    them (a wrapped title among them), ``lines`` the cleaned body lines.
     """
-    interpretation = bool(title and cp.INTERPRETATION_TITLE_RE.search(title))
-    if interpretation:
+    document_title, glued_number = _document_title(title, head, opening)
+    if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or _cites_title(
+        lines, document_title
+    ):
         # A page about a policy: its header table, if any, and nothing from its story.
         return PolicyReading(table, title, len(lines)) if table is not None else None
-    document_title, glued_number = _document_title(title, head)
     labelled = header_fields_in_lines(head)
     below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
     number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
@@ -270,7 +315,7 @@ def read_policy(
         if fields.get(name) is None:
             fields[name] = value
     if fields.get("published_at") is None and table is None:
-        fields["published_at"] = _posted_date(head, title)
+        fields["published_at"] = _posted_date(head, document_title) or _posted_date(head, title)
     if "attachments" not in fields:
         fields["attachments"] = attachment_urls(root, url)
     issuer = _title_issuer(document_title or "") or (

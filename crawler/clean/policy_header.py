@@ -113,6 +113,8 @@ _HINT_RE = re.compile(
 # print the header table from a script (county sites of Hunan and Zhejiang, gkmlpt mirrors).
 _WRITE_CALL_RE = re.compile(r"document\.write(?:ln)?\s*\(((?:[^()]|\([^()]*\))*)\)", re.DOTALL)
 _JS_STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
+_JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _FRAGMENT_PARSER = etree.HTMLParser(encoding="utf-8")
 # An element's text content; works on plain lxml elements and lxml.html ones alike.
 _STRING = etree.XPath("string()")
@@ -159,8 +161,8 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
             continue
         name = _label_of(own)
         if name is not None:
-            if name in found:
-                continue
+            if found.get(name):
+                continue  # an empty cell gives way to a later one (主题分类 then 主题词)
             sibling = element.getnext()
             if element.tag in ("b", "strong", "label", "em") and sibling is None:
                 parent = element.getparent()
@@ -184,7 +186,16 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
             if name not in inline:
                 inline[name] = rest
     for name, value in inline.items():
-        found.setdefault(name, value)
+        if not found.get(name):
+            found[name] = value
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """Undo one JavaScript string escape: \\u5f00, \\x41, \\n, \\', \\\\."""
+    code = match.group(1)
+    if len(code) > 1:
+        return chr(int(code[1:], 16))
+    return _JS_SIMPLE_ESCAPES.get(code, code)
 
 
 def _written_headers(root: Any) -> Iterator[Any]:
@@ -194,9 +205,7 @@ def _written_headers(root: Any) -> Iterator[Any]:
         if "document.write" not in code or not _HINT_RE.search(code):
             continue
         markup = "".join(
-            literal.encode("utf-8", "backslashreplace").decode("unicode_escape", "replace")
-            if "\\" in literal
-            else literal
+            _JS_ESCAPE_RE.sub(_unescape, literal) if "\\" in literal else literal
             for call in _WRITE_CALL_RE.findall(code)
             for literal in (a or b for a, b in _JS_STRING_RE.findall(call))
         )
