@@ -296,9 +296,7 @@ def read_policy(
     them (a wrapped title among them), ``lines`` the cleaned body lines.
     """
     document_title, glued_number = _document_title(title, head, opening)
-    if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or _cites_title(
-        lines, document_title
-    ):
+    if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or _cites_title(lines, document_title):
         # A page about a policy: its header table, if any, and nothing from its story.
         return PolicyReading(table, title, len(lines)) if table is not None else None
     labelled = header_fields_in_lines(head)

@@ -191,7 +191,7 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
 
 
 def _unescape(match: re.Match[str]) -> str:
-    """Undo one JavaScript string escape: \\u5f00, \\x41, \\n, \\', \\\\."""
+    r"""Undo one JavaScript string escape: \u5f00, \x41, \n, \', \\."""
     code = match.group(1)
     if len(code) > 1:
         return chr(int(code[1:], 16))
