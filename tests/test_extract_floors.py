@@ -113,3 +113,75 @@ def test_policy_metadata_accuracy_stays_above_floor(field):
         )
         hits += bool(scorer.match(field, policy.get(field), truth.get(field)))
     assert hits / len(rows) >= FLOORS["metadata"]["policy-dev"][field]
+
+
+def _corpus_split() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "corpus_split", ROOT / "benchmarks" / "corpus_split.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _policy_multi_ok(scorer: ModuleType, truth: dict[str, Any], result: Any) -> dict[str, bool]:
+    """Grade one page as score_policy_multi.py does (its key/norm, its body windows)."""
+    policy = result.policy or {}
+    pred = {
+        name: policy[name] if name in policy else getattr(result, name, None)
+        for name in scorer.FIELDS
+    }
+    pred["title"] = result.title or pred["title"]
+    alternatives = truth.get("alternatives") or {}
+    ok = {}
+    for name in scorer.FIELDS:
+        if truth.get(name):
+            accepted = [truth[name], *(alternatives.get(name) or [])]
+            ok[name] = scorer.key(name, pred[name]) in {
+                scorer.key(name, value) for value in accepted if value
+            }
+        else:
+            ok[name] = not scorer.norm(pred[name])
+    body = scorer.norm(result.body or "")
+    start = scorer.norm(truth.get("body_start"))
+    ends = {scorer.norm(truth.get("body_end")), scorer.norm(truth.get("content_end"))} - {""}
+    ok["body_start"] = start in body[: 60 + len(start)] if start else not body
+    ok["body_end"] = any(end in body[-(100 + len(end)) :] for end in ends) if ends else not body
+    return ok
+
+
+@pytest.fixture(scope="module")
+def policy_multi_by_half() -> dict[str, dict[str, float]]:
+    scorer = _load("score_policy_multi")
+    rows = _corpus_split().load_index(_require_shared() / "corpus" / "policy-multi-dev")
+    graded: dict[str, list[dict[str, bool]]] = {}
+    for row in rows:
+        folder = SHARED / "corpus" / "policy-multi-dev" / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        graded.setdefault(row["half"], []).append(_policy_multi_ok(scorer, truth, result))
+    return {
+        "policy-multi-dev/%s" % half: {
+            name: sum(page[name] for page in pages) / len(pages) for name in pages[0]
+        }
+        for half, pages in graded.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("group", "field"),
+    [
+        (group, field)
+        for group in sorted(FLOORS["metadata"])
+        if group.startswith("policy-multi-dev/")
+        for field in sorted(FLOORS["metadata"][group])
+    ],
+)
+def test_policy_multi_site_accuracy_stays_above_floor_per_half(policy_multi_by_half, group, field):
+    assert policy_multi_by_half[group][field] >= FLOORS["metadata"][group][field], (
+        group,
+        field,
+        policy_multi_by_half[group][field],
+    )
