@@ -295,6 +295,13 @@ def read_policy(
     page's heading area and the body, ``opening`` the body's first lines as the page has
     them (a wrapped title among them), ``lines`` the cleaned body lines.
     """
+    signature = find_signature(lines)
+    if (
+        table is None
+        and signature is None
+        and not any(cp.DOC_NUMBER_RE.search(line) for line in (*head, *opening[:_HEAD_LINES]))
+    ):
+        return None  # most news pages stop here: no header, signature or document number
     document_title, glued_number = _document_title(title, head, opening)
     if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or _cites_title(lines, document_title):
         # A page about a policy: its header table, if any, and nothing from its story.
@@ -302,7 +309,6 @@ def read_policy(
     labelled = header_fields_in_lines(head)
     below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
     number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
-    signature = find_signature(lines)
     if table is None and not (
         document_title and _is_document_title(document_title) and (signature or number)
     ):
