@@ -414,11 +414,8 @@ ORGANIZATION_RE = re.compile(
     r"委员会|委員會|总局|總局|行|所|处|處|室|组|組|馆|館|站|队|隊|团|團|社|司|府|监狱|"
     r"分局|支局|学校|大学|集团|公司|银行|银保监局|税务局|管委会|管理局|领导小组|联席会议)$"
 )
-# 2023年9月3日 or 二〇二三年九月三日, alone on the signature's last line.
-SIGNATURE_DATE_RE = re.compile(
-    r"^(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
-    r"|[〇○零一二三四五六七八九OＯ]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)$"
-)
+# 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax).
+SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 # A note closing the document after its signature, still part of it: （此件公开发布）
 # (fcj.shenyang.gov.cn, gov.cn 国务院办公厅 documents), （此件主动公开）.
 CLOSING_NOTE_RE = re.compile(
@@ -434,3 +431,7 @@ WRITTEN_DATE_LABEL_RE = re.compile(
 POSTED_DATE_LABEL_RE = re.compile(
     r"(?:发布|發布|發佈|公开|公開|公布|印发|上网)(?:日期|时间|時間)\s*[:：]"
 )
+# A line ending a sentence: prose, not a heading, signature or link label (all policy sites).
+PROSE_END_RE = re.compile(r"[。；;！？]")
+# A breadcrumb's separators: "首页 > 政务公开 > 通知公告" is no title (dg.gov.cn, chinatax).
+PATH_SEPARATOR_RE = re.compile(r"[>＞›»]")

@@ -10,7 +10,6 @@ Pages about a policy (解读, news) get no fields from their text.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,26 +26,6 @@ __all__ = ["PolicyReading", "Signature", "clean_title", "find_signature", "read_
 
 _SIGNATURE_LINES = 6  # issuing bodies listed above the date, one per line at most
 _HEAD_LINES = 4  # body lines searched for the document number under the title
-_CHINESE_DIGITS = {
-    "〇": 0,
-    "○": 0,
-    "零": 0,
-    "O": 0,
-    "Ｏ": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CHINESE_DATE_RE = re.compile(r"^(.{4})年(.{1,3})月(.{1,3})日$")
-_PROSE_END_RE = re.compile(r"[。；;！？]")
-_PATH_SEPARATOR_RE = re.compile(r"[>＞›»]")  # a breadcrumb, not a title
-_TRANSMITTING_RE = re.compile(r"转发|轉發|批转|批轉|印发|印發")
 
 
 @dataclass(frozen=True)
@@ -72,32 +51,9 @@ def _compact(text: str) -> str:
     return "".join(text.split())
 
 
-def _chinese_number(text: str) -> int | None:
-    """Read 九 / 十 / 十二 / 二十三 as an integer."""
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        value = (_CHINESE_DIGITS.get(tens, -99) if tens else 1) * 10
-        value += _CHINESE_DIGITS.get(units, -99) if units else 0
-        return value if value > 0 else None
-    digits = [_CHINESE_DIGITS.get(char) for char in text]
-    if not digits or None in digits:
-        return None
-    return int("".join(str(d) for d in digits))
-
-
 def _signature_date(compact: str) -> str | None:
-    """Return the ISO date of a line holding only a date (2023年9月3日, 二〇二三年九月三日)."""
-    if not cp.SIGNATURE_DATE_RE.match(compact):
-        return None
-    if compact[0].isdigit():
-        return find_date(compact)
-    match = _CHINESE_DATE_RE.match(compact)
-    if match is None:
-        return None
-    year, month, day = (_chinese_number(part) for part in match.groups())
-    if year is None or month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return "%04d-%02d-%02d" % (year, month, day)
+    """Return the ISO date of a line holding only a date: 2023年9月3日."""
+    return find_date(compact) if cp.SIGNATURE_DATE_RE.match(compact) else None
 
 
 def _organizations(line: str) -> list[str] | None:
@@ -111,11 +67,11 @@ def _organizations(line: str) -> list[str] | None:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line) >= 20 and _PROSE_END_RE.search(line) is not None
+    return len(line) >= 20 and cp.PROSE_END_RE.search(line) is not None
 
 
 def find_signature(lines: list[str]) -> Signature | None:
-    """Find the first signature after some prose: bodies above a date line, or a closing date.
+    """Find the first signature after some prose: issuing bodies above a date line.
 
     The first one is the document's own: a document that forwards (转发) or issues (印发)
     another prints its signature before the forwarded text.
@@ -125,26 +81,11 @@ def find_signature(lines: list[str]) -> Signature | None:
         compact = _compact(line)
         issuers: list[str] = []
         written = _signature_date(compact)
-        if written is None and " " in line.strip():
-            # "东莞市人民政府办公室 2017年3月21日" on one line
-            head, _, last = line.strip().rpartition(" ")
-            written = _signature_date(last)
-            names = _organizations(head) if written else None
-            if names is None:
-                written = None
-            else:
-                issuers = names
         if written is None:
             prose_before = prose_before or _is_prose(line)
             continue
         first = index
-        while not issuers and first > 0 and index - first < _SIGNATURE_LINES:
-            names = _organizations(lines[first - 1])
-            if names is None:
-                break
-            issuers[:0] = names
-            first -= 1
-        while issuers and first > 0 and index - first < _SIGNATURE_LINES:
+        while first > 0 and index - first < _SIGNATURE_LINES:
             names = _organizations(lines[first - 1])
             if names is None:
                 break
@@ -153,8 +94,7 @@ def find_signature(lines: list[str]) -> Signature | None:
         end = index + 1
         while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
             end += 1
-        closing = not any(_is_prose(rest) for rest in lines[end:])
-        if prose_before and (issuers or closing):
+        if prose_before and issuers:
             return Signature(tuple(issuers), written, first, end)
         prose_before = prose_before or _is_prose(line)
     return None
@@ -179,15 +119,15 @@ def _is_document_title(text: str) -> bool:
     return (
         6 <= len(compact) <= 150
         and cp.DOCUMENT_KIND_RE.search(compact) is not None
-        and _PROSE_END_RE.search(compact) is None
-        and _PATH_SEPARATOR_RE.search(compact) is None
+        and cp.PROSE_END_RE.search(compact) is None
+        and cp.PATH_SEPARATOR_RE.search(compact) is None
     )
 
 
 def _title_issuer(title: str) -> str | None:
     """Return the issuing bodies a title opens with: 财政部 税务总局关于… -> 财政部 税务总局."""
     prefix, found, _ = title.partition("关于")
-    if not found or _TRANSMITTING_RE.search(prefix):
+    if not found:
         return None
     prefix = prefix.strip()
     return prefix if prefix and _organizations(prefix) else None
