@@ -373,8 +373,9 @@ WHITESPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 # Official documents follow one national format (GB/T 9704: 发文字号, 标题 = 机关 + 关于 + 事由
 # + 文种, 落款 = 机关 + 成文日期), so these shapes hold on every government site.
 
-# A document number standing alone: 京政办发〔2024〕3号 (www.dg.gov.cn, gjj.wuhan.gov.cn),
-# 财政部 税务总局公告2025年第17号 (fgk.chinatax.gov.cn, policy-dev's 国家税务总局 pages).
+# A document number: 东府办〔2017〕39号 under the title (www.dg.gov.cn) or glued before it
+# (gjj.wuhan.gov.cn); the 公告2025年第17号 form of ministries (fgk.chinatax.gov.cn, the
+# issue's 财政部 税务总局 example).
 DOC_NUMBER_RE = re.compile(
     r"[\u4e00-\u9fff][\u4e00-\u9fff\s]{0,24}?"
     r"(?:[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*[第]?\s*\d{1,5}\s*号"
@@ -382,7 +383,8 @@ DOC_NUMBER_RE = re.compile(
 )
 # A line that is nothing but a document number, possibly bracketed (www.dg.gov.cn, chinatax).
 DOC_NUMBER_LINE_RE = re.compile(r"^[(（]?(%s)[)）]?$" % DOC_NUMBER_RE.pattern)
-# Values that say "none" in a header cell: 文号：无 (gd.gov.cn gkmlpt sites, county portals).
+# Values that say "none" in a header cell: 文号：无 (issue 9's unseen sites; no dev page shows
+# one, the metamorphic tests do).
 NONE_VALUE_RE = re.compile(r"^(?:无|無|暂无|暫無|空|/|-+|—+|null|none)$", re.IGNORECASE)
 
 # The kinds of official document (文种) a document title ends with (GB/T 9704's fifteen, plus
@@ -393,16 +395,16 @@ DOCUMENT_KIND_RE = re.compile(
     r"通知书|答复|复函|意見|決定|規定|細則|條例|規則|規劃|計劃|綱要|措施)"
     r"(?:[(（][^()（）]{1,20}[)）])?$"
 )
-# Column tags and status prefixes glued before a heading: 【贷款】 (gjj.wuhan.gov.cn), [已废止]
-# and 【现行有效】 on provincial document libraries.
+# Column tags glued before a heading, which policy-multi-dev's README leaves out of the title:
+# 【贷款】 (gjj.wuhan.gov.cn; the one dev site with a tag, kept for the README's rule).
 TITLE_TAG_PREFIX_RE = re.compile(r"^(?:[【\[［][^【】\[\]［］]{1,10}[】\]］]\s*)+")
-# A publication date glued after a heading: "… 的通知 ( 2025年08月25日 )" (fgj.sh.gov.cn,
-# other Shanghai bureau sites and county portals print the date into the heading element).
+# A publication date glued after a heading: "… 的通知 ( 2025年08月25日 )" (fgj.sh.gov.cn
+# prints the date into its heading element; the one dev site that does).
 TITLE_DATE_SUFFIX_RE = re.compile(
     r"\s*[(（\[【]\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*[)）\]】]\s*$"
 )
-# Genre of pages about a policy, not the policy itself: 政策解读, 答记者问, 图解 (gov.cn
-# 解读 pages, dongying/chinatax interpretation columns).
+# Genre of pages about a policy, not the policy itself: 政策解读, 答记者问, 图解 (issue 9:
+# never take policy fields from their text; the metamorphic tests rename dev titles so).
 INTERPRETATION_TITLE_RE = re.compile(
     r"解读|解讀|答记者问|答記者問|问答|問答|图解|圖解|一图读懂|一圖讀懂|新闻发布会|新聞發佈會"
 )
@@ -417,21 +419,12 @@ ORGANIZATION_RE = re.compile(
 # 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax).
 SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 # A note closing the document after its signature, still part of it: （此件公开发布）
-# (fcj.shenyang.gov.cn, gov.cn 国务院办公厅 documents), （此件主动公开）.
+# (fcj.shenyang.gov.cn, and 7 of policy-dev's gov.cn documents), （此件主动公开）.
 CLOSING_NOTE_RE = re.compile(
     r"^[(（]?(?:此件|本件)[^()（）]{0,10}(?:公开|公開|发布|發布)[^()（）]{0,6}[)）]?$"
 )
-# Labels of a date that says when a document was written (成文), not when it was posted:
-# 成文日期 (gov.cn, chinatax), 印发日期 and 生成日期 on provincial libraries.
-WRITTEN_DATE_LABEL_RE = re.compile(
-    r"(?:成文|印发|印發|生成|签发|簽發|制发|製發)(?:日期|时间|時間)\s*[:：]"
-)
-# Labels of the date a document was posted: 发布日期 (gjj.wuhan.gov.cn), 发布时间
-# (fcj.shenyang.gov.cn), 公开日期 on county portals.
-POSTED_DATE_LABEL_RE = re.compile(
-    r"(?:发布|發布|發佈|公开|公開|公布|印发|上网)(?:日期|时间|時間)\s*[:：]"
-)
 # A line ending a sentence: prose, not a heading, signature or link label (all policy sites).
 PROSE_END_RE = re.compile(r"[。；;！？]")
-# A breadcrumb's separators: "首页 > 政务公开 > 通知公告" is no title (dg.gov.cn, chinatax).
+# A breadcrumb's separators: "首页 > 政务公开 > 通知公告" is no title (the breadcrumbs of
+# dg.gov.cn and chinatax stand in the head searched for a title).
 PATH_SEPARATOR_RE = re.compile(r"[>＞›»]")

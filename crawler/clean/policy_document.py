@@ -210,9 +210,10 @@ def _lines_after(head: list[str], title: str | None) -> list[str]:
 
 
 def _posted_date(head: list[str], title: str | None) -> str | None:
-    """Return the date the page shows beside the title (a byline), never a 成文日期."""
+    """Return the date of an unlabelled byline below the title (dg.gov.cn: 2017-03-21 15:25:53)."""
     for line in _lines_after(head, title):
-        if len(line) <= 80 and not cp.WRITTEN_DATE_LABEL_RE.search(line):
+        # A labelled line (成文日期：… on chinatax, 发布时间：… on shenyang) was read already.
+        if len(line) <= 80 and not header_fields_in_lines([line]):
             value = find_date(line)
             if value:
                 return value
