@@ -267,3 +267,22 @@ def test_column_name_heading_is_not_the_title(name):
     found = _fields(_html(root), url)
     assert found["title"] == expected["title"] == truth["title"]
     assert found["doc_number"] == expected["doc_number"]
+
+
+@pytest.mark.parametrize("form", ["table-two-cells", "ul"])
+def test_header_saying_none_gives_no_document_number(form):
+    html, url, _ = _page("policy-multi-dev/003")
+    expected = _fields(html, url)
+    root = _tree(html)
+    header = _header_element(root)
+    rows = [
+        (label, "无" if label == "发文字号" else value) for label, value in _header_rows(expected)
+    ]
+    replacement = etree.fromstring(
+        ("<div>%s</div>" % _render(rows, form)).encode("utf-8"), _PARSER
+    ).find(".//body/div")
+    header.getparent().replace(header, replacement)
+    found = _fields(_html(root), url)
+    assert expected["doc_number"]
+    assert found["doc_number"] is None
+    assert found["issuer"] == expected["issuer"]

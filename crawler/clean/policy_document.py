@@ -246,7 +246,9 @@ def read_policy(
     document_title, glued_number = _document_title(title, head, opening)
     if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or _cites_title(lines, document_title):
         # A page about a policy: its header table, if any, and nothing from its story.
-        return PolicyReading(table, title, len(lines)) if table is not None else None
+        if table is None:
+            return None
+        return PolicyReading(dict.fromkeys(POLICY_LABELS) | table, title, len(lines))
     labelled = header_fields_in_lines(head)
     below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
     number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
@@ -255,9 +257,10 @@ def read_policy(
     ):
         return None
     # What a header table shows wins; labelled lines, then the text, fill what it leaves out.
-    fields: dict[str, Any] = dict(table) if table else dict.fromkeys(POLICY_LABELS)
+    shown = set(table or ())
+    fields: dict[str, Any] = dict.fromkeys(POLICY_LABELS) | (table or {})
     for name, value in labelled.items():
-        if fields.get(name) is None:
+        if name not in shown:
             fields[name] = value
     if fields.get("published_at") is None and table is None:
         fields["published_at"] = _posted_date(head, document_title) or _posted_date(head, title)
@@ -273,7 +276,7 @@ def read_policy(
         "written_at": signature.written_at if signature else None,
     }
     for name, value in derived.items():
-        if fields.get(name) is None:
+        if fields.get(name) is None and name not in shown:
             fields[name] = value
     body_end = len(lines)
     if signature is not None and not any(_is_prose(line) for line in lines[signature.end :]):

@@ -261,11 +261,13 @@ def is_header_table(fields: dict[str, str | None]) -> bool:
 
 
 def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
-    """Return the policy header fields of a page, or None when the page has no such table."""
-    fields = header_fields(root)
+    """Return the fields a page's header table shows and its attachments; None without a table.
+
+    Only the fields the table shows are keys (None for one shown empty or as 无), so that a
+    reader of the text fills the others and leaves these alone.
+    """
+    fields: dict[str, Any] = header_fields(root)
     if not is_header_table(fields):
         return None
-    policy: dict[str, Any] = {name: None for name in POLICY_LABELS}
-    policy.update(fields)
-    policy["attachments"] = attachment_urls(root, url)
-    return policy
+    fields["attachments"] = attachment_urls(root, url)
+    return fields
