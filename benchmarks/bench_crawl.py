@@ -135,7 +135,7 @@ def _scrapy_child(base_url: str, with_trafilatura: bool) -> dict[str, Any]:
 
 
 def _xietong_child(sources: str, db: str, profile: str | None) -> dict[str, Any]:
-    from crawler.run import run_crawl
+    from crawler.ops.run import run_crawl
     from pipelines.deduplicate import DeduplicatePipeline
     from pipelines.normalize_script import NormalizeScriptPipeline
     from pipelines.store import StorePipeline
@@ -199,7 +199,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile one Xietong crawl")
     args = parser.parse_args()
 
-    from crawler.demo_server import DemoSites
+    from crawler.demo.server import DemoSites
     from tests.bigsite import build_bigsite, sources_toml
 
     results: dict[str, list[dict[str, Any]]] = {"bare scrapy": [], "trafilatura": [], "xietong": []}

@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 import sqlite_utils  # noqa: E402
 
-from crawler import demo_server  # noqa: E402
-from crawler.demo_server import DemoSites  # noqa: E402
+from crawler.demo import server as demo_server  # noqa: E402
+from crawler.demo.server import DemoSites  # noqa: E402
 from tests.bigsite import build_bigsite, sources_toml  # noqa: E402
 from tests.redis_server import RedisServer, RedisServerError  # noqa: E402
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo_server import DemoSites  # noqa: E402
+from crawler.demo.server import DemoSites  # noqa: E402
 from tests.bigsite import build_bigsite, sources_toml  # noqa: E402
 from tests.killcrawl import check_archive, crawl_command, run_until_killed  # noqa: E402
 

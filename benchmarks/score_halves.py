@@ -1,93 +1,207 @@
-"""Print each dev corpus's scores per half (tune / check), with the shared scorers.
+"""Print Xietong's scores on every dev corpus, split into its ``tune`` and ``check`` halves.
 
-Each entry of ``CORPORA`` names a corpus under ../shared/corpus and the scorer in
-../shared/tools that grades it; the scorer runs once over the whole corpus through
-``python -m crawler extract`` (this tree's code) and its per-page results are split by
-``benchmarks/corpus_split.py``. Example, from the project root:
-  PYTHONPATH=$PWD .venv/bin/python benchmarks/score_halves.py policy-multi-dev
+Each entry of ``ENTRIES`` is one (corpus, scorer) pair; a row of the table is one entry's
+score on one half (and group, where the corpus has groups). Tune rules on ``tune`` only;
+``check`` says how the cleaner does on sites it was not tuned on. ``--with readability``
+adds readability-lxml's text F1 beside ours.
+
+    .venv/bin/python benchmarks/score_halves.py [--shared PATH] [--with readability] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import subprocess
+import statistics
 import sys
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from corpus_split import HALVES, load_index
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-# (corpus, scorer): scorers that accept --cmd and --json and write per-page {"id", "ok"}.
-CORPORA: tuple[tuple[str, str], ...] = (
-    ("policy-multi-dev", "score_policy_multi"),
-    ("policy-dev", "score_policy"),
+from benchmarks.bench_extract import (  # noqa: E402 (the repository goes on the path first)
+    BenchmarkSetupError,
+    load_module,
+    readability_text,
+    safe_call,
+    shared_dir,
+)
+from benchmarks.corpus_split import load_index  # noqa: E402
+from crawler.clean.extract import extract_article, extract_metadata  # noqa: E402
+
+METADATA_FIELDS = ("title", "published_at", "source", "author", "editor")
+POLICY_FIELDS = (
+    "title",
+    "published_at",
+    "written_at",
+    "issuer",
+    "doc_number",
+    "index_number",
+    "topic",
 )
 
 
-def _page_results(corpus: str, scorer: str) -> list[dict]:
-    """Run one scorer over one corpus and return its per-page results."""
-    command = "%s -m crawler extract {path} --url {url} --json" % shlex.quote(sys.executable)
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "scores.json"
-        subprocess.run(
-            [
-                sys.executable,
-                str(SHARED / "tools" / ("%s.py" % scorer)),
-                str(SHARED / "corpus" / corpus),
-                "--cmd",
-                command,
-                "--json",
-                str(out),
-            ],
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
-        data = json.loads(out.read_text(encoding="utf-8"))
-        # score_policy.py writes its pages under "per_page", score_policy_multi.py under "pages".
-        return data["per_page"] if "per_page" in data else data["pages"]
+def text_group(corpus: str, row: dict[str, Any]) -> str:
+    """Return the group a text-scored page counts in (extraction-dev by language and era)."""
+    if corpus != "extraction-dev":
+        return corpus
+    if row.get("language") != "zh":
+        return "extraction-dev/en"
+    return "extraction-dev/zh-" + (
+        "cleaneval" if str(row.get("group", "")).startswith("2005") else "later"
+    )
 
 
-def main() -> int:
-    """Print a table of field accuracy per corpus and half."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("corpora", nargs="*", help="corpus names (default: all in CORPORA)")
-    parser.add_argument("--misses", action="store_true", help="list each half's missed fields")
-    args = parser.parse_args()
-    for corpus, scorer in CORPORA:
-        if args.corpora and corpus not in args.corpora:
-            continue
-        halves = {row["id"]: row["half"] for row in load_index(SHARED / "corpus" / corpus)}
-        pages = _page_results(corpus, scorer)
-        fields = list(pages[0]["ok"]) if pages else []
-        print("%s (%s)" % (corpus, scorer))
-        print("  %-13s" % "field" + "".join("%8s" % half for half in HALVES) + "%8s" % "all")
-        for name in fields:
-            cells = []
-            for half in (*HALVES, None):
-                chosen = [p for p in pages if half is None or halves.get(p["id"]) == half]
-                cells.append(
-                    "%8.2f" % (sum(bool(p["ok"][name]) for p in chosen) / len(chosen))
-                    if chosen
-                    else "%8s" % "-"
-                )
-            print("  %-13s" % name + "".join(cells))
-        print(
-            "  %-13s" % "pages"
-            + "".join(
-                "%8d" % sum(1 for p in pages if halves.get(p["id"]) == half) for half in HALVES
+def score_text(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]) -> dict:
+    """Return {(group, half): {tool: mean char-bag F1}} for one corpus."""
+    scorer = load_module(shared / "tools" / "score_extraction.py", "score_extraction")
+    funcs: dict[str, Callable[[bytes, str], str]] = {
+        "xietong": lambda html, url: extract_article(html, url).body,
+        "readability": readability_text,
+    }
+    scores: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        html = (folder / "page.html").read_bytes()
+        truth = (folder / "expected.txt").read_text(encoding="utf-8")
+        cell = scores.setdefault((text_group(corpus, row), row["half"]), {})
+        for tool in tools:
+            body = safe_call(funcs[tool], html, row.get("url") or "")
+            cell.setdefault(tool, []).append(scorer.score_page(truth, body)["char"]["f1"])
+    return {key: {t: statistics.mean(v) for t, v in cell.items()} for key, cell in scores.items()}
+
+
+def score_metadata(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]) -> dict:
+    """Return {(corpus, half): {field: accuracy}} with score_metadata.py's match rules."""
+    scorer = load_module(shared / "tools" / "score_metadata.py", "score_metadata")
+    hits: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        pred = extract_metadata((folder / "page.html").read_bytes(), row.get("url") or "")
+        cell = hits.setdefault((corpus, row["half"]), {})
+        for field in METADATA_FIELDS:
+            cell.setdefault(field, []).append(scorer.match(field, pred[field], truth.get(field)))
+    return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
+
+
+def grade_policy_page(scorer: Any, truth: dict[str, Any], result: Any) -> dict[str, bool]:
+    """Grade one page's extraction as score_policy_multi.py does (its key, norm and windows).
+
+    Policy fields come from ``result.policy``, or from the extraction itself on a page that
+    is no policy document, as the scorer reads ``xietong extract --json``.
+    """
+    policy = result.policy or {}
+    pred = {
+        name: policy[name] if name in policy else getattr(result, name, None)
+        for name in POLICY_FIELDS
+    }
+    pred["title"] = result.title or pred["title"]
+    alternatives = truth.get("alternatives") or {}
+    ok = {}
+    for name in POLICY_FIELDS:
+        if truth.get(name):
+            accepted = [truth[name], *(alternatives.get(name) or [])]
+            ok[name] = scorer.key(name, pred[name]) in {
+                scorer.key(name, value) for value in accepted if value
+            }
+        else:
+            ok[name] = not scorer.norm(pred[name])
+    body = scorer.norm(result.body or "")
+    start = scorer.norm(truth.get("body_start"))
+    ends = {scorer.norm(truth.get("body_end")), scorer.norm(truth.get("content_end"))} - {""}
+    ok["body_start"] = start in body[: 60 + len(start)] if start else not body
+    ok["body_end"] = any(end in body[-(100 + len(end)) :] for end in ends) if ends else not body
+    return ok
+
+
+def score_policy_multi(
+    shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]
+) -> dict:
+    """Return {(corpus, half): {measure: accuracy}} with score_policy_multi.py's rules."""
+    scorer = load_module(shared / "tools" / "score_policy_multi.py", "score_policy_multi")
+    hits: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        cell = hits.setdefault((corpus, row["half"]), {})
+        for measure, ok in grade_policy_page(scorer, truth, result).items():
+            cell.setdefault(measure, []).append(ok)
+    return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
+
+
+def score_policy(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]) -> dict:
+    """Return {(corpus, half): {field: accuracy}} with score_policy.py's match rules."""
+    scorer = load_module(shared / "tools" / "score_policy.py", "score_policy")
+    hits: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        policy = result.policy or {}
+        cell = hits.setdefault((corpus, row["half"]), {})
+        for field in POLICY_FIELDS:
+            cell.setdefault(field, []).append(
+                bool(scorer.match(field, policy.get(field), truth.get(field)))
             )
-            + "%8d" % len(pages)
+    return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
+
+
+# (corpus, scorer): what is scored on each corpus, one table section per entry.
+ENTRIES: list[tuple[str, Callable[..., dict]]] = [
+    ("extraction-dev", score_text),
+    ("news-zh-dev", score_text),
+    ("news-zh-dev", score_metadata),
+    ("policy-multi-dev", score_policy_multi),
+    ("policy-dev", score_policy),
+]
+
+
+def run(shared: Path, tools: list[str]) -> dict[str, dict[str, float]]:
+    """Score every entry; return {"group half": {measure: score}} in table order."""
+    table: dict[str, dict[str, float]] = {}
+    for corpus, scorer in ENTRIES:
+        rows = load_index(shared / "corpus" / corpus)
+        results = scorer(shared, corpus, rows, tools)
+        for (group, half), values in sorted(results.items()):
+            pages = sum(1 for r in rows if r["half"] == half and text_group(corpus, r) == group)
+            name = "%s %s" % (group, half)
+            table.setdefault(name, {"pages": pages})
+            prefix = "f1 " if scorer is score_text else ""
+            table[name].update({prefix + key: value for key, value in values.items()})
+    return table
+
+
+def print_table(table: dict[str, dict[str, float]]) -> None:
+    """Print one line per group and half."""
+    for name, values in table.items():
+        cells = "  ".join(
+            "%s=%.3f" % (key, value) for key, value in values.items() if key != "pages"
         )
-        if args.misses:
-            for page in pages:
-                bad = [name for name, ok in page["ok"].items() if not ok]
-                if bad:
-                    print("  miss %s %-5s %s" % (page["id"], halves.get(page["id"]), " ".join(bad)))
+        print("%-34s %3d pages  %s" % (name, values["pages"], cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run from the command line."""
+    parser = argparse.ArgumentParser(description="Score Xietong per corpus and half.")
+    parser.add_argument("--shared", help="folder with corpus/ and tools/ (default ../shared)")
+    parser.add_argument("--with", dest="others", default="", help="also score: readability")
+    parser.add_argument("--json", type=Path, help="write the table here")
+    args = parser.parse_args(argv)
+    try:
+        shared = shared_dir(args.shared)
+    except BenchmarkSetupError as error:
+        print("error: %s" % error, file=sys.stderr)
+        return 2
+    tools = ["xietong"] + [t for t in args.others.split(",") if t == "readability"]
+    table = run(shared, tools)
+    print_table(table)
+    if args.json:
+        args.json.write_text(json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

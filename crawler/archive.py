@@ -5,7 +5,7 @@ Tables
   appearances  every URL where an article was found, with site, fetch time and script
   policies     policy-document header fields, linked to their article
   fingerprints, fingerprint_bands  the near-duplicate index (see crawler.fingerprint)
-  crawl_runs, crawl_run_sources  one row per crawl and per source (see crawler.monitor)
+  crawl_runs, crawl_run_sources  one row per crawl and per source (see crawler.ops.monitor)
 
 Writes go through sqlite-utils upserts with explicit primary keys, inside
 ``Database.atomic()`` transactions, so re-running a crawl changes nothing and a crash
@@ -124,7 +124,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     from crawler.search import ensure_search_index
 
     ensure_search_index(db)
-    from crawler.monitor import create_tables as create_monitor_tables
+    from crawler.ops.monitor import create_tables as create_monitor_tables
 
     create_monitor_tables(db)  # crawl_runs, crawl_run_sources
     for extension in SCHEMA_EXTENSIONS:

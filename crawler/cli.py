@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from crawler.lock import ArchiveLockedError
+from crawler.ops.lock import ArchiveLockedError
 from crawler.sources import SourceConfigError, load_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,7 +95,7 @@ def check_redis(url: str) -> None:
     """Fail with one line when ``url`` is not a reachable Redis."""
     import redis
 
-    from crawler.distributed import redis_client
+    from crawler.distributed.workers import redis_client
 
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("--redis takes redis://HOST:PORT/DB, got %r" % url)
@@ -137,8 +137,8 @@ def demo(db: Path, verbose: bool) -> None:
 
     Example: xietong demo --db data/xietong.db
     """
-    from crawler.demo_server import DemoSites
-    from crawler.run import FULL_SPEED, run_crawl
+    from crawler.demo.server import DemoSites
+    from crawler.ops.run import FULL_SPEED, run_crawl
 
     with DemoSites() as sites:
         substitutions = {"demo:%s" % name: base for name, base in sites.base_urls.items()}
@@ -194,7 +194,7 @@ def crawl(
 
     Example: xietong crawl --sources sources/jingjinji.toml --only hebnews -s DOWNLOAD_DELAY=2
     """
-    from crawler.run import run_crawl
+    from crawler.ops.run import run_crawl
 
     overrides: dict[str, Any] = parse_setting_overrides(settings)
     if verbose:
@@ -276,7 +276,7 @@ class _PlaceholderEcho(dict[str, str]):
         return "http://placeholder.invalid"
 
 
-# --- serve and digest (crawler/serve.py, exports/digest.py) ---------------------------------
+# --- serve and digest (crawler/web/serve.py, exports/digest.py) ---------------------------------
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -295,8 +295,8 @@ def serve(db: Path, host: str, port: int) -> None:
 
     Example: xietong serve --db data/xietong.db --port 8001
     """
-    from crawler.serve import ArchiveNotFoundError
-    from crawler.serve import serve as serve_archive
+    from crawler.web.serve import ArchiveNotFoundError
+    from crawler.web.serve import serve as serve_archive
 
     def announce(url: str) -> None:
         click.echo("serving %s at %s" % (db, url))
@@ -363,7 +363,7 @@ def digest(week: str | None, db: Path, output_format: str, out_dir: Path) -> Non
     click.echo("%s: %d articles" % (iso_week.name, len(loaded.entries)))
 
 
-# --- distributed crawls and scrapyd (crawler/distributed.py, crawler/ingest.py) -------------
+# --- distributed crawls and scrapyd (crawler/distributed/workers.py, crawler/distributed/ingest.py) -------------
 @cli.command()
 @redis_option(required=True)
 @db_option
@@ -383,9 +383,9 @@ def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
 
     Example: xietong ingest --redis redis://10.0.0.5:6379/0 --db data/xietong.db
     """
-    from crawler.distributed import redis_client
-    from crawler.ingest import Ingest
-    from crawler.run import build_settings
+    from crawler.distributed.ingest import Ingest
+    from crawler.distributed.workers import redis_client
+    from crawler.ops.run import build_settings
 
     check_redis(redis_url)
     logging.basicConfig(
@@ -447,7 +447,7 @@ def schedule(
 
     Example: xietong schedule --url http://127.0.0.1:6800/ --sources /srv/xietong/sources/jingjinji.toml
     """
-    from crawler.scrapyd import ScrapydError, schedule_crawl
+    from crawler.ops.scrapyd import ScrapydError, schedule_crawl
 
     overrides = parse_setting_overrides(settings)
     if db:

@@ -48,7 +48,7 @@ XIETONG_SPIDER_MAX_PAGES_PER_SOURCE = int(
 
 # --- Extensions ---------------------------------------------------------------------------
 EXTENSIONS = {
-    "crawler.monitor.RunMonitor": 500,  # crawl_runs / crawl_run_sources rows, source health
+    "crawler.ops.monitor.RunMonitor": 500,  # crawl_runs / crawl_run_sources rows, source health
 }
 
 # --- Item pipelines: one job each, in this order ----------------------------------------
@@ -59,7 +59,7 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,  # sqlite-utils upserts into the archive
 }
 
-# --- Distributed mode: N workers share one crawl through Redis (crawler/distributed.py) -----
+# --- Distributed mode: N workers share one crawl through Redis (crawler/distributed/workers.py) -----
 # Redis URL (redis://HOST:PORT/DB); set (or `xietong crawl --redis URL`) to run as a worker.
 XIETONG_REDIS_URL = os.environ.get("XIETONG_REDIS_URL", "")
 # Seconds a worker waits on an empty shared queue (others may still add work) before stopping.
@@ -71,7 +71,7 @@ XIETONG_REDIS_ITEM_PIPELINES = {
     "pipelines.redis_queue.RedisQueuePipeline": 300,  # JSON onto the Redis item list
 }
 ADDONS = {
-    "crawler.distributed.DistributedAddon": 100,  # swaps scheduler and pipelines when XIETONG_REDIS_URL is set
+    "crawler.distributed.workers.DistributedAddon": 100,  # swaps scheduler and pipelines when XIETONG_REDIS_URL is set
 }
 
 # --- Politeness for real sites (the demo and tests override these with -s) ------------------

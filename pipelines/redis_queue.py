@@ -9,7 +9,7 @@ import redis
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.distributed import RedisKeys, article_to_json, redis_client
+from crawler.distributed.workers import RedisKeys, article_to_json, redis_client
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_server import DemoSites
+from crawler.demo.server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("XIETONG_SHARED", ROOT.parent / "shared"))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.demo_server import DemoSites
+from crawler.demo.server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "tests" / "fixtures" / "sites"
@@ -199,7 +199,7 @@ def test_custom_root_serves_only_folders_with_a_site_toml(tmp_path):
 
 def test_module_prints_base_urls_as_one_json_line_and_serves():
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.demo_server"],
+        [sys.executable, "-m", "crawler.demo.server"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -17,8 +17,8 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.demo_server import DemoSites
-from crawler.distributed import RedisKeys, article_from_json, article_to_json
+from crawler.demo.server import DemoSites
+from crawler.distributed.workers import RedisKeys, article_from_json, article_to_json
 from crawler.items import Article, PolicyDocument
 from tests.bigsite import BigSite, build_bigsite, sources_toml
 from tests.conftest import FAST, ROOT
@@ -226,7 +226,7 @@ def test_article_survives_the_json_round_trip_without_bytes():
 
 
 def test_ingest_refuses_an_archive_another_writer_holds(redis_url, tmp_path):
-    from crawler.lock import ArchiveLock
+    from crawler.ops.lock import ArchiveLock
 
     db = tmp_path / "a.db"
     with ArchiveLock(db):

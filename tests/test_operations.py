@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.demo_server import DemoSites
-from crawler.lock import ArchiveLock
-from crawler.monitor import health_warning
+from crawler.demo.server import DemoSites
+from crawler.ops.lock import ArchiveLock
+from crawler.ops.monitor import health_warning
 from tests.conftest import FAST, ROOT, resolved_sources, run_xietong
 
 EXPECTED = ROOT / "tests" / "fixtures" / "expected"
@@ -207,7 +207,7 @@ def test_usage_text_documents_the_exit_statuses():
 
 def test_killed_run_leaves_an_unfinished_row(tmp_path: Path):
     from crawler.archive import open_database
-    from crawler.monitor import start_run
+    from crawler.ops.monitor import start_run
 
     db = open_database(tmp_path / "archive.db")
     run_id = start_run(db, "sources.toml")

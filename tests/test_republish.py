@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from crawler.demo_server import DemoSites
+from crawler.demo.server import DemoSites
 from crawler.text.script import to_simplified
 from tests.conftest import FAST, SHARED, run_xietong
 from tests.republish import CHROME_MARKERS, build_republished

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from crawler.demo_server import DemoSites
-from crawler.lock import ArchiveLock
+from crawler.demo.server import DemoSites
+from crawler.ops.lock import ArchiveLock
 from tests.bigsite import build_bigsite, sources_toml
 from tests.killcrawl import kill_and_resume
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from crawler.scrapyd import job_state
+from crawler.ops.scrapyd import job_state
 from tests.conftest import FAST, ROOT, resolved_sources, run_xietong
 
 BIN = Path(sys.executable).parent

@@ -17,11 +17,11 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from crawler import datasette_plugin
 from crawler.cli import cli
 from crawler.items import PolicyDocument
 from crawler.search import RANKED_SEARCH_SQL
-from crawler.serve import bind_socket, build_datasette, load_metadata
+from crawler.web import plugin as datasette_plugin
+from crawler.web.serve import bind_socket, build_datasette, load_metadata
 from tests.conftest import ROOT
 from tests.test_search import build_archive, ids_for, make_article
 

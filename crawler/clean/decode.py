@@ -195,6 +195,10 @@ def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
     edits: list[tuple[int, int, bytes]] = []
     done_runs: set[int] = set()
     for match in matches[:50]:
+        if text.count(match.group(0), match.end()) or text.count(match.group(0), 0, match.start()):
+            # A byte lost in transit misaligns one spot; a cluster that recurs is real text
+            # (rare name characters: 金锺旼 on Korean-name pages, 镕/堃 in Chinese names).
+            continue
         byte_pos = len(text[: match.start()].encode("gb18030"))
         run_start = 0
         for sync in _GB_SYNC_RE.finditer(data, max(0, byte_pos - 400), byte_pos):

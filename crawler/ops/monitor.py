@@ -238,7 +238,7 @@ class RunMonitor:
         """Complete the run's row, write per-source rows, log and keep the warnings."""
         from dataclasses import asdict
 
-        from crawler.run import summarize
+        from crawler.ops.run import summarize
 
         if self.run_id is None:
             return

@@ -3,7 +3,7 @@
 ``XIETONG_REDIS_URL`` switches a crawl to distributed mode (``xietong crawl --redis URL``).
 :class:`DistributedAddon` then swaps in :class:`SharedScheduler` (a shared priority queue and
 request dupefilter in Redis, from scrapy-redis) and the worker pipelines, which end by pushing
-each cleaned article onto a Redis list; ``xietong ingest`` (``crawler.ingest``) drains that
+each cleaned article onto a Redis list; ``xietong ingest`` (``crawler.distributed.ingest``) drains that
 list through deduplication into the archive, the one writer.
 
 scrapy-redis 0.9.1 predates Scrapy 2.13–2.19; what we adapt here rather than patch:
@@ -167,7 +167,7 @@ class DistributedAddon:
         """Use the shared scheduler and the worker pipelines."""
         # "project", not "addon": the mode replaces our own project's ITEM_PIPELINES (set at
         # project priority); spider and command-line settings still win.
-        settings.set("SCHEDULER", "crawler.distributed.SharedScheduler", "project")
+        settings.set("SCHEDULER", "crawler.distributed.workers.SharedScheduler", "project")
         settings.set("ITEM_PIPELINES", settings.getdict("XIETONG_REDIS_ITEM_PIPELINES"), "project")
 
 

@@ -21,9 +21,9 @@ from typing import Any, cast
 import redis
 from scrapy.exceptions import DropItem
 
-from crawler.distributed import RedisKeys, article_from_json, live_workers
-from crawler.lock import ArchiveLock
-from crawler.run import CrawlSummary, summarize
+from crawler.distributed.workers import RedisKeys, article_from_json, live_workers
+from crawler.ops.lock import ArchiveLock
+from crawler.ops.run import CrawlSummary, summarize
 from crawler.sources import Source
 from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.store import StorePipeline

@@ -12,7 +12,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.lock import ArchiveLock
+from crawler.ops.lock import ArchiveLock
 from crawler.sources import Source, load_sources
 
 # Speed settings for the bundled demo sites and tests: loopback servers we own.
@@ -197,7 +197,7 @@ def _run_process(
     substitutions: Mapping[str, str] | None,
     quiet: bool,
 ) -> CrawlSummary:
-    from spiders.sources import SourcesSpider
+    from spiders.sources_spider import SourcesSpider
 
     process = CrawlerProcess(settings, install_root_handler=True)
     if quiet:

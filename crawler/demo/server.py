@@ -3,7 +3,7 @@
 Every folder under the root that holds a ``_site.toml`` is a site. Files are served as they
 are on disk (their bytes are the encoding under test); ``_site.toml`` says which charset the
 ``Content-Type`` header of ``.html`` files names, if any, and may override content types per
-file name. Run ``python -m crawler.demo_server`` to print the base URLs as one line of JSON
+file name. Run ``python -m crawler.demo.server`` to print the base URLs as one line of JSON
 and serve until SIGTERM or SIGINT.
 """
 
@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "sites"
 SITE_CONFIG = "_site.toml"
 HOST = "127.0.0.1"
 # How often an idle server checks for shutdown: stop() waits up to this long per site.
@@ -282,9 +282,9 @@ class DemoSites:
 def main(argv: list[str] | None = None) -> int:
     """Serve the demo sites, print their base URLs as one JSON line, wait for a signal."""
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.demo_server",
+        prog="python -m crawler.demo.server",
         description="Serve the fixture sites on 127.0.0.1. "
-        "Example: python -m crawler.demo_server --root tests/fixtures/sites",
+        "Example: python -m crawler.demo.server --root tests/fixtures/sites",
     )
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="folder of site folders")
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """``xietong serve``: datasette over the archive, with our metadata and search plugin.
 
 datasette runs in this process, not through its own CLI, so that the plugin module
-(``crawler.datasette_plugin``) is registered with datasette's plugin manager directly and
+(``crawler.web.plugin``) is registered with datasette's plugin manager directly and
 needs no install-time entry point, and so that the archive is always named ``xietong``:
 the metadata's table options and canned queries are keyed by that name, whatever the file
 is called.
@@ -21,13 +21,13 @@ from datasette.database import Database
 from datasette.plugins import pm
 from datasette.utils import parse_metadata
 
-from crawler import datasette_plugin
 from crawler.archive import open_database
+from crawler.web import plugin as datasette_plugin
 
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "xietong"
-METADATA_PATH = Path(__file__).resolve().parent / "datasette" / "metadata.yml"
+METADATA_PATH = Path(__file__).resolve().parent / "metadata.yml"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 # datasette settings (0.65 names). Facets over ~100,000 rows need more than the default

@@ -1,0 +1,82 @@
+"""Turn the article container's blocks into body lines, dropping chrome, metadata and repeats."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crawler.clean import patterns as cp
+from crawler.clean.layout import _Block, _block_is_chrome
+from crawler.clean.line_kinds import _compact, _is_meta_line
+from crawler.clean.threads import thread_start
+
+_ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
+_SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
+
+
+def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list[str]:
+    cut = thread_start(blocks, container)
+    if cut is not None:
+        blocks = blocks[:cut]
+    outer = set(container.iterancestors())
+    outer.add(container)
+    lines: list[str] = []
+    seen: set[str] = set()
+    title_compact = _compact(title or "")
+    prose_seen = 0
+    for index, block in enumerate(blocks):
+        text = block.text
+        compact = block.compact
+        if not compact:
+            continue
+        if block.chrome and any(c not in outer for c in block.chrome):
+            continue
+        if (
+            block.link_chars * 2 > block.chars
+            and block.chars < 300
+            and not _ATTACHMENT_LINE_RE.match(compact)
+        ):
+            continue
+        if _block_is_chrome(block):
+            if (
+                prose_seen >= 2
+                and index >= len(blocks) * 0.5
+                and cp.EDITOR_LINE_RE.search(compact)
+                and len(compact) < 40
+            ):
+                # The credits block closes the article; what follows is site promotion.
+                tail_start = index
+                while tail_start + 1 < len(blocks) and tail_start - index < 6:
+                    following = blocks[tail_start + 1]
+                    if not (
+                        _block_is_chrome(following)
+                        or _is_meta_line(following.text, following.compact)
+                    ):
+                        break
+                    tail_start += 1
+                if not any(b.punct >= 3 and b.chars > 80 for b in blocks[tail_start + 1 :]):
+                    break
+            continue
+        if cp.RELATED_HEADING_RE.match(compact) and prose_seen:
+            if index > len(blocks) * 0.4:
+                break
+            continue
+        if title_compact and (
+            compact == title_compact
+            or (len(compact) > 6 and compact in title_compact and not prose_seen)
+        ):
+            continue
+        # A closing "2022年1月27日" is the document's signature date, not a date line.
+        if _is_meta_line(text, compact) and not (prose_seen and _SIGNATURE_DATE_RE.match(compact)):
+            continue
+        text = cp.DANGLING_FRAGMENT_RE.sub(" ", text).strip()
+        if not text:
+            continue
+        if len(compact) >= 20:
+            if compact in seen:
+                continue  # a hidden copy (print or mobile version) repeats the article
+            seen.add(compact)
+        if block.punct:
+            prose_seen += 1
+        lines.append(text)
+    return lines

@@ -1,0 +1,87 @@
+"""Classify one line of text: site chrome wherever it stands, or a line that only restates metadata."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.clean import patterns as cp
+from crawler.text.dates import find_dates
+
+_ONLY_DATE_RE = re.compile(
+    r"^[\s\[【（(]*(?:(?:发布|發布|更新|时间|時間|日期|发布时间|發布時間|发布日期|發布日期)"
+    r"\s*[:：]?\s*)?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*(?:星期.|周.)?[\s\]】）)]*$"
+)
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())  # as WHITESPACE_RE.sub("", text), faster
+
+
+def _is_chrome_line(text: str, compact: str | None = None) -> bool:
+    """Say whether one line is site chrome wherever it appears."""
+    if compact is None:
+        compact = _compact(text)
+    if not compact:
+        return True
+    length = len(compact)
+    if length < 60 and cp.EDITOR_LINE_RE.search(compact):
+        return True
+    # A headline is at most ~50 characters; a longer line opening so is prose quoting it.
+    if length <= 100 and cp.ORIGINAL_TITLE_LINE_RE.match(compact):
+        return True
+    if length <= 60 and cp.FOLLOW_PROMPT_RE.search(compact):
+        return True
+    if length <= 40 and (
+        cp.SHARE_LINE_RE.match(compact)
+        or cp.BRACKET_COMMANDS_RE.match(compact)
+        or cp.PAGINATION_LINE_RE.match(compact)
+        or cp.COUNTER_LINE_RE.match(compact)
+    ):
+        return True
+    if (
+        length <= 60
+        and compact.count(">") + compact.count("»") + compact.count("＞")
+        >= cp.BREADCRUMB_MIN_SEPARATORS
+        and cp.BREADCRUMB_LINE_RE.match(compact)
+    ):
+        return True
+    if length <= 80 and (
+        cp.BREADCRUMB_PREFIX_RE.match(compact)
+        or cp.SITE_NAV_START_RE.match(compact)
+        or cp.SITE_NAV_WORDS_RE.search(compact)
+        or compact.endswith(cp.SITE_NAV_ENDINGS)
+    ):
+        return True
+    if length <= 120 and (
+        cp.FOLLOW_LINE_RE.search(compact)
+        or cp.SUBMISSION_LINE_RE.search(compact)
+        or cp.COPYRIGHT_LINE_RE.search(compact)
+    ):
+        return True
+    if length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
+        return True
+    return bool(cp.DANGLING_MARKUP_RE.match(compact))
+
+
+def _is_meta_line(text: str, compact: str | None = None) -> bool:
+    """Say whether a short line only restates metadata (date, source, author, views)."""
+    if compact is None:
+        compact = _compact(text)
+    if len(compact) > 90:
+        return False
+    if _ONLY_DATE_RE.match(text):
+        return True
+    first = cp.META_LABEL_RE.search(compact)
+    if first is None:
+        spaced = cp.META_LABEL_SPACED_RE.search(text)
+        # "来源 新京报", "[责任编辑 张三]": a spaced label opening a short line.
+        return spaced is not None and spaced.start() <= 2 and len(compact) <= 40
+    # A label at the start (来源：…), two labels on one short line (时间…来源…), or a label
+    # after a date: "2005-04-28 11:13更新 来源：…" (cn.ent.yahoo.com, cn.biz.yahoo.com),
+    # "2022.01.20 16:31 来源：…" (henandaily.cn); the date is read from the spaced text.
+    return (
+        first.start() <= 2
+        or cp.META_LABEL_RE.search(compact, first.end()) is not None
+        or bool(find_dates(text))
+    )

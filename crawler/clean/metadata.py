@@ -1,0 +1,237 @@
+"""Read outlet, author, editor, date, keywords and site name from meta tags and labelled lines."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crawler.clean import patterns as cp
+from crawler.clean.layout import _Block
+from crawler.text.dates import date_from_url, find_dates
+
+_VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》\"'“”"
+_JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
+
+
+def _meta_content(root: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = (
+            (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        )
+        value = (meta.get("content") or "").strip()
+        if key and value and key not in found:
+            found[key] = value
+    return found
+
+
+def _jsonld_date(root: Any) -> str | None:
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+            match = _JSONLD_DATE_RE.search(script.text)
+            if match:
+                dates = find_dates(match.group(1))
+                if dates:
+                    return dates[0][1]
+    return None
+
+
+def _site_name(
+    page_title: str, meta: dict[str, str], title: str | None, blocks: list[_Block]
+) -> str | None:
+    if meta.get("og:site_name"):
+        return meta["og:site_name"]
+    if page_title and title:
+        rest = page_title.replace(title, " ")
+        parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest) if p.strip()]
+        if parts and len(parts[-1]) <= 30:
+            return parts[-1]
+    for block in reversed(blocks[-30:]):
+        match = cp.SITE_COPYRIGHT_RE.search(block.text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _cut_value(text: str) -> str:
+    """Cut a labelled value where the next label, a date or a separator begins."""
+    match = cp.NEXT_LABEL_RE.search(text)
+    if match and match.start() > 0:
+        text = text[: match.start()]
+    elif match and match.start() == 0:
+        return ""
+    return text.strip(_VALUE_STRIP)
+
+
+def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
+    for index, line in enumerate(lines):
+        for match in regex.finditer(line):
+            rest = line[match.end() :].strip()
+            if not rest and index + 1 < len(lines):
+                rest = _value_on_next_line(lines[index + 1])
+            value = _cut_value(rest)
+            value = re.split(r"\s{1,}", value)[0] if value else value
+            value = value.strip(_VALUE_STRIP)
+            if value and len(value) <= 40:
+                return value
+    return None
+
+
+def _value_on_next_line(line: str) -> str:
+    """Return the next line as a label's value when the label ends its own line (来源：/新京报)."""
+    return _cut_value(line) if len(line) <= 60 else ""
+
+
+def _names(text: str, longest: int = 4) -> str | None:
+    """Turn "张三 李四" / "张三、李四" into "张三、李四"; None when nothing name-like."""
+    tokens = [t for t in re.split(r"[\s、,，/和]+", text.strip(_VALUE_STRIP)) if t]
+    names: list[str] = []
+    for token in tokens:
+        token = token.strip(_VALUE_STRIP)
+        if not token or token in cp.NOT_NAME_WORDS:
+            break
+        if cp.CREDIT_ROLE_RE.match(token):
+            continue  # "李明 通讯员 赵刚": a role between two names
+        han = re.fullmatch(r"[\u4e00-\u9fff·]{2,%d}" % longest, token)
+        if han and names and not _starts_with_surname(token):
+            break  # "陈智、整合": a trailing word of the credit, not a second name
+        latin = re.fullmatch(r"[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3}", token)
+        if han or (latin and not names and len(token) <= 40):
+            names.append(token)
+        else:
+            break
+    return "、".join(names) if names else None
+
+
+def _starts_with_surname(token: str) -> bool:
+    return token[0] in cp.SURNAMES or token[:2] in cp.COMPOUND_SURNAMES
+
+
+def _author_from(lines: list[str]) -> str | None:
+    for line in lines:
+        for match in cp.AUTHOR_LABEL_RE.finditer(line):
+            rest = _cut_value(line[match.end() :])
+            value = _names(rest, longest=10)
+            if value:
+                return value
+    return None
+
+
+def _reporter_in_body(lines: list[str]) -> str | None:
+    """Find the reporter credited in the body: （记者 某某）, 记者 某某, a closing (某某)."""
+    for line in lines[:3] + lines[-3:]:
+        match = cp.REPORTER_PAREN_RE.search(line)
+        if match:
+            value = _names(match.group(1))
+            if value:
+                return value
+    for line in lines[:2] + lines[-3:]:
+        match = cp.REPORTER_SPACED_RE.search(line)
+        if match:
+            value = _names(match.group(1))
+            if value:
+                return value
+    for line in lines[-2:]:
+        match = cp.TRAILING_CREDIT_RE.search(line)
+        if match and len(line) > 20:
+            value = _names(match.group(1))
+            if value:
+                return value
+    return None
+
+
+def _editor_from(lines: list[str]) -> str | None:
+    for index, line in enumerate(lines):
+        matches = [
+            m
+            for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
+            for m in regex.finditer(line)
+        ]
+        for match in sorted(matches, key=lambda m: m.start()):
+            rest = line[match.end() :]
+            if not rest.strip() and index + 1 < len(lines):
+                rest = _value_on_next_line(lines[index + 1])
+            value = _cut_value(rest)
+            value = value.split()[0] if value.split() else ""
+            value = cp.STAFF_CODE_SUFFIX_RE.sub("", value).strip(_VALUE_STRIP)
+            if value and len(value) <= 20:
+                return value
+    return None
+
+
+def _outlet_by_date(lines: list[str]) -> str | None:
+    """Find an unlabelled outlet beside the date line: "2019-09-26 10:56:28 证券时报网"."""
+    for line in lines:
+        if len(line) > 100 or not find_dates(line):
+            continue
+        for token in line.split():
+            if cp.OUTLET_NAME_RE.match(token) and not cp.META_LABEL_RE.search(token):
+                return token
+    return None
+
+
+def _keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
+    for line in lines:
+        match = cp.KEYWORDS_LABEL_RE.search(line)
+        if match:
+            rest = line[match.end() :]
+            stop = cp.EDITOR_LABEL_RE.search(rest) or re.search(
+                r"(?:责任编辑|責任編輯|责编|責編|来源|來源|作者)", rest
+            )
+            if stop:
+                rest = rest[: stop.start()]
+            words = [w.strip(_VALUE_STRIP) for w in re.split(r"[,，;；、\s]+", rest)]
+            words = [w for w in words if w and len(w) <= 20]
+            if words:
+                return words
+    raw = meta.get("keywords") or meta.get("news_keywords") or ""
+    words = [w.strip() for w in re.split(r"[,，;；、|]+", raw) if w.strip()]
+    return words[:20]
+
+
+def _date_from(lines: list[str]) -> str | None:
+    for line in lines:
+        dates = find_dates(line)
+        if dates:
+            return max((d for _, d in dates), key=len)
+    return None
+
+
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "datepublished",
+    "og:release_date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "firstpublishedtime",
+    "createdate",
+)
+
+
+def _published_at(
+    meta: dict[str, str], jsonld: str | None, lines_near: list[str], body_lines: list[str], url: str
+) -> str | None:
+    near = _date_from(lines_near)
+    for key in _META_DATE_KEYS:
+        if meta.get(key):
+            dates = find_dates(meta[key])
+            if dates:
+                value = dates[0][1]
+                if near and near[:10] == value[:10] and len(near) > len(value):
+                    return near
+                return value
+    if jsonld:
+        return jsonld
+    if near:
+        return near
+    return date_from_url(url) if url else None

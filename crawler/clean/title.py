@@ -1,0 +1,139 @@
+"""Choose the headline among the page's <title>, its headings and its meta tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from crawler.clean import patterns as cp
+from crawler.clean.layout import _Block, _block_is_chrome, _class_id, _is_title_name, _text_content
+from crawler.clean.line_kinds import _compact, _is_meta_line
+
+# The first <title> in document order; next(root.iter("title")) would look ahead for a
+# second one through the whole tree.
+_FIRST_TITLE = etree.XPath("/descendant::title[1]")
+
+
+def _title_text(root: Any) -> str:
+    found = _FIRST_TITLE(root)
+    if not found:
+        return ""
+    node = found[0]
+    return cp.WHITESPACE_RE.sub(" ", _text_content(node)).strip()
+
+
+class _SpamCheck:
+    """Tell injected SEO keyword titles from headlines by shape and by relation to the page.
+
+    A spam title is a run of short keywords or of stacked separators (``自拍 亚洲 欧美 卡通_…
+    _…_…``) that shares almost nothing with the article text or with the page's other
+    headings; a headline is neither, whatever its words. The article's character pairs
+    are collected only when a line has the shape, so ordinary pages pay nothing.
+    """
+
+    def __init__(self, body_blocks: list[_Block], blocks: list[_Block]) -> None:
+        self._body_blocks = body_blocks
+        self._blocks = blocks
+        self._pairs: set[str] | None = None
+
+    def _article_pairs(self) -> set[str]:
+        if self._pairs is None:
+            self._pairs = _han_pairs("".join(b.compact for b in self._body_blocks))
+        return self._pairs
+
+    def is_spam(self, text: str, *, page_title: bool = False) -> bool:
+        """Say whether a title-like line is injected keywords rather than a headline."""
+        if not _keyword_shaped(text):
+            return False
+        pairs = _han_pairs(_compact(text))
+        if not pairs:
+            return False
+        shared = len(pairs & self._article_pairs()) / len(pairs)
+        if shared >= _SPAM_MAX_SHARED_PAIRS:
+            return False
+        if page_title:
+            # A <title> holding a line of the page (its headline, in an <h1> or a styled
+            # cell) names that line; injected keywords appear nowhere else, or only in a
+            # hidden heading of the same keywords.
+            compact = _compact(text)
+            for block in self._blocks:
+                if (
+                    5 <= block.chars < len(compact)
+                    and block.compact in compact
+                    and not self.is_spam(block.text)
+                ):
+                    return False
+        return True
+
+
+# Below this share of its character pairs found in the article, a keyword-shaped line is
+# unrelated to the page (seed 000's injected title shares under 10 %, a site's real
+# "headline_column_site" title over 30 %).
+_SPAM_MAX_SHARED_PAIRS = 0.2
+
+
+def _han_pairs(compact: str) -> set[str]:
+    """Return the pairs of adjacent Han characters of a text."""
+    return {
+        compact[i : i + 2]
+        for i in range(len(compact) - 1)
+        if "\u4e00" <= compact[i] <= "\u9fff" and "\u4e00" <= compact[i + 1] <= "\u9fff"
+    }
+
+
+def _keyword_shaped(text: str) -> bool:
+    """Say whether a line is shaped like a keyword list: stacked separators or short words."""
+    parts = [p for p in cp.TITLE_SEPARATOR_RE.split(text) if p.strip()]
+    if len(parts) >= cp.SPAM_MIN_TITLE_PARTS:
+        return True
+    words = [word for part in parts for word in part.split()]
+    short = sum(1 for word in words if len(word) <= cp.SPAM_KEYWORD_MAX_CHARS)
+    return len(words) >= cp.SPAM_MIN_KEYWORDS and short * 4 >= len(words) * 3
+
+
+def _find_title(
+    page_title: str, meta: dict[str, str], blocks: list[_Block], spam: _SpamCheck
+) -> tuple[str | None, int]:
+    """Return the headline and the index of its block (-1 when not among the blocks).
+
+    ``page_title`` is the <title> text, already emptied when ``spam`` found it injected.
+    """
+    page_compact = _compact(page_title)
+    best: tuple[float, str, int] | None = None
+    for index, block in enumerate(blocks):
+        compact = block.compact
+        if not (4 <= len(compact) <= 120) or block.link_chars * 2 > block.chars:
+            continue
+        score = 0.0
+        if page_compact and compact in page_compact:
+            score += 2.0 + len(compact) / max(len(page_compact), 1)
+            if page_compact.startswith(compact):
+                score += 0.5
+        if block.heading:
+            score += 1.5
+            if block.element.tag == "h1":
+                score += 0.5
+        # The checks below only add 1.0 or take away: skip blocks that cannot win.
+        if score + 1.0 < 2.0 or (best is not None and score + 1.0 <= best[0]):
+            continue
+        if _is_title_name(_class_id(block.element)):
+            score += 1.0
+        if score < 2.0 or (best is not None and score <= best[0]):
+            continue
+        if spam.is_spam(block.text):
+            continue  # injected keywords, hidden in a heading
+        if _is_meta_line(block.text, compact) or _block_is_chrome(block):
+            score -= 3.0
+        if score >= 2.0 and (best is None or score > best[0]):
+            best = (score, block.text, index)
+    if best is not None:
+        return best[1], best[2]
+    for key in ("og:title", "twitter:title", "headline", "title", "articletitle"):
+        if meta.get(key) and not spam.is_spam(meta[key]):
+            return meta[key], -1
+    if page_title:
+        parts = [p for p in cp.TITLE_SEPARATOR_RE.split(page_title) if p.strip()]
+        if parts:
+            return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], -1
+    return None, -1

@@ -1,0 +1,1 @@
+"""Distributed crawls: workers sharing a Redis queue, and the one ingest writer."""

@@ -1,0 +1,1 @@
+"""Operations: running crawls, the archive lock, run monitoring, scrapyd."""

@@ -1,0 +1,1 @@
+"""Serving the archive: datasette, its plugin and metadata."""
