@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-extract bench-dedup bench-search bench-crawl bench-resume bench-distributed clean
+.PHONY: install demo serve digest test lint bench bench-extract bench-dedup bench-search bench-crawl bench-resume bench-distributed clean
 
 install: $(STAMP)
 
@@ -16,6 +16,17 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/xietong demo
+
+# After `make demo`: datasette over the archive, and a digest (WEEK=2024-W08; empty = default week).
+DB ?= data/xietong.db
+PORT ?= 8001
+WEEK ?=
+
+serve: install
+	$(BIN)/xietong serve --db $(DB) --port $(PORT)
+
+digest: install
+	$(BIN)/xietong digest --db $(DB) $(if $(WEEK),--week $(WEEK))
 
 test: install
 	$(BIN)/pytest -q

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -213,6 +214,37 @@ def crawl(
     _exit_on_health_warnings(summary)
 
 
+# A page whose first bytes hold this share of control characters (other than whitespace) is
+# binary, not text: HTML in any encoding but UTF-16 has almost none.
+BINARY_CONTROL_SHARE = 0.01
+BINARY_SNIFF_BYTES = 8192
+CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13}
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_page(page: Path, max_size: int) -> bytes:
+    """Read a saved page for ``extract``; one clear line (exit 2) when it cannot be a page.
+
+    The size is checked before anything is read: the crawl refuses pages over its
+    DOWNLOAD_MAXSIZE, and so does ``extract``.
+    """
+    size = page.stat().st_size
+    if size > max_size:
+        raise ConfigError(
+            "%s is %d bytes, over the crawl's page cap of %d bytes (DOWNLOAD_MAXSIZE)"
+            % (page, size, max_size)
+        )
+    if size == 0:
+        raise ConfigError("%s is empty, not an HTML page" % page)
+    content = page.read_bytes()
+    head = content[:BINARY_SNIFF_BYTES]
+    if not head.startswith(UTF16_BOMS):
+        controls = sum(1 for byte in head if byte in CONTROL_BYTES)
+        if b"\x00" in head or controls > BINARY_CONTROL_SHARE * len(head):
+            raise ConfigError("%s is a binary file, not an HTML page" % page)
+    return content
+
+
 @cli.command()
 @click.argument("page", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -223,11 +255,19 @@ def crawl(
 def extract(page: Path, url: str, as_json: bool, encoding: str | None) -> None:
     """Clean one saved HTML page and print its article text (or all metadata with --json).
 
+    Exit status 2, with one line, for a page the crawl would not clean either: empty, binary,
+    no HTML, or larger than DOWNLOAD_MAXSIZE.
+
     Example: xietong extract saved/page.html --url https://example.com/a.html --json
     """
-    from crawler.clean.extract import extract_article, extraction_to_json
+    from crawler import settings as crawl_settings
+    from crawler.clean.extract import ExtractionError, extract_article, extraction_to_json
 
-    result = extract_article(page.read_bytes(), url, declared_encoding=encoding)
+    content = read_page(page, crawl_settings.DOWNLOAD_MAXSIZE)
+    try:
+        result = extract_article(content, url, declared_encoding=encoding)
+    except ExtractionError as exc:
+        raise ConfigError("%s: no HTML to clean (%s)" % (page, exc)) from None
     if as_json:
         click.echo(json.dumps(extraction_to_json(result), ensure_ascii=False, indent=1))
     else:
@@ -246,9 +286,14 @@ def sources_check(path: Path) -> None:
 
     Example: xietong sources check sources/jingjinji.toml
     """
+    from crawler.demo.server import DEFAULT_ROOT, discover_sites
+
+    # {demo:NAME} is filled at demo time with a port on 127.0.0.1; any bundled site's name is valid.
+    demo_sites = {
+        "demo:%s" % site.name: "http://127.0.0.1" for site in discover_sites(DEFAULT_ROOT)
+    }
     try:
-        # Placeholders such as {demo:hebnews} are filled at crawl time; check their shape only.
-        loaded = load_sources(path, _PlaceholderEcho())
+        loaded = load_sources(path, demo_sites)
     except SourceConfigError as exc:
         raise ConfigError(str(exc)) from None
     for source in loaded:
@@ -266,17 +311,22 @@ def sources_check(path: Path) -> None:
     click.echo("%s: %d sources, all valid" % (path, len(loaded)))
 
 
-class _PlaceholderEcho(dict[str, str]):
-    """Substitutions that accept any placeholder, for checking a file's shape."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __getitem__(self, key: str) -> str:
-        return "http://placeholder.invalid"
-
-
 # --- serve and digest (crawler/web/serve.py, exports/digest.py) ---------------------------------
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def require_archive(db: Path) -> None:
+    """Fail with one line (exit 2) unless ``db`` is an existing SQLite file."""
+    if not db.exists():
+        raise ConfigError("no archive at %s (run `xietong demo` or `xietong crawl` first)" % db)
+    if db.is_dir():
+        raise ConfigError("%s is a directory, not an archive" % db)
+    with db.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise ConfigError("%s is not a SQLite database (give --db the archive file)" % db)
+
+
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -302,10 +352,13 @@ def serve(db: Path, host: str, port: int) -> None:
         click.echo("serving %s at %s" % (db, url))
         sys.stdout.flush()
 
+    require_archive(db)
     try:
         serve_archive(db, host=host, port=port, on_ready=announce)
     except ArchiveNotFoundError as exc:
         raise ConfigError(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError("%s is not a usable archive: %s" % (db, exc)) from None
     except OSError as exc:
         raise click.ClickException(
             "cannot listen on %s:%d: %s" % (host, port, exc.strerror or exc)
@@ -317,7 +370,8 @@ def serve(db: Path, host: str, port: int) -> None:
     "--week",
     default=None,
     metavar="YYYY-Www",
-    help="ISO week, e.g. 2024-W08 [default: the last full week].",
+    help="ISO week, e.g. 2024-W08 [default: the last full week, or the latest week with"
+    " dated articles when that one is empty].",
 )
 @db_option
 @click.option(
@@ -336,27 +390,52 @@ def serve(db: Path, host: str, port: int) -> None:
     show_default=True,
     help="Directory to write <week>.<format> files into.",
 )
-def digest(week: str | None, db: Path, output_format: str, out_dir: Path) -> None:
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the digest files are published; the Atom feed links itself there"
+    " [default: links relative to the feed].",
+)
+def digest(week: str | None, db: Path, output_format: str, out_dir: Path, base_url: str) -> None:
     """Export one week's articles as a digest: Markdown, HTML, Atom and JSON.
 
-    Policy announcements first, then news, grouped by topic.
+    Policy announcements first (issuer, 发文字号, 成文日期, attachments), then news grouped
+    by story or topic, with what changed since the week before.
 
     Example: xietong digest --week 2024-W08 --format all --out data/digests
     """
     from crawler.archive import open_database
-    from exports.digest import FORMATS, IsoWeek, WeekFormatError, load_digest, write_digest
+    from exports.digest import (
+        FORMATS,
+        IsoWeek,
+        WeekFormatError,
+        default_week,
+        load_digest,
+        write_digest,
+    )
 
     try:
-        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_full_week()
+        iso_week = IsoWeek.parse(week) if week else None
     except WeekFormatError as exc:
         raise ConfigError(str(exc)) from None
-    if not db.exists():
-        raise ConfigError("no archive at %s (run `xietong demo` or `xietong crawl` first)" % db)
-    archive = open_database(db)
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError("--base-url takes an http(s) URL, got %r" % base_url)
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
+    require_archive(db)
     try:
-        loaded = load_digest(archive, iso_week)
-    finally:
-        archive.close()
+        archive = open_database(db)
+        try:
+            if iso_week is None:
+                iso_week = default_week(archive)
+                click.echo("no --week given: %s" % iso_week.name)
+            loaded = load_digest(archive, iso_week)
+        finally:
+            archive.close()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError("%s is not a usable archive: %s" % (db, exc)) from None
+    loaded.base_url = base_url
     formats = FORMATS if output_format == "all" else (output_format,)
     for path in write_digest(loaded, out_dir, formats):
         click.echo("wrote %s" % path)

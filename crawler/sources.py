@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml.cssselect import CSSSelector, SelectorError
+
 # "auto" lets the cleaner decide per page (a policy header table or a document title makes it policy).
 KINDS = ("news", "policy", "auto")
 SELECTOR_KEYS = ("title", "body", "published_at", "outlet", "author", "editor")
 _PLACEHOLDER = re.compile(r"\{([a-z]+:[A-Za-z0-9_.-]+)\}")
+# Placeholders of the bundled demo sites, filled only by `xietong demo` (and its checks).
+DEMO_PREFIX = "demo:"
 
 # Every field a source may have, with its type and default; the README documents each one.
 FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -87,7 +91,17 @@ def _substitute(
     def replace(match: re.Match[str]) -> str:
         placeholder = match.group(1)
         if placeholder not in substitutions:
-            raise SourceConfigError(path, name, key, "unknown placeholder {%s}" % placeholder)
+            if placeholder.startswith(DEMO_PREFIX) and not any(
+                known.startswith(DEMO_PREFIX) for known in substitutions
+            ):
+                problem = (
+                    "placeholder {%s} is filled only by `xietong demo`, which serves the demo "
+                    "sites and crawls them" % placeholder
+                )
+            else:
+                known = ", ".join("{%s}" % known for known in sorted(substitutions)) or "none"
+                problem = "unknown placeholder {%s} (known: %s)" % (placeholder, known)
+            raise SourceConfigError(path, name, key, problem)
         return substitutions[placeholder]
 
     return _PLACEHOLDER.sub(replace, value)
@@ -165,6 +179,12 @@ def _parse_source(raw: Any, index: int, path: Path, substitutions: Mapping[str, 
                 "selectors",
                 "%r: keys are %s, values CSS selector strings" % (key, ", ".join(SELECTOR_KEYS)),
             )
+        try:
+            CSSSelector(selector, translator="html")
+        except SelectorError as exc:
+            raise SourceConfigError(
+                path, name, "selectors", "%s: bad CSS selector %r: %s" % (key, selector, exc)
+            ) from None
     if values["encoding"] is not None:
         try:
             "".encode(values["encoding"])

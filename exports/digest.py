@@ -1,12 +1,18 @@
 """Weekly digests of the archive: Markdown, self-contained HTML, Atom and JSON.
 
-A digest covers one ISO week (Monday to Sunday, China Standard Time). Policy announcements
-come first, then news; each kind is grouped by topic (an article under its first topic),
-newest first within a group. Every entry carries its title, date, outlet, every site it
-appeared on, a lead of about 120 characters and its link; the header counts articles by
-kind, topic and region. A week without articles still gives a valid digest saying so.
+A digest covers one ISO week (Monday to Sunday, China Standard Time); an article without a
+publication date counts in the week it was first seen. Policy announcements come first,
+each with its issuer (发文机关), 发文字号, 成文日期 and attachment links. News follows in
+groups that say something: a story (articles whose titles tell the same event), else the
+article's most telling topic (a topic most of the week's articles carry says nothing and
+is passed over), headed by the regions the group shares. Every entry carries its title,
+date, outlet, every site it appeared on, a lead of about 120 characters that skips
+salutations and datelines, and its link. The header counts articles by kind, topic and
+region, and says what changed since the previous week. A week without articles still
+gives a valid digest saying so.
 
-Titles and text are shown in their original script, as the outlet published them.
+Titles, leads and outlets are shown in simplified characters, so one digest reads in one
+script; the original title stays in the JSON (``title_original``).
 """
 
 from __future__ import annotations
@@ -18,12 +24,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from crawler.text.lead import make_lead
+from crawler.text.topics import PROVINCE_ORDER
+from crawler.text.urls import file_name
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +49,25 @@ FORMATS = tuple(FORMAT_EXTENSIONS)
 # Kinds in the order the digest lists them, with their headings.
 KIND_ORDER = ("policy", "news")
 KIND_LABELS = {"policy": "政策发布 Policy announcements", "news": "新闻 News"}
+POLICY_KIND = "policy"
 NO_TOPIC = "其他 Other"
+STORY_LABEL = "同一事件 Story"
+# A topic carried by more than this share of a kind's entries (when there are at least
+# UMBRELLA_MINIMUM of them) is the umbrella every article sits under: grouping by it says
+# nothing, so entries go under their next topic.
+UMBRELLA_SHARE = 0.6
+UMBRELLA_MINIMUM = 4
+# Two titles tell the same event when this share of their character pairs is shared.
+STORY_SIMILARITY = 0.4
+TITLE_NOISE = re.compile(r"[\s\W_]+")
+# The Markdown and HTML "what's new" lines list at most this many topics or regions each.
+SHOWN_CHANGES = 8
+# A group heading names at most this many of the regions its entries share.
+HEADING_REGIONS = 3
+# Atom ids: tag URIs (RFC 4151) that never change for an article or a week's digest.
+TAG_PREFIX = "tag:xietong.invalid,2024:"
 EMPTY_MESSAGE = "本周没有收录文章。No articles were archived for this week."
 
-# The lead: about this many characters, ended at a sentence end when one falls late enough.
-LEAD_LENGTH = 120
-LEAD_MINIMUM_AT_SENTENCE_END = 60
-SENTENCE_END = re.compile(r"[。！？；!?]")
 WHITESPACE = re.compile(r"\s+")
 ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 # Characters XML 1.0 forbids; damaged (mojibake) text can hold them, and lxml refuses them.
@@ -110,8 +133,8 @@ class DigestEntry:
 
     id: str
     kind: str
-    title: str
-    published_at: str  # as archived: ISO 8601 with offset, or a date
+    title: str  # simplified, so the digest reads in one script
+    published_at: str  # as archived: ISO 8601 with offset, or a date; first seen if undated
     date: str  # YYYY-MM-DD in China Standard Time
     time_label: str  # what the digest prints: date and time in +08:00, or the date alone
     outlet: str
@@ -121,6 +144,12 @@ class DigestEntry:
     url: str
     topics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    title_original: str = ""
+    dated: bool = True  # False: no publication date, listed in the week first seen
+    issuer: str = ""  # 发文机关
+    doc_number: str = ""  # 发文字号
+    written_at: str = ""  # 成文日期
+    attachments: list[str] = field(default_factory=list)  # http(s) links only
 
     @property
     def also_on(self) -> int:
@@ -129,23 +158,59 @@ class DigestEntry:
 
     @property
     def topic(self) -> str:
-        """Return the topic it is listed under: its first, or NO_TOPIC."""
+        """Return its first topic, or NO_TOPIC."""
         return self.topics[0] if self.topics else NO_TOPIC
 
     @property
     def safe_url(self) -> str | None:
         """Return the link when it is http(s), else None (no ``javascript:`` links)."""
-        return self.url if self.url.startswith(("http://", "https://")) else None
+        return self.url if _is_http(self.url) else None
+
+    @property
+    def tag_id(self) -> str:
+        """Return the entry's stable Atom id."""
+        return "%sarticle/%s" % (TAG_PREFIX, self.id)
+
+    @property
+    def source_label(self) -> str:
+        """Return who speaks: a policy's issuer, else the outlet, else the site."""
+        return self.issuer or self.outlet or self.site
+
+
+def _is_http(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
 
 
 @dataclass
 class DigestSection:
-    """The entries of one kind under one topic."""
+    """The entries of one kind in one group: a story, a topic, or all policies."""
 
     kind: str
     kind_label: str
-    topic: str
+    topic: str | None  # the group's topic; None for the policy list
     entries: list[DigestEntry]
+    label: str = ""  # the heading: topic and shared regions, or the story's title
+    regions: list[str] = field(default_factory=list)
+    story: bool = False
+
+
+@dataclass
+class Change:
+    """How often a topic or region came up this week and the week before."""
+
+    name: str
+    count: int
+    previous: int
+
+    @property
+    def delta(self) -> int:
+        """Return this week's count minus last week's."""
+        return self.count - self.previous
+
+    @property
+    def arrow(self) -> str:
+        """Return ↑, ↓ or = for the change."""
+        return "↑" if self.delta > 0 else "↓" if self.delta < 0 else "="
 
 
 @dataclass
@@ -154,29 +219,35 @@ class Digest:
 
     week: IsoWeek
     entries: list[DigestEntry]
+    previous: list[DigestEntry] = field(default_factory=list)  # the week before's entries
+    # Where the digest files are published (ends with /); the Atom feed links itself there.
+    # Empty: links are relative to the feed's own folder.
+    base_url: str = ""
+
+    def file_url(self, extension: str) -> str:
+        """Return the URL (or relative path) of this digest's file in one format."""
+        return "%s%s.%s" % (self.base_url, self.week.name, extension)
 
     @property
     def empty(self) -> bool:
         """Return True when no article was published this week."""
         return not self.entries
 
-    def sections(self) -> list[DigestSection]:
-        """Return policy sections, then news sections, each topic's entries newest first.
+    @property
+    def previous_week(self) -> IsoWeek:
+        """Return the week before."""
+        return IsoWeek.containing(self.week.monday - timedelta(days=7))
 
-        Topics are ordered by how many entries they hold, then by name; NO_TOPIC goes last.
-        """
+    def sections(self) -> list[DigestSection]:
+        """Return the policy list, then each other kind's groups, entries newest first."""
         sections = []
         for kind in _kinds_in_order(self.entries):
-            of_kind = [entry for entry in self.entries if entry.kind == kind]
-            counts = Counter(entry.topic for entry in of_kind)
-            topics = sorted(counts, key=lambda topic: (topic == NO_TOPIC, -counts[topic], topic))
-            for topic in topics:
-                entries = sorted(
-                    (entry for entry in of_kind if entry.topic == topic),
-                    key=lambda entry: (entry.published_at, entry.id),
-                    reverse=True,
-                )
-                sections.append(DigestSection(kind, KIND_LABELS.get(kind, kind), topic, entries))
+            of_kind = _newest_first([entry for entry in self.entries if entry.kind == kind])
+            label = KIND_LABELS.get(kind, kind)
+            if kind == POLICY_KIND:
+                sections.append(DigestSection(kind, label, None, of_kind))
+                continue
+            sections.extend(_groups(kind, label, of_kind))
         return sections
 
     def counts_by_kind(self) -> dict[str, int]:
@@ -191,6 +262,28 @@ class Digest:
     def counts_by_region(self) -> dict[str, int]:
         """Return how many articles mention each region."""
         return _counted(region for entry in self.entries for region in entry.regions)
+
+    def changes_by_topic(self) -> list[Change]:
+        """Return each topic's count this week against the week before, biggest change first."""
+        return _changes(
+            self.counts_by_topic(),
+            Counter(topic for entry in self.previous for topic in entry.topics),
+        )
+
+    def changes_by_region(self) -> list[Change]:
+        """Return each region's count this week against the week before, biggest change first."""
+        return _changes(
+            self.counts_by_region(),
+            Counter(region for entry in self.previous for region in entry.regions),
+        )
+
+    def total_change(self) -> Change:
+        """Return the article count this week against the week before."""
+        return Change("total", len(self.entries), len(self.previous))
+
+    def new_policies(self) -> list[DigestEntry]:
+        """Return this week's policy announcements, newest first (the digest highlights them)."""
+        return _newest_first([entry for entry in self.entries if entry.kind == POLICY_KIND])
 
     def per_day(self) -> list[dict[str, Any]]:
         """Return, for each day Monday to Sunday, the article count per kind."""
@@ -212,6 +305,111 @@ class Digest:
         if self.entries:
             return max(_entry_datetime(entry) for entry in self.entries)
         return datetime.combine(self.week.sunday, time(23, 59, 59), CHINA_STANDARD_TIME)
+
+
+def _newest_first(entries: list[DigestEntry]) -> list[DigestEntry]:
+    return sorted(entries, key=lambda entry: (entry.published_at, entry.id), reverse=True)
+
+
+def _changes(now: dict[str, int], before: Counter[str]) -> list[Change]:
+    names = set(now) | set(before)
+    changes = [Change(name, now.get(name, 0), before.get(name, 0)) for name in names]
+    return sorted(changes, key=lambda change: (-abs(change.delta), -change.count, change.name))
+
+
+def _title_pairs(title: str) -> set[str]:
+    """Return the character pairs of a title, punctuation and spaces dropped."""
+    text = TITLE_NOISE.sub("", title)
+    return {text[index : index + 2] for index in range(len(text) - 1)}
+
+
+def _stories(entries: list[DigestEntry]) -> list[list[DigestEntry]]:
+    """Cluster entries whose titles share STORY_SIMILARITY of their character pairs."""
+    pairs = [_title_pairs(entry.title) for entry in entries]
+    parent = list(range(len(entries)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for first in range(len(entries)):
+        for second in range(first + 1, len(entries)):
+            union = pairs[first] | pairs[second]
+            if union and len(pairs[first] & pairs[second]) / len(union) >= STORY_SIMILARITY:
+                parent[root(second)] = root(first)
+    clusters: dict[int, list[DigestEntry]] = {}
+    for index, entry in enumerate(entries):
+        clusters.setdefault(root(index), []).append(entry)
+    return list(clusters.values())
+
+
+def _group_topic(entry: DigestEntry, counts: Counter[str], umbrellas: set[str]) -> str:
+    """Pick the entry's topic most of its neighbours share, passing over umbrella topics."""
+    candidates = [topic for topic in entry.topics if topic not in umbrellas] or entry.topics
+    if not candidates:
+        return NO_TOPIC
+    # Most entries first; among equals, the topic the tagger lists first.
+    return max(candidates, key=lambda topic: (counts[topic], -candidates.index(topic)))
+
+
+def _shared_regions(entries: list[DigestEntry], topic: str | None) -> list[str]:
+    """Return the regions every entry mentions that tell the group apart.
+
+    Cities and new areas when the entries share some; else the provinces, unless they are
+    all three (京津冀 is every article's region, so naming it says nothing).
+    """
+    shared = set(entries[0].regions)
+    for entry in entries[1:]:
+        shared &= set(entry.regions)
+    ordered = [region for region in entries[0].regions if region in shared and region != topic]
+    local = [region for region in ordered if region not in PROVINCE_ORDER]
+    if local:
+        return local[:HEADING_REGIONS]
+    return ordered if len(ordered) < len(PROVINCE_ORDER) else []
+
+
+def _groups(kind: str, kind_label: str, entries: list[DigestEntry]) -> list[DigestSection]:
+    """Group one kind's entries (newest first) into stories and topic groups."""
+    counts: Counter[str] = Counter(topic for entry in entries for topic in entry.topics)
+    umbrellas = set()
+    if len(entries) >= UMBRELLA_MINIMUM:
+        umbrellas = {topic for topic, n in counts.items() if n > UMBRELLA_SHARE * len(entries)}
+    sections = []
+    by_topic: dict[str, list[DigestEntry]] = {}
+    for cluster in _stories(entries):
+        if len(cluster) > 1:
+            topic = _group_topic(cluster[0], counts, umbrellas)
+            sections.append(
+                DigestSection(
+                    kind,
+                    kind_label,
+                    topic,
+                    cluster,
+                    label="%s: %s" % (STORY_LABEL, cluster[0].title),
+                    regions=_shared_regions(cluster, None),
+                    story=True,
+                )
+            )
+            continue
+        entry = cluster[0]
+        by_topic.setdefault(_group_topic(entry, counts, umbrellas), []).append(entry)
+    for topic, grouped in by_topic.items():
+        regions = _shared_regions(grouped, topic)
+        label = (
+            topic if not regions or topic == NO_TOPIC else "%s · %s" % (topic, "、".join(regions))
+        )
+        sections.append(DigestSection(kind, kind_label, topic, grouped, label, regions))
+    sections.sort(
+        key=lambda section: (
+            section.topic == NO_TOPIC,
+            -len(section.entries),
+            not section.story,
+            section.label,
+        )
+    )
+    return sections
 
 
 def _kinds_in_order(entries: list[DigestEntry]) -> list[str]:
@@ -251,83 +449,115 @@ def _entry_datetime(entry: DigestEntry) -> datetime:
     return parse_archive_time(entry.published_at)
 
 
-def make_lead(text: str, length: int = LEAD_LENGTH) -> str:
-    """Return about ``length`` characters from the start of ``text``, whitespace collapsed.
-
-    Cut after the last sentence end that leaves at least LEAD_MINIMUM_AT_SENTENCE_END
-    characters, else at ``length`` with an ellipsis.
-    """
-    flat = WHITESPACE.sub(" ", text or "").strip()
-    if len(flat) <= length:
-        return flat
-    head = flat[:length]
-    ends = [match.end() for match in SENTENCE_END.finditer(head)]
-    if ends and ends[-1] >= LEAD_MINIMUM_AT_SENTENCE_END:
-        return head[: ends[-1]]
-    return head.rstrip() + "…"
+ARTICLE_COLUMNS = """articles.id, articles.kind, articles.title, articles.title_simplified,
+    articles.body, articles.body_simplified, articles.published_at, articles.first_seen_at,
+    articles.outlet, articles.outlet_simplified, articles.site, articles.url, articles.topics,
+    articles.regions, policies.issuer, policies.doc_number, policies.written_at,
+    policies.attachments"""
 
 
-def load_digest(db: sqlite_utils.Database, week: IsoWeek) -> Digest:
-    """Read the articles published in ``week`` (and where each appeared) from the archive.
+def _entries_of_week(db: sqlite_utils.Database, week: IsoWeek) -> list[DigestEntry]:
+    """Read the articles of ``week``: published in it, or undated and first seen in it.
 
-    An article without a publication date counts in the week it was first seen, so it
-    still appears in one digest. Dates are compared in China Standard Time: the SQL range
-    is a day wider on each side, and the exact week is checked in Python.
+    Dates are compared in China Standard Time: the SQL range is a day wider on each side,
+    and the exact week is checked in Python.
     """
     low = (week.monday - timedelta(days=1)).isoformat()
     high = (week.sunday + timedelta(days=2)).isoformat()
-    rows = db.execute(
-        """select id, kind, title, body, published_at, first_seen_at, outlet, site, url, topics, regions
-        from articles
-        where (published_at >= :low and published_at < :high)
-           or (coalesce(published_at, '') = '' and first_seen_at >= :low and first_seen_at < :high)""",
+    cursor = db.execute(
+        """select %s
+        from articles left join policies on policies.article_id = articles.id
+        where (articles.published_at >= :low and articles.published_at < :high)
+           or (coalesce(articles.published_at, '') = ''
+               and articles.first_seen_at >= :low and articles.first_seen_at < :high)"""
+        % ARTICLE_COLUMNS,
         {"low": low, "high": high},
-    ).fetchall()
+    )
+    names = [column[0] for column in cursor.description]
     entries = []
-    for row in rows:
-        (
-            article_id,
-            kind,
-            title,
-            body,
-            published_at,
-            first_seen_at,
-            outlet,
-            site,
-            url,
-            topics,
-            regions,
-        ) = row
-        when = published_at or first_seen_at or ""
-        try:
-            moment = parse_archive_time(when)
-        except ValueError:
-            logger.warning("unreadable date %r, left out of the digest: %s", when, url)
-            continue
-        if not week.monday <= moment.date() <= week.sunday:
-            continue
-        entries.append(
-            DigestEntry(
-                id=article_id,
-                kind=kind or "news",
-                title=title or "",
-                published_at=when,
-                date=moment.date().isoformat(),
-                time_label=moment.strftime(
-                    "%Y-%m-%d %H:%M" if "T" in when or " " in when.strip() else "%Y-%m-%d"
-                ),
-                outlet=outlet or "",
-                site=site or "",
-                sites=[site] if site else [],
-                lead=make_lead(body or ""),
-                url=url or "",
-                topics=_json_list(topics),
-                regions=_json_list(regions),
-            )
-        )
+    for values in cursor.fetchall():
+        entry = _entry(dict(zip(names, values, strict=True)), week)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _entry(row: dict[str, Any], week: IsoWeek) -> DigestEntry | None:
+    """Build one entry from an archive row, or None when it falls outside ``week``."""
+    url = str(row["url"] or "")
+    dated = bool(row["published_at"])
+    when = str(row["published_at"] or row["first_seen_at"] or "")
+    try:
+        moment = parse_archive_time(when)
+    except ValueError:
+        logger.warning("unreadable date %r, left out of the digest: %s", when, url)
+        return None
+    if not week.monday <= moment.date() <= week.sunday:
+        return None
+    with_time = "T" in when or " " in when.strip()
+    label = moment.strftime("%Y-%m-%d %H:%M" if with_time and dated else "%Y-%m-%d")
+    if not dated:
+        label = "first seen %s (undated)" % label
+    title = str(row["title_simplified"] or row["title"] or "")
+    site = str(row["site"] or "")
+    return DigestEntry(
+        id=str(row["id"]),
+        kind=str(row["kind"] or "news"),
+        title=title,
+        title_original=str(row["title"] or ""),
+        published_at=when,
+        date=moment.date().isoformat(),
+        time_label=label,
+        dated=dated,
+        outlet=str(row["outlet_simplified"] or row["outlet"] or ""),
+        site=site,
+        sites=[site] if site else [],
+        lead=make_lead(str(row["body_simplified"] or row["body"] or "")),
+        url=url,
+        topics=_json_list(row["topics"]),
+        regions=_json_list(row["regions"]),
+        issuer=str(row["issuer"] or ""),
+        doc_number=str(row["doc_number"] or ""),
+        written_at=str(row["written_at"] or ""),
+        attachments=[link for link in _json_list(row["attachments"]) if _is_http(link)],
+    )
+
+
+def load_digest(db: sqlite_utils.Database, week: IsoWeek) -> Digest:
+    """Read the articles of ``week`` (and where each appeared), and the week before's for changes."""
+    entries = _entries_of_week(db, week)
     _add_sites(db, entries)
-    logger.info("digest %s: %d articles", week.name, len(entries))
-    return Digest(week, entries)
+    previous = _entries_of_week(db, IsoWeek.containing(week.monday - timedelta(days=7)))
+    logger.info(
+        "digest %s: %d articles (%d the week before)", week.name, len(entries), len(previous)
+    )
+    return Digest(week, entries, previous)
+
+
+def default_week(db: sqlite_utils.Database, now: datetime | None = None) -> IsoWeek:
+    """Return the week a digest without ``--week`` covers.
+
+    The last full week when it holds articles (a weekly cron job). Otherwise the archive
+    ends earlier (the demo): of the week of its newest dated article and the week before,
+    the one with more articles, so a week barely begun does not hide a full one.
+    """
+    last_full = IsoWeek.last_full_week(now)
+    if _entries_of_week(db, last_full):
+        return last_full
+    (newest,) = db.execute(
+        "select max(published_at) from articles"
+        " where published_at glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+    ).fetchone()
+    if not newest:
+        return last_full
+    try:
+        newest_week = IsoWeek.containing(parse_archive_time(newest).date())
+    except ValueError:
+        return last_full
+    week_before = IsoWeek.containing(newest_week.monday - timedelta(days=7))
+    if len(_entries_of_week(db, week_before)) > len(_entries_of_week(db, newest_week)):
+        return week_before
+    return newest_week
 
 
 def _add_sites(db: sqlite_utils.Database, entries: list[DigestEntry]) -> None:
@@ -361,6 +591,7 @@ def _template_environment() -> Environment:
     )
     environment.filters["md"] = markdown_escape
     environment.filters["md_url"] = markdown_url
+    environment.filters["file_name"] = file_name
     return environment
 
 
@@ -432,9 +663,19 @@ def chart(digest: Digest) -> dict[str, Any]:
     }
 
 
+def _shown_changes(changes: list[Change]) -> list[Change]:
+    """Return the changes a reader sees: the biggest SHOWN_CHANGES, unchanged ones left out."""
+    return [change for change in changes if change.delta][:SHOWN_CHANGES]
+
+
 def _context(digest: Digest) -> dict[str, Any]:
     return {
         "digest": digest,
+        "previous_week": digest.previous_week,
+        "total_change": digest.total_change(),
+        "topic_changes": _shown_changes(digest.changes_by_topic()),
+        "region_changes": _shown_changes(digest.changes_by_region()),
+        "new_policies": digest.new_policies(),
         "week": digest.week,
         "sections": digest.sections(),
         "counts_by_kind": digest.counts_by_kind(),
@@ -461,16 +702,52 @@ def _xml_text(text: str) -> str:
     return XML_FORBIDDEN.sub("", text)
 
 
+def _atom_content(entry: DigestEntry) -> str:
+    """Return an entry's Atom content as an HTML fragment: policy header, lead, attachments."""
+    parts = []
+    if entry.kind == POLICY_KIND:
+        header = [
+            ("发文机关", entry.issuer),
+            ("发文字号", entry.doc_number),
+            ("成文日期", entry.written_at),
+        ]
+        parts.append(
+            "<p>%s</p>"
+            % "<br/>".join("%s：%s" % (name, html_escape(value)) for name, value in header if value)
+        )
+    parts.append("<p>%s</p>" % html_escape(entry.lead))
+    if entry.attachments:
+        parts.append(
+            "<p>附件 Attachments: %s</p>"
+            % " ".join(
+                '<a href="%s">%s</a>'
+                % (html_escape(link, quote=True), html_escape(file_name(link)))
+                for link in entry.attachments
+            )
+        )
+    if entry.also_on:
+        parts.append(
+            "<p>also on %d sites: %s</p>" % (entry.also_on, html_escape(", ".join(entry.sites[1:])))
+        )
+    return _xml_text("".join(parts))
+
+
 def render_atom(digest: Digest) -> bytes:
-    """Return the digest as an Atom feed, one entry per article in digest order."""
+    """Return the digest as an Atom feed, one entry per article in digest order.
+
+    The feed links itself (``rel="self"``) and its HTML digest; ids are tag URIs that stay
+    the same however often the digest is rebuilt or moved.
+    """
     from feedgen.feed import FeedGenerator
 
     feed = FeedGenerator()
-    feed.id("urn:xietong:digest:%s" % digest.week.name)
+    feed.id("%sdigest/%s" % (TAG_PREFIX, digest.week.name))
     feed.title("Xietong 协同 weekly digest %s" % digest.week.name)
     feed.author({"name": "Xietong"})
     feed.language("zh")
     feed.updated(digest.updated())
+    feed.link(href=digest.file_url("atom"), rel="self", type="application/atom+xml")
+    feed.link(href=digest.file_url("html"), rel="alternate", type="text/html")
     if digest.empty:
         feed.subtitle(EMPTY_MESSAGE)
     else:
@@ -481,19 +758,18 @@ def render_atom(digest: Digest) -> bytes:
     for section in digest.sections():
         for entry in section.entries:
             item = feed.add_entry(order="append")
-            item.id(entry.safe_url or "urn:xietong:article:%s" % entry.id)
+            item.id(entry.tag_id)
             item.title(_xml_text(entry.title) or entry.id)
             if entry.safe_url:
                 item.link(href=entry.safe_url)
             moment = _entry_datetime(entry)
             item.published(moment)
             item.updated(moment)
-            if entry.outlet:
-                item.author({"name": _xml_text(entry.outlet)})
-            summary = entry.lead
-            if entry.also_on:
-                summary += " (also on %d sites: %s)" % (entry.also_on, ", ".join(entry.sites[1:]))
-            item.summary(_xml_text(summary))
+            if entry.source_label:
+                item.author({"name": _xml_text(entry.source_label)})
+            # Content, not only a summary: Atom needs one of content or a link, and an odd
+            # row (no http URL) has no link.
+            item.content(_atom_content(entry), type="html")
             item.category(term=entry.kind)
             for topic in entry.topics:
                 item.category(term=_xml_text(topic))
@@ -501,8 +777,17 @@ def render_atom(digest: Digest) -> bytes:
     return atom
 
 
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "name": change.name,
+        "count": change.count,
+        "previous": change.previous,
+        "change": change.delta,
+    }
+
+
 def render_json(digest: Digest) -> str:
-    """Return the digest as JSON for machines: counts, per-day counts and sections."""
+    """Return the digest as JSON for machines: counts, changes, per-day counts and sections."""
     document = {
         "week": digest.week.name,
         "start": digest.week.monday.isoformat(),
@@ -515,13 +800,24 @@ def render_json(digest: Digest) -> str:
             "topic": digest.counts_by_topic(),
             "region": digest.counts_by_region(),
         },
+        "changes": {
+            "previous_week": digest.previous_week.name,
+            "total": _change_json(digest.total_change()),
+            "topic": [_change_json(change) for change in digest.changes_by_topic()],
+            "region": [_change_json(change) for change in digest.changes_by_region()],
+            "new_policies": [entry.id for entry in digest.new_policies()],
+        },
         "per_day": digest.per_day(),
         "sections": [
             {
                 "kind": section.kind,
                 "topic": section.topic,
+                "label": section.label,
+                "regions": section.regions,
+                "story": section.story,
                 "entries": [
-                    dict(asdict(entry), also_on=entry.also_on) for entry in section.entries
+                    dict(asdict(entry), also_on=entry.also_on, tag_id=entry.tag_id)
+                    for entry in section.entries
                 ],
             }
             for section in digest.sections()
@@ -539,11 +835,14 @@ RENDERERS: dict[str, Callable[[Digest], str | bytes]] = {
 
 
 def write_digest(digest: Digest, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the digest in each format to ``out_dir/<week>.<ext>``; return the paths."""
+    """Write the digest in each format to ``out_dir/<week>.<ext>``; return the paths.
+
+    Every format is rendered before any file is written, so a failure leaves no half set.
+    """
+    rendered = {name: RENDERERS[name](digest) for name in formats}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in formats:
-        content = RENDERERS[name](digest)
+    for name, content in rendered.items():
         path = out_dir / ("%s.%s" % (digest.week.name, FORMAT_EXTENSIONS[name]))
         if isinstance(content, bytes):
             path.write_bytes(content)

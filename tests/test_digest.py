@@ -1,10 +1,8 @@
 from __future__ import annotations
 
+import html as html_module
 import json
-import os
 import re
-import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -14,17 +12,18 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.items import PolicyDocument
+from crawler.text.lead import make_lead
 from exports.digest import (
     CHINA_STANDARD_TIME,
     EMPTY_MESSAGE,
     IsoWeek,
     WeekFormatError,
     load_digest,
-    make_lead,
     render_html,
     write_digest,
 )
-from tests.conftest import ROOT
+from tests.chromium import Chromium
 from tests.test_search import build_archive, ids_for, make_article
 
 SCRIPT_TITLE = "雄安新区<script>alert('x')</script>建设 & 发展"
@@ -75,12 +74,21 @@ def archive_path(tmp_path: Path) -> Path:
             make_article(
                 "https://gov.example/p",
                 "关于推进产业协同的通知",
-                "各有关单位：",
+                "各有关单位：\n现将产业协同有关事项通知如下。",
                 "2024-02-19",
                 kind="policy",
                 site="河北省政府",
                 topics=("产业",),
                 regions=("河北",),
+                policy=PolicyDocument(
+                    issuer="河北省人民政府办公厅",
+                    doc_number="冀政办字〔2024〕12号",
+                    written_at="2024-02-18",
+                    attachments=[
+                        "https://gov.example/P020240222391245018721.pdf",
+                        "javascript:alert(1)",
+                    ],
+                ),
             ),
             # Sunday 23:30 in Beijing is still week 8; given in UTC it must not slip out.
             make_article(
@@ -128,13 +136,39 @@ def test_digest_holds_the_week_and_only_the_week(written: dict[str, Path]):
 def test_policy_comes_first_then_news_grouped_by_topic(written: dict[str, Path]):
     document = json.loads(written["json"].read_text(encoding="utf-8"))
     assert [(section["kind"], section["topic"]) for section in document["sections"]] == [
-        ("policy", "产业"),
+        ("policy", None),
         ("news", "交通"),  # topics with as many entries go by name; untagged last
         ("news", "产业"),
         ("news", "其他 Other"),
     ]
     markdown = written["md"].read_text(encoding="utf-8")
-    assert markdown.index("关于推进产业协同的通知") < markdown.index("協同發展十年觀察")
+    assert markdown.index("关于推进产业协同的通知") < markdown.index("协同发展十年观察")
+
+
+def test_titles_are_in_one_script_with_the_original_kept(written: dict[str, Path]):
+    document = json.loads(written["json"].read_text(encoding="utf-8"))
+    entry = next(e for s in document["sections"] for e in s["entries"] if e["site"] == "中评网")
+    assert entry["title"] == "协同发展十年观察"
+    assert entry["title_original"] == "協同發展十年觀察"
+    for fmt in ("md", "html"):
+        assert "協同發展十年觀察" not in written[fmt].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "atom", "json"])
+def test_policy_shows_issuer_number_date_and_attachments(written: dict[str, Path], fmt: str):
+    text = written[fmt].read_text(encoding="utf-8")
+    if fmt == "atom":
+        text = html_module.unescape(text)
+    for shown in ("河北省人民政府办公厅", "冀政办字〔2024〕12号", "2024-02-18"):
+        assert shown in text
+    assert "https://gov.example/P020240222391245018721.pdf" in text
+    assert "javascript:alert" not in text
+
+
+def test_policy_lead_skips_the_salutation(written: dict[str, Path]):
+    document = json.loads(written["json"].read_text(encoding="utf-8"))
+    (policy,) = document["sections"][0]["entries"]
+    assert policy["lead"] == "现将产业协同有关事项通知如下。"
 
 
 def test_entries_list_every_site_and_count_the_others(written: dict[str, Path]):
@@ -166,6 +200,38 @@ def test_atom_is_a_valid_feed(written: dict[str, Path]):
     assert len(feed.entries) == 4
     assert feed.entries[0].title == "关于推进产业协同的通知"
     assert SCRIPT_TITLE in [entry.title for entry in feed.entries]
+
+
+def test_atom_links_itself_and_uses_stable_tag_ids(archive_path: Path, tmp_path: Path):
+    outputs = []
+    for run in ("first", "second"):
+        result = CliRunner().invoke(
+            cli,
+            [
+                "digest",
+                "--week",
+                "2024-W08",
+                "--db",
+                str(archive_path),
+                "--format",
+                "atom",
+                "--base-url",
+                "https://digests.example/xietong",
+                "--out",
+                str(tmp_path / run),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append((tmp_path / run / "2024-W08.atom").read_bytes())
+    assert outputs[0] == outputs[1]
+    feed = feedparser.parse(outputs[0])
+    assert not feed.bozo, feed.get("bozo_exception")
+    self_links = [link.href for link in feed.feed.links if link.rel == "self"]
+    assert self_links == ["https://digests.example/xietong/2024-W08.atom"]
+    assert feed.feed.id == "tag:xietong.invalid,2024:digest/2024-W08"
+    ids = [entry.id for entry in feed.entries]
+    assert all(entry_id.startswith("tag:xietong.invalid,2024:article/") for entry_id in ids)
+    assert "tag:xietong.invalid,2024:article/%s" % ids_for("https://gov.example/p")[0] in ids
 
 
 def test_html_shows_a_script_title_as_text(written: dict[str, Path]):
@@ -254,37 +320,31 @@ def test_digest_command_writes_one_format(archive_path: Path, tmp_path: Path):
     assert [path.name for path in (tmp_path / "one").iterdir()] == ["2024-W08.atom"]
 
 
+DIGEST_MEASURES = """(() => {
+  const headings = [...document.querySelectorAll('main h2')].map(h => h.textContent);
+  const tops = [...document.querySelectorAll('main h2')].map(h => h.getBoundingClientRect().top);
+  return {
+    headings: headings,
+    tops: tops,
+    policyHeader: (document.querySelector('.policy-header') || {}).textContent || '',
+    widest: Math.max(...[...document.querySelectorAll('body *')].map(e => e.getBoundingClientRect().right)),
+  };
+})()"""
+
+
 def test_html_digest_renders_in_headless_chromium(archive_path: Path, tmp_path: Path):
     """Render the page; keep the screenshot in data/test-artifacts/ to look at."""
-    if shutil.which("chromium") is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     digest = load_digest(sqlite_utils.Database(archive_path), IsoWeek.parse("2024-W08"))
     page = tmp_path / "digest.html"
     page.write_text(render_html(digest), encoding="utf-8")
-    artifacts = ROOT / "data" / "test-artifacts"
-    artifacts.mkdir(parents=True, exist_ok=True)
-    screenshot = artifacts / "digest-2024-W08.png"
-    screenshot.unlink(missing_ok=True)
-    subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            # This machine has no network: keep Chromium from trying to reach its services.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--user-data-dir=%s" % (tmp_path / "chromium-profile"),
-            "--window-size=900,1400",
-            "--screenshot=%s" % screenshot,
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    browser = Chromium(tmp_path / "chromium-profile")
+    try:
+        shown = browser.load(page.as_uri(), DIGEST_MEASURES, "digest-2024-W08.png", 900, 1400)
+    finally:
+        browser.close()
+    assert shown.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    values = shown.values
+    assert values["headings"] == ["政策发布 Policy announcements", "新闻 News"]
+    assert values["tops"][0] < values["tops"][1]
+    assert "发文字号 冀政办字〔2024〕12号" in values["policyHeader"]
+    assert values["widest"] <= 900  # nothing runs off a 900 px window

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 
 import click
 from click.testing import CliRunner
@@ -10,6 +13,9 @@ from click.testing import CliRunner
 from crawler import settings
 from crawler.cli import cli
 from tests.conftest import ROOT
+from tests.test_search import build_archive
+from tests.test_serve import served
+from tests.test_web_pages import seed_articles
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -55,3 +61,45 @@ def test_readme_make_targets_exist():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     for target in set(re.findall(r"^make ([\w-]+)", README, flags=re.M)):
         assert re.search(r"^%s:" % re.escape(target), makefile, flags=re.M), target
+
+
+def code_blocks() -> list[str]:
+    return re.findall(r"^```[a-z]*\n(.*?)^```", README, flags=re.M | re.S)
+
+
+def test_every_url_in_a_readme_command_is_ascii():
+    """Pasted into a shell, a URL holding raw Chinese makes the server answer 400."""
+    code = code_blocks() + re.findall(r"`([^`\n]+)`", README)
+    urls = [url for text in code for url in re.findall(r"https?://[^\s'\"`>)]+", text)]
+    assert len(urls) > 10
+    assert [url for url in urls if not url.isascii()] == []
+
+
+def test_readme_curl_examples_work_when_pasted(tmp_path):
+    """Run every README curl line that queries datasette against a real `xietong serve`."""
+    assert shutil.which("curl"), "curl is needed to check the README's examples"
+    commands = []
+    for block in code_blocks():
+        joined = block.replace("\\\n", " ")
+        commands += [line for line in joined.splitlines() if line.startswith("curl ")]
+    datasette_commands = [line for line in commands if ":8001/xietong" in line]
+    assert len(datasette_commands) >= 4
+    path = build_archive(tmp_path / "xietong.db", seed_articles())
+    with served(path) as url:
+        base = url.rsplit("/xietong", 1)[0]
+        for command in datasette_commands:
+            pasted = command.split("  #")[0].replace("http://127.0.0.1:8001", base)
+            result = subprocess.run(
+                ["bash", "-c", pasted], capture_output=True, text=True, timeout=60, check=False
+            )
+            assert result.returncode == 0, (command, result.stderr)
+            rows = json.loads(result.stdout)
+            assert isinstance(rows, list), (command, result.stdout[:300])
+            assert rows, command
+
+
+def test_readme_says_how_to_run_xietong():
+    section = README.split("## Running `xietong`", 1)[1].split("\n## ", 1)[0]
+    assert ".venv/bin/xietong" in section
+    assert ". .venv/bin/activate" in section
+    assert "make serve" in section

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,9 @@ def wait_for_url(process: subprocess.Popen[str]) -> str:
     raise AssertionError("server did not start: %s" % "".join(seen))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = build_archive(tmp_path_factory.mktemp("serve") / "xietong.db", seed_articles())
+@contextmanager
+def served(path: Path) -> Iterator[str]:
+    """Run `xietong serve` on a free port over the archive at ``path``; yield its URL."""
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler", "serve", "--db", str(path), "--port", "0"],
         cwd=ROOT,
@@ -123,6 +124,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = build_archive(tmp_path_factory.mktemp("serve") / "xietong.db", seed_articles())
+    with served(path) as url:
+        yield url
 
 
 def get_json(url: str, **params: str) -> Any:
@@ -196,7 +204,7 @@ def test_index_walk_and_match_lookup_give_the_same_page(
 def test_facets_cover_site_outlet_kind_topic_region_and_week(server: str):
     page = get_json(server + "/articles.json", _search="协同")
     facets = page["facet_results"]
-    assert set(facets) == {"site", "outlet", "kind", "topics", "regions", "week"}
+    assert set(facets) == {"site", "outlet_simplified", "kind", "topics", "regions", "week"}
     values = {
         name: {item["value"]: item["count"] for item in facet["results"]}
         for name, facet in facets.items()

@@ -77,7 +77,12 @@ def test_placeholders_are_filled_from_substitutions(tmp_path):
         (
             'name = "a"\nkind = "news"\nstart_urls = ["{demo:a}/"]',
             "start_urls",
-            "unknown placeholder",
+            "filled only by `xietong demo`",
+        ),
+        (
+            'name = "a"\nkind = "news"\nstart_urls = ["{site:a}/"]',
+            "start_urls",
+            "unknown placeholder {site:a}",
         ),
     ],
 )

@@ -141,3 +141,27 @@ def test_measures_title_with_document_number_is_policy() -> None:
         )
         == "news"
     )
+
+
+BEISAN_COUNTIES = (
+    "中評社北京2月21日電／記者從北京市通州區獲悉，今年通州區與河北廊坊北三縣將共同推進一體化"
+    "高質量發展示範區建設，重點在交通互聯、產業協同、公共服務共享等方面實施一批重大項目。\n"
+    "近年來，兩地開通多條跨省公交線路，往返於北三縣和北京之間的通勤人員通行時間明顯縮短。\n"
+    "產業協同方面，兩地建立了項目推介和對接機制。\n"
+    "公共服務共享是北三縣居民最關心的問題。"
+)
+
+
+def test_short_traditional_article_naming_its_subjects_in_the_lead_gets_them() -> None:
+    text = to_simplified(BEISAN_COUNTIES)
+    title = to_simplified("北京城市副中心與北三縣一體化發展提速")
+    assert {"产业协同", "公共服务", "交通一体化"} <= set(topics.tag_topics(text, title))
+
+
+def test_lead_mention_alone_is_not_a_topic() -> None:
+    assert topics.tag_topics("记者从雄安获悉，项目开工。\n其他内容。") == []
+
+
+def test_salutation_does_not_count_as_the_lead() -> None:
+    text = "各市人民政府，雄安新区管委会，省政府各部门：\n为加快构建区域综合交通运输体系，现提出如下意见。"
+    assert topics.topic_scores(text)["雄安新区"] == 1

@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from crawler.text.lead import article_opening
+
 KIND_NEWS = "news"
 KIND_POLICY = "policy"
 PROVINCE_ORDER = ("北京", "天津", "河北")
@@ -71,6 +73,8 @@ class Vocabulary:
 
     topics: tuple[Topic, ...]
     title_weight: int
+    lead_weight: int
+    lead_characters: int
     body_weight: int
     max_hits_per_keyword: int
     region_pattern: re.Pattern[str]
@@ -129,6 +133,8 @@ def _build_vocabulary(data: dict[str, Any]) -> Vocabulary:
     return Vocabulary(
         topics=topics,
         title_weight=int(scoring["title_weight"]),
+        lead_weight=int(scoring["lead_weight"]),
+        lead_characters=int(scoring["lead_characters"]),
         body_weight=int(scoring["body_weight"]),
         max_hits_per_keyword=int(scoring["max_hits_per_keyword"]),
         region_pattern=_alternation(list(names)),
@@ -144,18 +150,35 @@ def vocabulary() -> Vocabulary:
     return _build_vocabulary(tomllib.loads(text))
 
 
+def lead_of(text: str, characters: int) -> str:
+    """Return the first paragraph of the article's own words, at most ``characters`` long."""
+    return article_opening(text).split("\n", 1)[0][:characters]
+
+
 def topic_scores(text_simplified: str, title_simplified: str = "") -> dict[str, int]:
-    """Score every topic on a text and its title (keyword hits, title hits weigh more)."""
+    """Score every topic on a text and its title (keyword hits, title and lead hits weigh more).
+
+    A news lead states what the article is about, so a keyword in the opening paragraph
+    counts ``lead_weight`` instead of ``body_weight``: a short article naming its subjects
+    there twice (北三县一体化: 产业协同, 公共服务) reaches the threshold.
+    """
     words = vocabulary()
     body = text_simplified.casefold()
+    lead = lead_of(body, words.lead_characters)
     title = title_simplified.casefold()
     scores: dict[str, int] = {}
     for topic in words.topics:
         body_hits: dict[str, int] = {}
         for match in topic.pattern.finditer(body):
             body_hits[match.group()] = body_hits.get(match.group(), 0) + 1
+        lead_hits: dict[str, int] = {}
+        for match in topic.pattern.finditer(lead):
+            lead_hits[match.group()] = lead_hits.get(match.group(), 0) + 1
         score = words.body_weight * sum(
             min(hits, words.max_hits_per_keyword) for hits in body_hits.values()
+        )
+        score += (words.lead_weight - words.body_weight) * sum(
+            min(hits, words.max_hits_per_keyword) for hits in lead_hits.values()
         )
         score += words.title_weight * sum(1 for _ in topic.pattern.finditer(title))
         scores[topic.name] = score

@@ -44,3 +44,9 @@ def canonical_url(url: str) -> str:
     path = parts.path or "/"
     cleaned = urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
     return canonicalize_url(cleaned, keep_fragments=False)
+
+
+def file_name(url: str) -> str:
+    """Return the last part of a URL's path (an attachment's file name), or the URL itself."""
+    tail = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return tail or url

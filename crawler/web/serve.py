@@ -10,11 +10,13 @@ is called.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette.app import Datasette
 from datasette.database import Database
@@ -22,6 +24,8 @@ from datasette.plugins import pm
 from datasette.utils import parse_metadata
 
 from crawler.archive import open_database
+from crawler.text.topics import vocabulary
+from crawler.web import pages as datasette_pages
 from crawler.web import plugin as datasette_plugin
 
 logger = logging.getLogger(__name__)
@@ -44,16 +48,59 @@ class ArchiveNotFoundError(FileNotFoundError):
     """The archive file to serve does not exist."""
 
 
+# Canned queries whose page lists the topics and regions they know, each a link that runs it.
+QUERIES_LISTING_TAGS = ("articles_by_topic_and_region", "search")
+TAGGED_QUERY = "articles_by_topic_and_region"
+
+
+def known_tags_html() -> str:
+    """Return HTML listing every topic and region the tagger knows, each linked to its articles."""
+    words = vocabulary()
+    topics = [topic.name for topic in words.topics]
+    # Only names the tagger reports (a district reports its city, so it is not listed).
+    reported = {name for names in words.region_names.values() for name in names}
+    regions = sorted(reported, key=lambda name: (words.region_order.get(name, 0), name))
+
+    def links(parameter: str, names: list[str]) -> str:
+        return "、".join(
+            '<a href="/%s/%s?%s">%s</a>'
+            % (
+                DATABASE_NAME,
+                TAGGED_QUERY,
+                html.escape(urlencode({"topic": "", "region": "", parameter: name})),
+                html.escape(name),
+            )
+            for name in names
+        )
+
+    return (
+        "<p>Either script and a prefix work: 交通一體化, 雄安新區, 雄安.</p>"
+        "<p>Topics: %s</p><p>Regions: %s</p>" % (links("topic", topics), links("region", regions))
+    )
+
+
 def load_metadata(path: Path = METADATA_PATH) -> dict[str, Any]:
-    """Read datasette's metadata (title, licence, facets, canned queries) from the repo."""
+    """Read datasette's metadata (title, licence, facets, canned queries) from the repo.
+
+    The pages of the tag queries also list the topics and regions of
+    ``crawler/text/topics.toml``, so the list never falls behind the tagger.
+    """
     metadata: dict[str, Any] = parse_metadata(path.read_text(encoding="utf-8"))
+    queries = metadata["databases"][DATABASE_NAME]["queries"]
+    for name in QUERIES_LISTING_TAGS:
+        query = queries[name]
+        query["description_html"] = "<p>%s</p>%s" % (
+            html.escape(query.get("description", "")),
+            known_tags_html(),
+        )
     return metadata
 
 
 def register_plugin() -> None:
-    """Register the search plugin with datasette's plugin manager (once per process)."""
-    if not pm.is_registered(datasette_plugin):
-        pm.register(datasette_plugin, name=datasette_plugin.PLUGIN_NAME)
+    """Register the search and page plugins with datasette's plugin manager (once per process)."""
+    for module in (datasette_plugin, datasette_pages):
+        if not pm.is_registered(module):
+            pm.register(module, name=module.PLUGIN_NAME)
 
 
 def build_datasette(db_path: Path) -> Datasette:
@@ -68,7 +115,12 @@ def build_datasette(db_path: Path) -> Datasette:
         )
     open_database(db_path).close()
     register_plugin()
-    datasette = Datasette([], metadata=load_metadata(), settings=SETTINGS)
+    datasette = Datasette(
+        [],
+        metadata=load_metadata(),
+        settings=SETTINGS,
+        template_dir=str(datasette_pages.TEMPLATES_DIR),
+    )
     datasette.add_database(
         Database(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME
     )

@@ -1,0 +1,331 @@
+"""Xietong's datasette pages: the archive read as articles, not as a wall of columns.
+
+* The articles table lists title (linked to the article), date, site, outlet, kind, topics
+  and a short lead; bodies stay in the data and the JSON, not in the page
+  (``templates/_table-xietong-articles.html``).
+* The article page reads as an article: title, a meta line, the policy header (发文机关,
+  发文字号, 成文日期, 索引号, attachments), the body as paragraphs, every appearance, and its
+  revisions when the archive keeps an ``article_revisions`` table
+  (``templates/row-xietong-articles.html``, data from ``extra_template_vars``).
+* Cells: times are shown in China Standard Time (+08:00), whatever offset they were stored
+  with; long URLs are shortened so they do not squeeze titles; in a query, an article's
+  title and id link to its page.
+* ``xietong_simplified(text)`` in SQL: canned queries accept names in either script.
+* The ``by_value`` facet lists values in descending value order (newest week first), not by
+  count.
+
+``xietong serve`` registers this module with datasette's plugin manager, with the template
+directory beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import ColumnFacet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import Request
+from markupsafe import Markup, escape
+
+from crawler.text.lead import make_lead
+from crawler.text.script import to_simplified
+from crawler.text.urls import file_name
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "xietong-pages"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+DATABASE_NAME = "xietong"
+ARTICLES_TABLE = "articles"
+REVISIONS_TABLE = "article_revisions"
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+# The table page's lead: shorter than a digest's, one or two lines beside the title.
+TABLE_LEAD_LENGTH = 80
+# A URL shown in a cell: its host and the end of its path, this many characters at most.
+SHORT_URL_LENGTH = 40
+# Columns holding JSON lists that read better as a comma-separated list.
+LIST_COLUMNS = ("topics", "regions", "keywords")
+
+
+def china_time(value: str) -> str:
+    """Show an ISO 8601 time with an offset in +08:00 (``2024-02-25 18:00:00 +08:00``).
+
+    A bare date, a time without offset and anything that is not ISO 8601 come back as
+    they were: only a time whose instant is known can be moved.
+    """
+    text = (value or "").strip()
+    if "T" not in text and " " not in text:
+        return value
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    local = moment.astimezone(CHINA_STANDARD_TIME)
+    return local.strftime("%Y-%m-%d %H:%M:%S") + " +08:00"
+
+
+def short_url(url: str, length: int = SHORT_URL_LENGTH) -> str:
+    """Return ``host/…/last-part`` of a URL, at most about ``length`` characters."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url[:length]
+    path = parts.path.rstrip("/")
+    tail = path.rsplit("/", 1)[-1] if path else ""
+    shown = parts.netloc + ("/…/" + tail if tail else "/")
+    if len(shown) > length:
+        shown = shown[: length - 1] + "…"
+    return shown
+
+
+def json_list(value: Any) -> list[str]:
+    """Read a JSON list column; anything else gives an empty list."""
+    if not isinstance(value, str) or not value.startswith("["):
+        return []
+    try:
+        items = json.loads(value)
+    except json.JSONDecodeError:
+        return []
+    return [str(item) for item in items] if isinstance(items, list) else []
+
+
+def first_names(names: list[str], count: int) -> str:
+    """Join the first ``count`` names with 、, adding … when there are more."""
+    shown = "、".join(names[:count])
+    return shown + "…" if len(names) > count else shown
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split a body into its paragraphs (one per line), blank lines dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _external_link(url: str) -> Markup:
+    if not url.startswith(("http://", "https://")):
+        return Markup(escape(url))
+    return Markup('<a href="{url}" title="{url}" rel="nofollow">{shown}</a>').format(
+        url=url, shown=short_url(url)
+    )
+
+
+def _article_path(datasette: Any, article_id: str) -> str:
+    path: str = datasette.urls.row(DATABASE_NAME, ARTICLES_TABLE, article_id)
+    return path
+
+
+def _row_keys(row: Any) -> list[str]:
+    try:
+        return list(row.keys())
+    except AttributeError:
+        return []
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Markup | None:
+    """Render times in +08:00, URLs short, lists as text and, in queries, titles as links."""
+    if database != DATABASE_NAME or not isinstance(value, str):
+        return None
+    if column.endswith("_at"):
+        shown = china_time(value)
+        if shown == value:
+            return None
+        return Markup('<time datetime="{raw}" title="{raw}">{shown}</time>').format(
+            raw=value, shown=shown
+        )
+    if column == "url" or column.endswith("_url"):
+        return _external_link(value)
+    if column in LIST_COLUMNS and value.startswith("["):
+        return Markup(escape("、".join(json_list(value))))
+    if column == "attachments" and value.startswith("["):
+        links = [_external_link(url) for url in json_list(value)]
+        return Markup("<br>").join(links)
+    # In a canned query (no table), an article's id and title open its page.
+    if table is None and column in ("id", "title") and "id" in _row_keys(row):
+        article_id = row["id"]
+        if isinstance(article_id, str) and article_id:
+            return Markup('<a href="{href}">{text}</a>').format(
+                href=_article_path(datasette, article_id), text=value
+            )
+    return None
+
+
+def simplified_argument(value: Any) -> Any:
+    """Return a query argument in simplified script, spaces trimmed (SQL ``xietong_simplified``)."""
+    if not isinstance(value, str):
+        return value
+    return to_simplified(value.strip())
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    """Register ``xietong_simplified(text)`` for canned queries that take names in either script."""
+    conn.create_function("xietong_simplified", 1, simplified_argument, deterministic=True)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    """Add the filters our templates use."""
+    env.filters["xietong_time"] = china_time
+    env.filters["xietong_lead"] = lambda text: make_lead(text or "", TABLE_LEAD_LENGTH)
+    env.filters["xietong_paragraphs"] = paragraphs
+    env.filters["xietong_first"] = first_names
+    env.filters["xietong_list"] = json_list
+    env.filters["xietong_short_url"] = short_url
+    env.filters["xietong_file_name"] = file_name
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "select 1 from sqlite_master where type in ('table', 'view') and name = ?", [name]
+    ).fetchone()
+    return row is not None
+
+
+def article_context(conn: sqlite3.Connection, article_id: str) -> dict[str, Any]:
+    """Read what the article page shows beside the article's row.
+
+    ``policy``: its policy header or None; ``appearances``: every URL it was found at, first
+    copy first; ``revisions``: earlier versions, newest first, or None when the archive has
+    no revisions table.
+    """
+    previous_factory = conn.row_factory
+    conn.row_factory = sqlite3.Row
+    try:
+        policy = None
+        if _has_table(conn, "policies"):
+            found = conn.execute(
+                "select * from policies where article_id = ?", [article_id]
+            ).fetchone()
+            if found is not None:
+                policy = dict(found)
+                policy["attachments"] = json_list(policy.get("attachments"))
+        appearances = [
+            dict(found)
+            for found in conn.execute(
+                "select * from appearances where article_id = ?"
+                " order by is_first desc, fetched_at, url",
+                [article_id],
+            )
+        ]
+        revisions = None
+        if _has_table(conn, REVISIONS_TABLE):
+            revisions = [
+                dict(found)
+                for found in conn.execute(
+                    "select * from %s where article_id = ? order by replaced_at desc"
+                    % escape_sqlite(REVISIONS_TABLE),
+                    [article_id],
+                )
+            ]
+    finally:
+        conn.row_factory = previous_factory
+    return {"policy": policy, "appearances": appearances, "revisions": revisions}
+
+
+@hookimpl
+def extra_template_vars(
+    template: str,
+    database: str | None,
+    table: str | None,
+    columns: Any,
+    view_name: str,
+    request: Request | None,
+    datasette: Any,
+) -> Any:
+    """Give the article page its policy header, appearances and revisions."""
+    if view_name != "row" or database != DATABASE_NAME or table != ARTICLES_TABLE:
+        return None
+    if request is None:
+        return None
+    article_id = request.url_vars.get("pks", "")
+
+    async def inner() -> dict[str, Any]:
+        found = await datasette.get_database(database).execute_fn(
+            lambda conn: article_context(conn, article_id)
+        )
+        return {"article": found}
+
+    return inner
+
+
+class ByValueFacet(ColumnFacet):  # type: ignore[misc]
+    """A column facet listing values in descending value order: newest week first.
+
+    Configured as ``{by_value: week}`` in the metadata's facets.
+    """
+
+    type = "by_value"
+
+    async def suggest(self) -> list[Any]:
+        """Suggest nothing: ordinary column facets already do."""
+        return []
+
+    async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Count each value of the column, listed from the highest value down."""
+        results = []
+        timed_out = []
+        pairs = self.get_querystring_pairs()
+        size = self.get_facet_size()
+        for config in self.get_configs():
+            column = config["config"].get("column") or config["config"]["simple"]
+            sql = (
+                "select {col} as value, count(*) as count from ({inner}) where {col} is not null"
+                " group by {col} order by {col} desc limit {limit}"
+            ).format(col=escape_sqlite(column), inner=self.sql, limit=size + 1)
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            values = []
+            for row in rows.rows[:size]:
+                selected = (column, str(row["value"])) in pairs
+                if selected:
+                    toggle = path_with_removed_args(self.request, {column: str(row["value"])})
+                else:
+                    toggle = path_with_added_args(self.request, {column: row["value"]})
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "hideable": config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        path_with_removed_args(self.request, {"_facet_by_value": column})
+                    ),
+                    "results": values,
+                    "truncated": len(rows.rows) > size,
+                }
+            )
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes() -> list[type]:
+    """Add the ``by_value`` facet."""
+    return [ByValueFacet]
