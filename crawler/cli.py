@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from crawler import stats
 from crawler.ops.lock import ArchiveLockedError
 from crawler.sources import SourceConfigError, load_sources
 
@@ -208,7 +209,7 @@ def crawl(
         raise ConfigError(str(exc)) from None
     _print_summary(summary)
     if redis_url:
-        queued = summary.stats.get("xietong/redis/queued_items", 0)
+        queued = summary.stats.get(stats.REDIS_QUEUED_ITEMS, 0)
         click.echo("queued %d articles at %s for `xietong ingest`" % (queued, redis_url))
     _exit_on_health_warnings(summary)
 

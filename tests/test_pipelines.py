@@ -15,6 +15,7 @@ from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.normalize_script import NormalizeScriptPipeline
 from pipelines.store import StorePipeline
 from pipelines.strip_chrome import StripChromePipeline
+from pipelines.tag_topics import TagTopicsPipeline
 
 BODY = (
     "京津冀产业协同发展加速推进，三地产业联系越来越紧密。\n"
@@ -50,6 +51,7 @@ class Chain:
         self.stats = crawler.stats
         self.stages = [
             NormalizeScriptPipeline.from_crawler(crawler),
+            TagTopicsPipeline.from_crawler(crawler),
             DeduplicatePipeline.from_crawler(crawler),
             StorePipeline.from_crawler(crawler),
         ]
@@ -182,6 +184,18 @@ def strip(item: Article) -> Article | None:
         return None
 
 
+def classify(item: Article) -> Article | None:
+    """Clean, normalize and tag a page: strip chrome, then the script and topic pipelines."""
+    crawler = get_crawler()
+    stages = [StripChromePipeline, NormalizeScriptPipeline, TagTopicsPipeline]
+    try:
+        for stage in stages:
+            item = stage.from_crawler(crawler).process_item(item)
+    except DropItem:
+        return None
+    return item
+
+
 def page_item(site: str, path: str, kind: str = "") -> Article:
     raw = (SITES / site / path.lstrip("/")).read_bytes()
     url = "http://127.0.0.1:8000" + path
@@ -196,7 +210,7 @@ def page_item(site: str, path: str, kind: str = "") -> Article:
 
 
 def test_kind_is_inferred_as_policy_from_the_header_table():
-    item = strip(page_item("gov", "/zwgk/zcwj/szfbgtwj/202402/t20240222_1049321.html"))
+    item = classify(page_item("gov", "/zwgk/zcwj/szfbgtwj/202402/t20240222_1049321.html"))
     assert item is not None
     assert item.kind == "policy"
     assert item.policy is not None
@@ -204,7 +218,7 @@ def test_kind_is_inferred_as_policy_from_the_header_table():
 
 
 def test_kind_is_inferred_as_news_for_a_news_page():
-    item = strip(page_item("paoku", "/zixun/2021-08-26/56321.html"))
+    item = classify(page_item("paoku", "/zixun/2021-08-26/56321.html"))
     assert item is not None
     assert item.kind == "news"
     assert item.raw_pages == []
