@@ -99,7 +99,11 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next line
     "crawler.middlewares.RetryAfterMiddleware": 550,  # Scrapy's retry, honouring Retry-After
+    "crawler.demo.proxy.DemoProxyMiddleware": 740,  # demo host names -> the demo proxy (before 750)
 }
+# The demo's proxy server (`xietong demo` sets it): the bundled sites keep their host names
+# <site>.xietong-demo.invalid from run to run, whatever port serves them.
+XIETONG_DEMO_PROXY_URL = os.environ.get("XIETONG_DEMO_PROXY_URL", "")
 # News pages are rarely above 2 MB; a 60 MB page or a gzip bomb is cut off, not stored.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024

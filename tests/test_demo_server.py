@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawler.demo import SITES_DIR
 from crawler.demo.server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
-SITES = ROOT / "tests" / "fixtures" / "sites"
+SITES = SITES_DIR
 EXPECTED = ROOT / "tests" / "fixtures" / "expected"
 
 INDEX_CONTENT_TYPES = {

@@ -9,6 +9,7 @@ import sqlite_utils
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.demo import SITES_DIR
 from crawler.items import Article, PolicyDocument
 from crawler.text.script import to_traditional
 from pipelines.deduplicate import DeduplicatePipeline
@@ -173,7 +174,7 @@ def test_store_commits_every_item_by_the_end(tmp_path, batch_size):
     assert db["appearances"].count == 4
 
 
-SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
+SITES = SITES_DIR
 
 
 def strip(item: Article) -> Article | None:
