@@ -24,10 +24,13 @@ import logging
 import statistics
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
+
+from crawler import stats
 
 if TYPE_CHECKING:  # the archive imports this module; it must not pull in Scrapy
     from scrapy import Spider
@@ -232,21 +235,17 @@ class RunMonitor:
         finally:
             db.close()
         assert self.crawler.stats is not None
-        self.crawler.stats.set_value("xietong/monitor/run_id", self.run_id)
+        self.crawler.stats.set_value(stats.MONITOR_RUN_ID, self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Complete the run's row, write per-source rows, log and keep the warnings."""
-        from dataclasses import asdict
-
-        from crawler.ops.run import summarize
-
         if self.run_id is None:
             return
         assert self.crawler.stats is not None
-        sources = list(getattr(spider, "sources", {}).values())
-        summary = summarize(self.crawler.stats.get_stats(), sources)
+        crawl_stats = self.crawler.stats.get_stats()
         counts = []
-        for source in summary.sources:
+        for name in getattr(spider, "sources", {}):
+            source = stats.summarize_source(crawl_stats, name)
             row = asdict(source)
             row["source"] = row.pop("name")
             row["article_pages"] = source.article_pages
@@ -258,4 +257,4 @@ class RunMonitor:
             db.close()
         for warning in warnings:
             logger.warning("%s (run %s)", warning, self.run_id)
-        self.crawler.stats.set_value("xietong/monitor/warnings", warnings)
+        self.crawler.stats.set_value(stats.MONITOR_WARNINGS, warnings)
