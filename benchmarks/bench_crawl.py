@@ -135,14 +135,22 @@ def _scrapy_child(base_url: str, with_trafilatura: bool) -> dict[str, Any]:
 
 
 def _xietong_child(sources: str, db: str, profile: str | None) -> dict[str, Any]:
+    from crawler import stats as xietong_stats
     from crawler.ops.run import run_crawl
     from pipelines.deduplicate import DeduplicatePipeline
     from pipelines.normalize_script import NormalizeScriptPipeline
     from pipelines.store import StorePipeline
     from pipelines.strip_chrome import StripChromePipeline
+    from pipelines.tag_topics import TagTopicsPipeline
 
     spent = _time_pipelines(
-        [StripChromePipeline, NormalizeScriptPipeline, DeduplicatePipeline, StorePipeline]
+        [
+            StripChromePipeline,
+            NormalizeScriptPipeline,
+            TagTopicsPipeline,
+            DeduplicatePipeline,
+            StorePipeline,
+        ]
     )
     overrides = {k: v for k, v in SETTINGS.items() if k != "TWISTED_REACTOR"}
     cpu = _cpu_seconds()
@@ -161,7 +169,7 @@ def _xietong_child(sources: str, db: str, profile: str | None) -> dict[str, Any]
         "seconds": stats["elapsed_time_seconds"],
         "cpu": _cpu_seconds() - cpu,
         "stages": spent,
-        "articles": stats.get("xietong/store/new_articles", 0),
+        "articles": stats.get(xietong_stats.STORE_NEW_ARTICLES, 0),
     }
 
 

@@ -33,6 +33,15 @@ from benchmarks.corpus_split import load_index  # noqa: E402
 from crawler.clean.extract import extract_article, extract_metadata  # noqa: E402
 
 METADATA_FIELDS = ("title", "published_at", "source", "author", "editor")
+POLICY_FIELDS = (
+    "title",
+    "published_at",
+    "written_at",
+    "issuer",
+    "doc_number",
+    "index_number",
+    "topic",
+)
 
 
 def text_group(corpus: str, row: dict[str, Any]) -> str:
@@ -79,11 +88,76 @@ def score_metadata(shared: Path, corpus: str, rows: list[dict[str, Any]], tools:
     return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
 
 
+def grade_policy_page(scorer: Any, truth: dict[str, Any], result: Any) -> dict[str, bool]:
+    """Grade one page's extraction as score_policy_multi.py does (its key, norm and windows).
+
+    Policy fields come from ``result.policy``, or from the extraction itself on a page that
+    is no policy document, as the scorer reads ``xietong extract --json``.
+    """
+    policy = result.policy or {}
+    pred = {
+        name: policy[name] if name in policy else getattr(result, name, None)
+        for name in POLICY_FIELDS
+    }
+    pred["title"] = result.title or pred["title"]
+    alternatives = truth.get("alternatives") or {}
+    ok = {}
+    for name in POLICY_FIELDS:
+        if truth.get(name):
+            accepted = [truth[name], *(alternatives.get(name) or [])]
+            ok[name] = scorer.key(name, pred[name]) in {
+                scorer.key(name, value) for value in accepted if value
+            }
+        else:
+            ok[name] = not scorer.norm(pred[name])
+    body = scorer.norm(result.body or "")
+    start = scorer.norm(truth.get("body_start"))
+    ends = {scorer.norm(truth.get("body_end")), scorer.norm(truth.get("content_end"))} - {""}
+    ok["body_start"] = start in body[: 60 + len(start)] if start else not body
+    ok["body_end"] = any(end in body[-(100 + len(end)) :] for end in ends) if ends else not body
+    return ok
+
+
+def score_policy_multi(
+    shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]
+) -> dict:
+    """Return {(corpus, half): {measure: accuracy}} with score_policy_multi.py's rules."""
+    scorer = load_module(shared / "tools" / "score_policy_multi.py", "score_policy_multi")
+    hits: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        cell = hits.setdefault((corpus, row["half"]), {})
+        for measure, ok in grade_policy_page(scorer, truth, result).items():
+            cell.setdefault(measure, []).append(ok)
+    return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
+
+
+def score_policy(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]) -> dict:
+    """Return {(corpus, half): {field: accuracy}} with score_policy.py's match rules."""
+    scorer = load_module(shared / "tools" / "score_policy.py", "score_policy")
+    hits: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for row in rows:
+        folder = shared / "corpus" / corpus / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        policy = result.policy or {}
+        cell = hits.setdefault((corpus, row["half"]), {})
+        for field in POLICY_FIELDS:
+            cell.setdefault(field, []).append(
+                bool(scorer.match(field, policy.get(field), truth.get(field)))
+            )
+    return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
+
+
 # (corpus, scorer): what is scored on each corpus, one table section per entry.
 ENTRIES: list[tuple[str, Callable[..., dict]]] = [
     ("extraction-dev", score_text),
     ("news-zh-dev", score_text),
     ("news-zh-dev", score_metadata),
+    ("policy-multi-dev", score_policy_multi),
+    ("policy-dev", score_policy),
 ]
 
 

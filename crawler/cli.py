@@ -12,14 +12,13 @@ from typing import Any, TypeVar
 
 import click
 
+from crawler import settings as project_settings
+from crawler import stats
+from crawler.demo import DEMO_SOURCES
 from crawler.ops.lock import ArchiveLockedError
 from crawler.sources import SourceConfigError, load_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-DEFAULT_DB = "data/xietong.db"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_SOURCES = PROJECT_ROOT / "sources" / "demo.toml"
 
 
 class ConfigError(click.ClickException):
@@ -32,15 +31,20 @@ class ConfigError(click.ClickException):
 EXIT_SOURCE_HEALTH = 3
 
 
+def _archive_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """Return ``--db`` when given, else the ``XIETONG_DB`` setting (environment or default)."""
+    return value if value is not None else Path(project_settings.XIETONG_DB)
+
+
 def db_option(func: F) -> F:
-    """Add ``--db PATH`` (the archive) to a command."""
+    """Add ``--db PATH`` (the archive) to a command; it beats ``XIETONG_DB``."""
     return click.option(
         "--db",
         "db",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_DB,
-        show_default=True,
-        help="SQLite archive file.",
+        default=None,
+        callback=_archive_path,
+        help="SQLite archive file [default: $XIETONG_DB, else data/xietong.db].",
     )(func)
 
 
@@ -136,17 +140,22 @@ def _exit_on_health_warnings(summary: Any) -> None:
 def demo(db: Path, verbose: bool) -> None:
     """Serve the bundled demo sites on 127.0.0.1 and crawl them into the archive.
 
+    Each site keeps its URL from run to run (http://SITE.xietong-demo.invalid, served
+    through a local proxy), so a second run adds nothing.
+
     Example: xietong demo --db data/xietong.db
     """
     from crawler.demo.server import DemoSites
     from crawler.ops.run import FULL_SPEED, run_crawl
 
     with DemoSites() as sites:
-        substitutions = {"demo:%s" % name: base for name, base in sites.base_urls.items()}
-        for name, base in sorted(sites.base_urls.items()):
-            click.echo("serving %-8s at %s" % (name, base))
+        # The stable host names, not the ports of this run: a re-run meets the same URLs.
+        substitutions = {"demo:%s" % name: base for name, base in sites.stable_urls.items()}
+        for name, base in sorted(sites.stable_urls.items()):
+            click.echo("serving %-8s as %s (also at %s)" % (name, base, sites.base_urls[name]))
         overrides: dict[str, Any] = dict(FULL_SPEED)
         overrides["LOG_LEVEL"] = "DEBUG" if verbose else "INFO"
+        overrides["XIETONG_DEMO_PROXY_URL"] = sites.proxy_url
         try:
             summary = run_crawl(
                 DEMO_SOURCES,
@@ -209,7 +218,7 @@ def crawl(
         raise ConfigError(str(exc)) from None
     _print_summary(summary)
     if redis_url:
-        queued = summary.stats.get("xietong/redis/queued_items", 0)
+        queued = summary.stats.get(stats.REDIS_QUEUED_ITEMS, 0)
         click.echo("queued %d articles at %s for `xietong ingest`" % (queued, redis_url))
     _exit_on_health_warnings(summary)
 
@@ -481,7 +490,7 @@ def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
     try:
         summary = runner.run()
     except ArchiveLockedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigError(str(exc)) from None
     _print_summary(summary)
     click.echo("ingested %d articles into %s" % (runner.items, db))
 

@@ -1,20 +1,123 @@
-"""Downloader middlewares of our own."""
+"""Middlewares of our own: known URLs (incremental crawls), requests per source, Retry-After."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.response import response_status_message
 
+from crawler import request_meta, stats
+from crawler.archive import Archive
+from crawler.distributed.workers import RedisKeys, redis_client
+from crawler.text.urls import canonical_url
+
 logger = logging.getLogger(__name__)
+
+
+class KnownUrlsMiddleware(BaseSpiderMiddleware):
+    """Skip links to article pages already in the archive (an incremental re-crawl).
+
+    Only followed links are checked (start pages, feeds and sitemaps are always fetched),
+    and not those of a source with ``refresh = true``: their pages are fetched again and
+    reach the pipelines. The known URLs are read once, when the crawl starts: from the
+    archive in a local crawl, from the Redis set ``xietong ingest`` keeps in a distributed
+    one (a worker needs no SQLite file).
+
+    Settings: ``XIETONG_INCREMENTAL_ENABLED``, ``XIETONG_DB``, ``XIETONG_REDIS_URL``.
+    Stats: ``xietong/incremental/skipped`` and per source ``xietong/source/<name>/skipped``.
+    """
+
+    def __init__(self, known: Iterable[str], stats_collector: Any = None):
+        self.known = set(known)
+        self.stats = stats_collector
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownUrlsMiddleware:
+        """Read the known URLs; NotConfigured when incremental crawling is off."""
+        settings = crawler.settings
+        if not settings.getbool("XIETONG_INCREMENTAL_ENABLED", True):
+            raise NotConfigured("XIETONG_INCREMENTAL_ENABLED is off")
+        redis_url = settings.get("XIETONG_REDIS_URL")
+        if redis_url:
+            assert crawler.spidercls is not None
+            key = RedisKeys(crawler.spidercls.name).known_urls
+            known = {url.decode() for url in redis_client(redis_url).sscan_iter(key, count=1000)}
+        else:
+            archive = Archive.open(settings.get("XIETONG_DB"))
+            try:
+                known = archive.known_urls()
+            finally:
+                archive.close()
+        logger.info("incremental crawl: %d article URLs already archived", len(known))
+        return cls(known, crawler.stats)
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        """Drop a followed link whose page is archived, unless its source refreshes."""
+        meta = request.meta
+        if not meta.get(request_meta.FOLLOWED_LINK) or meta.get(request_meta.REFRESH):
+            return request
+        if canonical_url(request.url) not in self.known:
+            return request
+        if self.stats is not None:
+            self.stats.inc_value(stats.INCREMENTAL_SKIPPED)
+            stats.count_source(self.stats, meta.get(request_meta.SOURCE, ""), stats.SKIPPED)
+        logger.debug("already archived, not fetched: %s", request.url)
+        return None
+
+
+class SourcePageCapMiddleware(BaseSpiderMiddleware):
+    """Stop following the links of a source after a number of requests in one crawl.
+
+    A guard against link traps (endless calendars, faceted listings); links skipped as
+    already archived do not count, since :class:`KnownUrlsMiddleware` sees them first.
+    Settings: ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (0: no cap, NotConfigured).
+    Stats: ``xietong/limits/max_pages`` and per source ``…/limits/max_pages``.
+    """
+
+    def __init__(self, max_pages: int, stats_collector: Any = None):
+        self.max_pages = max_pages
+        self.stats = stats_collector
+        self.requested: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourcePageCapMiddleware:
+        """Build the middleware; NotConfigured when there is no cap."""
+        max_pages = crawler.settings.getint("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", 0)
+        if max_pages <= 0:
+            raise NotConfigured("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE is 0")
+        return cls(max_pages, crawler.stats)
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        """Let a followed link through until its source reaches the cap."""
+        if not request.meta.get(request_meta.FOLLOWED_LINK):
+            return request
+        source = request.meta.get(request_meta.SOURCE, "")
+        requested = self.requested.get(source, 0)
+        if requested < self.max_pages:
+            self.requested[source] = requested + 1
+            return request
+        stats.count_reason(self.stats, stats.LIMITS, "max_pages", source)
+        if requested == self.max_pages:
+            logger.warning(
+                "source %s reached %d requests (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
+                " not following more links: %s",
+                source,
+                requested,
+                request.url,
+            )
+            self.requested[source] = requested + 1
+        return None
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -66,9 +169,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         delay = retry_after_seconds(response.headers.get(b"Retry-After"))
-        stats: Any = self.crawler.stats
+        crawl_stats: Any = self.crawler.stats
         if delay is not None and delay > self.max_wait:
-            stats.inc_value("xietong/retry_after/too_long")
+            crawl_stats.inc_value(stats.RETRY_AFTER_TOO_LONG)
             logger.warning(
                 "gave up: the server asks to wait %.0f s (over XIETONG_RETRY_AFTER_MAX %.0f s): %s",
                 delay,
@@ -77,7 +180,7 @@ class RetryAfterMiddleware(RetryMiddleware):
             )
             return response
         if delay:
-            stats.inc_value("xietong/retry_after/waited")
+            crawl_stats.inc_value(stats.RETRY_AFTER_WAITED)
             logger.info("waiting %.1f s as Retry-After asks: %s", delay, request.url)
             await asyncio.sleep(delay)
         return self._retry(request, response_status_message(response.status)) or response

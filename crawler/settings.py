@@ -55,8 +55,9 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # HTML -> clean text + metadata; drops non-articles
     "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # script detection, simplified copies
-    "pipelines.deduplicate.DeduplicatePipeline": 300,  # canonical URL + text fingerprint for matching
-    "pipelines.store.StorePipeline": 400,  # the archive merges copies and writes (crawler/archive/)
+    "pipelines.tag_topics.TagTopicsPipeline": 300,  # kind, topics, regions; drops off-topic pages
+    "pipelines.deduplicate.DeduplicatePipeline": 400,  # canonical URL + text fingerprint for matching
+    "pipelines.store.StorePipeline": 500,  # the archive merges copies and writes (crawler/archive/)
 }
 
 # --- Distributed mode: N workers share one crawl through Redis (crawler/distributed/workers.py) -----
@@ -68,7 +69,8 @@ XIETONG_REDIS_MAX_IDLE = float(os.environ.get("XIETONG_REDIS_MAX_IDLE", "10"))
 XIETONG_REDIS_ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # as above
     "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # as above
-    "pipelines.redis_queue.RedisQueuePipeline": 300,  # JSON onto the Redis item list
+    "pipelines.tag_topics.TagTopicsPipeline": 300,  # as above
+    "pipelines.redis_queue.RedisQueuePipeline": 400,  # JSON onto the Redis item list
 }
 ADDONS = {
     "crawler.distributed.workers.DistributedAddon": 100,  # swaps scheduler and pipelines when XIETONG_REDIS_URL is set
@@ -88,10 +90,20 @@ RETRY_TIMES = 2
 # 429 and 503 are retried after the wait their Retry-After header asks for, up to this
 # many seconds; a longer wait gives the page up for this crawl.
 XIETONG_RETRY_AFTER_MAX = float(os.environ.get("XIETONG_RETRY_AFTER_MAX", "60"))
+SPIDER_MIDDLEWARES = {
+    # The spider's output passes the higher numbers first: known URLs are skipped before
+    # the cap counts a source's requests.
+    "crawler.middlewares.KnownUrlsMiddleware": 960,  # skip archived article links (incremental)
+    "crawler.middlewares.SourcePageCapMiddleware": 950,  # XIETONG_SPIDER_MAX_PAGES_PER_SOURCE
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next line
     "crawler.middlewares.RetryAfterMiddleware": 550,  # Scrapy's retry, honouring Retry-After
+    "crawler.demo.proxy.DemoProxyMiddleware": 740,  # demo host names -> the demo proxy (before 750)
 }
+# The demo's proxy server (`xietong demo` sets it): the bundled sites keep their host names
+# <site>.xietong-demo.invalid from run to run, whatever port serves them.
+XIETONG_DEMO_PROXY_URL = os.environ.get("XIETONG_DEMO_PROXY_URL", "")
 # News pages are rarely above 2 MB; a 60 MB page or a gzip bomb is cut off, not stored.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Pipeline 3 on distributed workers: queue each cleaned article in Redis for the one writer."""
+"""Pipeline 4 on distributed workers: queue each cleaned article in Redis for the one writer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import redis
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler import stats
 from crawler.distributed.workers import RedisKeys, article_to_json, redis_client
 from crawler.items import Article
 
@@ -41,6 +42,6 @@ class RedisQueuePipeline:
         """Queue the article; the item goes on unchanged (to the worker's item count)."""
         self.server.lpush(self.key, article_to_json(item))
         if self.stats is not None:
-            self.stats.inc_value("xietong/redis/queued_items")
+            self.stats.inc_value(stats.REDIS_QUEUED_ITEMS)
         logger.debug("queued for ingest: %s", item.url)
         return item

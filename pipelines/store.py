@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler import stats
 from crawler.archive import MERGED, NEW, REVISED, Archive, Stored
 from crawler.items import Article
 
@@ -70,15 +71,15 @@ class StorePipeline:
         item.article_id = stored.article_id
         item.is_new_article = stored.is_new_article
         item.match_reason = stored.reason
-        if stored.reason:
-            self._inc("xietong/dedup/%s" % stored.reason)
+        if stored.reason and self.stats is not None:
+            self.stats.inc_value(stats.reason_key(stats.DEDUP, stored.reason))
         if stored.outcome in (NEW, MERGED):
             self._count_stored(item, stored)
             return item
-        self._inc("xietong/dropped/already_archived")
-        self._inc("xietong/source/%s/dropped/already_archived" % item.source)
+        stats.count_reason(self.stats, stats.DROPPED, stats.ALREADY_ARCHIVED, item.source)
         if stored.outcome == REVISED:
-            self._inc("xietong/store/revised")
+            if self.stats is not None:
+                self.stats.inc_value(stats.STORE_REVISED)
             raise DropItem(
                 "already archived as %s, text revised: %s" % (stored.article_id, item.url),
                 log_level="INFO",
@@ -88,18 +89,16 @@ class StorePipeline:
         )
 
     def _count_stored(self, item: Article, stored: Stored) -> None:
-        self._inc("xietong/store/appearances")
-        self._inc("xietong/source/%s/stored" % item.source)
+        if self.stats is not None:
+            self.stats.inc_value(stats.STORE_APPEARANCES)
+        stats.count_source(self.stats, item.source, stats.STORED)
         if item.published_at:
-            self._inc("xietong/source/%s/dated" % item.source)
+            stats.count_source(self.stats, item.source, stats.DATED)
         if stored.is_new_article:
             logger.info("new article [%s] %s: %s", item.source, item.title, item.url)
-            self._inc("xietong/store/new_articles")
-            self._inc("xietong/source/%s/new_articles" % item.source)
+            if self.stats is not None:
+                self.stats.inc_value(stats.STORE_NEW_ARTICLES)
+            stats.count_source(self.stats, item.source, stats.NEW_ARTICLES)
         else:
             logger.info("%s of %s: %s", stored.reason, stored.article_id, item.url)
-            self._inc("xietong/source/%s/duplicates" % item.source)
-
-    def _inc(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key)
+            stats.count_source(self.stats, item.source, stats.DUPLICATES)

@@ -8,9 +8,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.clean.extract import Extraction, extract_article, merge_pages
+from crawler import stats
+from crawler.clean.extract import Extraction, ExtractionError, extract_article, merge_pages
 from crawler.items import Article, PolicyDocument
-from crawler.text.topics import infer_kind
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 class StripChromePipeline:
     """Run the cleaner on every page of an article; drop pages that are not articles.
 
+    A page the cleaner cannot read at all (empty, only an XML declaration) is dropped as
+    ``extraction_error``, like any other page that is not an article.
     Settings: none. Stats: ``xietong/dropped/<reason>`` and per source
     ``xietong/source/<name>/dropped/<reason>``.
     """
@@ -31,9 +33,7 @@ class StripChromePipeline:
         return cls(stats=crawler.stats)
 
     def _drop(self, item: Article, reason: str, message: str) -> DropItem:
-        if self.stats is not None:
-            self.stats.inc_value("xietong/dropped/%s" % reason)
-            self.stats.inc_value("xietong/source/%s/dropped/%s" % (item.source, reason))
+        stats.count_reason(self.stats, stats.DROPPED, reason, item.source)
         return DropItem(message, log_level="INFO")
 
     def process_item(self, item: Article) -> Article:
@@ -41,17 +41,23 @@ class StripChromePipeline:
         if not item.raw_pages:
             raise self._drop(item, "empty", "no page body: %s" % item.url)
         extractions: list[Extraction] = []
-        for page_url, raw in zip(item.page_urls or [item.url], item.raw_pages, strict=False):
-            extractions.append(
-                extract_article(
-                    raw,
-                    page_url,
-                    declared_encoding=item.declared_encoding,
-                    selectors=item.selectors or None,
+        try:
+            for page_url, raw in zip(item.page_urls or [item.url], item.raw_pages, strict=False):
+                extractions.append(
+                    extract_article(
+                        raw,
+                        page_url,
+                        declared_encoding=item.declared_encoding,
+                        selectors=item.selectors or None,
+                    )
                 )
-            )
+            result = merge_pages(extractions) if len(extractions) > 1 else extractions[0]
+        except ExtractionError as error:
+            logger.info("cannot clean the page (%s): %s", error, item.url)
+            raise self._drop(
+                item, "extraction_error", "cannot clean (%s): %s" % (error, item.url)
+            ) from None
         item.raw_pages = []  # the archive keeps text, not HTML
-        result = merge_pages(extractions) if len(extractions) > 1 else extractions[0]
         if not result.is_article:
             raise self._drop(item, "not_article", "not an article page: %s" % item.url)
         if not result.body.strip() or not (result.title or "").strip():
@@ -78,8 +84,6 @@ class StripChromePipeline:
                 validity=result.policy.get("validity"),
                 attachments=list(result.policy.get("attachments") or []),
             )
-        if not item.kind:
-            item.kind = infer_kind(item.title, item.text, item.policy is not None)
         if item.text_quality == "mojibake":
             logger.warning("mojibake kept and marked: %s", item.url)
         return item

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import struct
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import feedparser
 import lxml.etree
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -25,20 +26,21 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
-from crawler.archive import Archive
+from crawler import request_meta, stats
 from crawler.clean.pagination import find_pagination
 from crawler.items import Article
 from crawler.sources import Source, load_sources
-from crawler.text.urls import canonical_url
+from crawler.text.dates import parse_feed_date
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-_CHARSET = re.compile(rb"charset=[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 # Links that never lead to an article page.
 NOT_PAGES = re.compile(
     r"\.(?:jpe?g|png|gif|webp|svg|bmp|ico|css|js|pdf|docx?|xlsx?|pptx?|ofd|wps|zip|rar|7z|mp[34]|avi|mov)(?:$|\?)",
@@ -51,23 +53,27 @@ def _now() -> str:
 
 
 def _header_charset(response: Response) -> str | None:
-    match = _CHARSET.search(response.headers.get(b"Content-Type") or b"")
-    return match.group(1).decode("ascii") if match else None
+    content_type = response.headers.get(b"Content-Type") or b""
+    return http_content_type_encoding(content_type.decode("latin-1")) if content_type else None
 
 
 class SourcesSpider(Spider):
     """Crawl the sources of a sources file; yield one Article per article page.
 
+    The spider never opens the archive: which article links are already archived is the
+    business of :class:`crawler.middlewares.KnownUrlsMiddleware`, and the cap on requests
+    per source that of :class:`crawler.middlewares.SourcePageCapMiddleware`. Every link the
+    spider finds carries ``meta["followed_link"]``, and ``meta["refresh"]`` when its source
+    fetches archived pages again.
+
     Spider arguments: ``sources`` (path; default setting ``XIETONG_SOURCES``), ``only``
     (comma-separated source names), ``substitutions`` (JSON object filling URL
     placeholders such as ``{demo:hebnews}``).
-    Settings: ``XIETONG_SOURCES``, ``XIETONG_DB``, ``XIETONG_INCREMENTAL_ENABLED`` (skip
-    article pages already in the archive) and ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (stop
-    following links of a source after this many requests; 0 = no cap).
-    Stats: ``xietong/source/<name>/pages``, ``…/errors`` and ``…/errors/<kind>``,
-    ``xietong/errors/<kind>``, ``xietong/dropped/<reason>``, ``xietong/incremental/skipped``,
-    ``xietong/limits/max_depth`` and ``xietong/limits/max_pages`` (links not followed), each
-    also per source under ``xietong/source/<name>/``.
+    Settings: ``XIETONG_SOURCES``, ``DOWNLOAD_MAXSIZE`` (also the cap of an inflated gzip
+    sitemap).
+    Stats (names in :mod:`crawler.stats`): ``xietong/source/<name>/pages``, ``…/errors``
+    and ``…/errors/<kind>``, ``xietong/errors/<kind>``, ``xietong/dropped/<reason>``,
+    ``xietong/limits/max_depth`` (links not followed), each also per source.
     """
 
     name = "sources"
@@ -80,9 +86,7 @@ class SourcesSpider(Spider):
         self.only = [name for name in only.split(",") if name]
         self.substitutions: dict[str, str] = json.loads(substitutions) if substitutions else {}
         self.sources: dict[str, Source] = {}
-        self.known_urls: set[str] = set()
-        self.max_pages_per_source = 0
-        self.requested: dict[str, int] = {}
+        self.max_xml_size = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourcesSpider:
@@ -92,13 +96,7 @@ class SourcesSpider(Spider):
         path = spider.sources_path or settings.get("XIETONG_SOURCES")
         loaded = load_sources(path, spider.substitutions)
         spider.sources = {s.name: s for s in loaded if not spider.only or s.name in spider.only}
-        spider.max_pages_per_source = settings.getint("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", 0)
-        if settings.getbool("XIETONG_INCREMENTAL_ENABLED", True):
-            archive = Archive.open(settings.get("XIETONG_DB"))
-            try:
-                spider.known_urls = archive.known_urls()
-            finally:
-                archive.close()
+        spider.max_xml_size = settings.getint("DOWNLOAD_MAXSIZE")
         return spider
 
     # --- entry points ----------------------------------------------------------------------
@@ -118,49 +116,34 @@ class SourcesSpider(Spider):
             url,
             callback=callback,
             errback=self.on_error,
-            meta={"source": source.name, "source_depth": depth, **meta},
+            meta={request_meta.SOURCE: source.name, "source_depth": depth, **meta},
         )
 
     def _source(self, response: Response) -> Source:
-        return self.sources[response.meta["source"]]
+        return self.sources[response.meta[request_meta.SOURCE]]
 
-    def _inc(self, key: str, source: Source | None = None) -> None:
-        """Count ``xietong/<what>``, and ``xietong/source/<name>/<what>`` for a source."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(key)
-        if source is not None:
-            self.crawler.stats.inc_value(
-                "xietong/source/%s/%s" % (source.name, key.removeprefix("xietong/"))
-            )
+    def _count(self, group: str, reason: str, source: Source) -> None:
+        stats.count_reason(self.crawler.stats, group, reason, source.name)
 
-    def _article_request(self, url: str, source: Source, depth: int, **meta: Any) -> Request | None:
-        """Request an article page unless the archive already has it (incremental crawl)."""
-        if not source.refresh and canonical_url(url) in self.known_urls:
-            self.crawler.stats.inc_value("xietong/incremental/skipped")  # type: ignore[union-attr]
-            self.crawler.stats.inc_value("xietong/source/%s/skipped" % source.name)  # type: ignore[union-attr]
-            return None
-        if self.max_pages_per_source:
-            requested = self.requested.get(source.name, 0)
-            if requested >= self.max_pages_per_source:
-                self._inc("xietong/limits/max_pages", source)
-                if requested == self.max_pages_per_source:
-                    logger.warning(
-                        "source %s reached %d requests (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
-                        " not following more links: %s",
-                        source.name,
-                        requested,
-                        url,
-                    )
-                    self.requested[source.name] = requested + 1
-                return None
-            self.requested[source.name] = requested + 1
+    def _count_error(self, kind: str, source: Source) -> None:
+        self._count(stats.ERROR_KINDS, kind, source)
+        stats.count_source(self.crawler.stats, source.name, stats.ERRORS)
+
+    def _count_page(self, source: Source) -> None:
+        stats.count_source(self.crawler.stats, source.name, stats.PAGES)
+
+    def _link_request(self, url: str, source: Source, depth: int, **meta: Any) -> Request:
+        """Request a link found on a page, feed or sitemap (the middlewares may skip it)."""
+        meta[request_meta.FOLLOWED_LINK] = True
+        if source.refresh:
+            meta[request_meta.REFRESH] = True
         return self._request(url, source, self.parse_page, depth=depth, **meta)
 
     # --- listing and article pages ---------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Request | Article]:
         """Yield the page as an Article candidate and follow its links within the source."""
         source = self._source(response)
-        self._inc("xietong/source/%s/pages" % source.name)
+        self._count_page(source)
         if not self._is_html(response, source):
             return
         assert isinstance(response, TextResponse)
@@ -200,7 +183,7 @@ class SourcesSpider(Spider):
     ) -> Iterator[Request | Article]:
         """Add a later page of a multi-page article; yield the article after its last page."""
         source = self._source(response)
-        self._inc("xietong/source/%s/pages" % source.name)
+        self._count_page(source)
         if self._is_html(response, source):
             item.raw_pages.append(response.body)
             item.page_urls.append(response.url)
@@ -211,7 +194,8 @@ class SourcesSpider(Spider):
         self.on_error(failure)
         request = failure.request  # type: ignore[attr-defined]
         item: Article = request.cb_kwargs["item"]
-        self._inc("xietong/multipage/incomplete")
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(stats.MULTIPAGE_INCOMPLETE)
         logger.warning(
             "page of a multi-page article failed, storing %d pages: %s",
             len(item.raw_pages),
@@ -242,11 +226,11 @@ class SourcesSpider(Spider):
     def _is_html(self, response: Response, source: Source) -> bool:
         content_type = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         if content_type and content_type not in HTML_TYPES:
-            self._inc("xietong/dropped/not_html", source)
+            self._count(stats.DROPPED, "not_html", source)
             logger.info("not an HTML page (%s): %s", content_type.decode("latin-1"), response.url)
             return False
         if not isinstance(response, TextResponse) or not response.body.strip():
-            self._inc("xietong/dropped/empty", source)
+            self._count(stats.DROPPED, "empty", source)
             logger.info("empty or non-text response: %s", response.url)
             return False
         return True
@@ -264,7 +248,7 @@ class SourcesSpider(Spider):
             if source.article_urls and not self._may_be_article(response.url, source):
                 # A listing page at the depth limit: its links stay unfollowed (this is
                 # what stops an endless calendar trap).
-                self._inc("xietong/limits/max_depth", source)
+                self._count(stats.LIMITS, "max_depth", source)
             return
         extractor = LinkExtractor(allow=source.follow or (), deny_extensions=[], unique=True)
         hosts = source.hosts()
@@ -272,106 +256,93 @@ class SourcesSpider(Spider):
             url = link.url
             if url in exclude or NOT_PAGES.search(url) or urlsplit(url).netloc.lower() not in hosts:
                 continue
-            request = self._article_request(url, source, depth + 1)
-            if request is not None:
-                yield request
+            yield self._link_request(url, source, depth + 1)
 
     # --- feeds and sitemaps ------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        """Request every entry of an RSS or Atom feed."""
+        """Request the article page of every entry of an RSS or Atom feed (feedparser)."""
         source = self._source(response)
-        self._inc("xietong/source/%s/pages" % source.name)
-        root = self._xml(response, source)
-        if root is None:
+        self._count_page(source)
+        body = self._unzipped(response, source)
+        if body is None:
+            return
+        feed = feedparser.parse(body)
+        if not feed.entries and feed.bozo:
+            self._bad_xml(response, source)
             return
         entries = 0
-        for node in root.iter():
-            tag = lxml.etree.QName(node).localname if isinstance(node.tag, str) else ""
-            if tag not in ("item", "entry"):
+        for entry in feed.entries:
+            link = article_link(entry)
+            if not link:
                 continue
-            link, published = None, None
-            for child in node:
-                if not isinstance(child.tag, str):
-                    continue
-                name = lxml.etree.QName(child).localname
-                if name == "link":
-                    link = child.get("href") or (child.text or "").strip()
-                elif (
-                    name in ("pubDate", "published", "updated", "date")
-                    and child.text
-                    and published is None
-                ):
-                    published = _feed_date(child.text.strip())
-            if link:
-                entries += 1
-                request = self._article_request(
-                    urljoin(response.url, link),
-                    source,
-                    source.max_depth,
-                    feed_published_at=published,
-                )
-                if request is not None:
-                    yield request
+            entries += 1
+            yield self._link_request(
+                urljoin(response.url, link),
+                source,
+                source.max_depth,
+                feed_published_at=entry_date(entry),
+            )
         logger.info("feed of %s: %d entries: %s", source.name, entries, response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Request the pages of a sitemap, or the sitemaps of a sitemap index."""
         source = self._source(response)
-        self._inc("xietong/source/%s/pages" % source.name)
-        root = self._xml(response, source)
-        if root is None:
+        self._count_page(source)
+        body = self._unzipped(response, source)
+        if body is None:
             return
-        kind = lxml.etree.QName(root).localname
-        for node in root:
-            if not isinstance(node.tag, str):
-                continue
-            loc = next(
-                (
-                    c.text.strip()
-                    for c in node
-                    if isinstance(c.tag, str) and lxml.etree.QName(c).localname == "loc" and c.text
-                ),
-                None,
-            )
-            if not loc:
-                continue
-            if kind == "sitemapindex":
-                yield self._request(urljoin(response.url, loc), source, self.parse_sitemap, depth=0)
-            else:
-                request = self._article_request(
-                    urljoin(response.url, loc), source, source.max_depth
-                )
-                if request is not None:
-                    yield request
-
-    def _xml(self, response: Response, source: Source) -> lxml.etree._Element | None:
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body)
         try:
-            parser = lxml.etree.XMLParser(
-                resolve_entities=False, no_network=True, recover=True, huge_tree=False
+            sitemap = Sitemap(body)
+        except (lxml.etree.XMLSyntaxError, StopIteration):
+            self._bad_xml(response, source)
+            return
+        if sitemap.type not in ("urlset", "sitemapindex"):
+            self._bad_xml(response, source)
+            return
+        for entry in sitemap:
+            url = urljoin(response.url, entry["loc"])
+            if sitemap.type == "sitemapindex":
+                yield self._request(url, source, self.parse_sitemap, depth=0)
+            else:
+                yield self._link_request(url, source, source.max_depth)
+
+    def _unzipped(self, response: Response, source: Source) -> bytes | None:
+        """Return the body of a feed or sitemap, inflated if gzipped, at most DOWNLOAD_MAXSIZE.
+
+        A ``.xml.gz`` file served as it is (not with ``Content-Encoding: gzip``, which
+        Scrapy's own middleware inflates under the same cap) is inflated here.
+        """
+        if not gzip_magic_number(response):
+            return response.body
+        try:
+            return gunzip(response.body, max_size=self.max_xml_size)
+        except ValueError:  # Scrapy's "decompressed past max_size" error is a ValueError
+            self._count_error("too_large", source)
+            self.crawler.stats.inc_value(stats.SITEMAP_TOO_LARGE)  # type: ignore[union-attr]
+            logger.warning(
+                "gzip feed or sitemap inflates past DOWNLOAD_MAXSIZE (%d bytes), skipped: %s",
+                self.max_xml_size,
+                response.url,
             )
-            root = lxml.etree.fromstring(body, parser=parser)
-        except lxml.etree.XMLSyntaxError:
-            root = None
-        if root is None:
-            self._inc("xietong/errors/bad_xml", source)
-            self.crawler.stats.inc_value("xietong/source/%s/errors" % source.name)  # type: ignore[union-attr]
-            logger.warning("feed or sitemap is not XML: %s", response.url)
-        return root
+        except (OSError, EOFError, struct.error):  # not gzip after all, or cut short
+            self._bad_xml(response, source)
+        return None
+
+    def _bad_xml(self, response: Response, source: Source) -> None:
+        self._count_error("bad_xml", source)
+        logger.warning("feed or sitemap is not XML: %s", response.url)
 
     # --- failures ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         """Log and count a failed request; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
-        source = self.sources.get(request.meta.get("source", ""))
+        source = self.sources.get(request.meta.get(request_meta.SOURCE, ""))
         kind = error_kind(failure)
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("xietong/errors/%s" % kind)
-        if source is not None:
-            self.crawler.stats.inc_value("xietong/source/%s/errors" % source.name)
-            self.crawler.stats.inc_value("xietong/source/%s/errors/%s" % (source.name, kind))
+        if source is None:
+            self.crawler.stats.inc_value(stats.reason_key(stats.ERROR_KINDS, kind))
+        else:
+            self._count_error(kind, source)
         logger.warning("fetch failed (%s): %s", kind, request.url)
 
 
@@ -421,13 +392,25 @@ def error_kind(failure: Failure) -> str:
     return "connection_lost" if name in CONNECTION_FAILURES else name
 
 
-def _feed_date(value: str) -> str | None:
-    """Return a feed entry's date as ISO 8601 with offset (RFC 822 or ISO input)."""
-    try:
-        return parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError):
-        pass
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        return None
+def article_link(entry: feedparser.FeedParserDict) -> str | None:
+    """Return the link of a feed entry's article page, never an enclosure (image, audio).
+
+    feedparser keeps every ``<link>`` of an Atom entry in ``links``; the article is the
+    ``alternate`` one (the default relation), whichever order the links come in.
+    """
+    for link in entry.get("links") or ():
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return str(link["href"])
+    link = entry.get("link")
+    return str(link) if link else None
+
+
+def entry_date(entry: feedparser.FeedParserDict) -> str | None:
+    """Return a feed entry's date as ISO 8601 in China Standard Time, like page dates."""
+    for name in ("published", "updated", "created"):
+        value = entry.get(name)
+        if value:
+            date = parse_feed_date(str(value))
+            if date:
+                return date
+    return None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demo import DEMO_SOURCES
 from crawler.demo.server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ def demo_sites() -> Iterator[DemoSites]:
 
 def resolved_sources(sites: DemoSites, target: Path, source: Path | None = None) -> Path:
     """Write a copy of a sources file with the ``{demo:SITE}`` placeholders filled in."""
-    text = (source or ROOT / "sources" / "demo.toml").read_text(encoding="utf-8")
+    text = (source or DEMO_SOURCES).read_text(encoding="utf-8")
     text = re.sub(r"\{demo:([A-Za-z0-9_-]+)\}", lambda m: sites.base_urls[m.group(1)], text)
     target.write_text(text, encoding="utf-8")
     return target

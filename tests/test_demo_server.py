@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawler.demo import SITES_DIR
 from crawler.demo.server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
-SITES = ROOT / "tests" / "fixtures" / "sites"
+SITES = SITES_DIR
 EXPECTED = ROOT / "tests" / "fixtures" / "expected"
 
 INDEX_CONTENT_TYPES = {
@@ -178,6 +179,28 @@ def test_unchanged_page_answers_304_to_its_etag(demo_sites):
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=10)
     assert raised.value.code == 304
+
+
+def via_proxy(sites: DemoSites, url: str) -> tuple[int, bytes]:
+    """GET an absolute URL through the demo proxy, as Scrapy's proxy support sends it."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": sites.proxy_url}))
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_stable_host_names_serve_the_same_files_through_the_proxy(demo_sites):
+    assert demo_sites.stable_urls["hebnews"] == "http://hebnews.xietong-demo.invalid"
+    direct = fetch(demo_sites.url("hebnews", "/rss.xml"))[2]
+    status, body = via_proxy(demo_sites, demo_sites.stable_urls["hebnews"] + "/rss.xml")
+    assert (status, body) == (200, direct)
+
+
+def test_proxy_answers_404_for_hosts_that_are_not_demo_sites(demo_sites):
+    assert via_proxy(demo_sites, "http://nosuchsite.xietong-demo.invalid/index.html")[0] == 404
+    assert via_proxy(demo_sites, "http://hebnews.example.org/rss.xml")[0] == 404
 
 
 def test_custom_root_serves_only_folders_with_a_site_toml(tmp_path):

@@ -114,7 +114,13 @@ def two_workers(redis_url, bigsite, tmp_path_factory) -> dict[str, Any]:
     db = sqlite_utils.Database(tmp / "archive.db")
     second["articles"] = db["articles"].count
     db.close()
-    return {"site": site, "base": sites.base_urls["bigsite"], "first": first, "second": second}
+    return {
+        "site": site,
+        "base": sites.base_urls["bigsite"],
+        "first": first,
+        "second": second,
+        "tmp": tmp,
+    }
 
 
 def test_two_workers_and_the_ingest_exit_0_on_their_own(two_workers):
@@ -147,6 +153,12 @@ def test_every_article_is_stored_once_by_the_one_writer(two_workers):
     assert first["articles"] == PAGES
     assert first["integrity"] == "ok"
     assert "ingested %d articles" % PAGES in first["ingest"][1]
+
+
+def test_workers_open_no_local_archive(two_workers):
+    # Each worker was given --db workerN.db; known URLs come from Redis, the archive is ingest's.
+    assert (two_workers["tmp"] / "archive.db").exists()
+    assert not list(two_workers["tmp"].glob("worker*.db*"))
 
 
 def test_next_run_refetches_listings_but_not_archived_articles(two_workers):
@@ -233,5 +245,7 @@ def test_ingest_refuses_an_archive_another_writer_holds(redis_url, tmp_path):
         result = CliRunner().invoke(
             cli, ["ingest", "--redis", redis_url, "--db", str(db), "--idle", "0"]
         )
-    assert result.exit_code == 1
-    assert "in use" in result.output
+    assert result.exit_code == 2  # as for a crawl of a locked archive
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "in use" in lines[0]

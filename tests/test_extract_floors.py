@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from benchmarks.corpus_split import load_index
+from benchmarks.score_halves import grade_policy_page
 from crawler.clean.extract import extract_article, extract_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,3 +134,38 @@ def test_policy_metadata_accuracy_stays_above_floor(field):
         )
         hits += bool(scorer.match(field, policy.get(field), truth.get(field)))
     assert hits / len(rows) >= FLOORS["metadata"]["policy-dev"][field]
+
+
+@pytest.fixture(scope="module")
+def policy_multi_by_half() -> dict[str, dict[str, float]]:
+    scorer = _load("score_policy_multi")
+    rows = load_index(_require_shared() / "corpus" / "policy-multi-dev")
+    graded: dict[str, list[dict[str, bool]]] = {}
+    for row in rows:
+        folder = SHARED / "corpus" / "policy-multi-dev" / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        graded.setdefault(row["half"], []).append(grade_policy_page(scorer, truth, result))
+    return {
+        "policy-multi-dev/%s" % half: {
+            name: sum(page[name] for page in pages) / len(pages) for name in pages[0]
+        }
+        for half, pages in graded.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("group", "field"),
+    [
+        (group, field)
+        for group in sorted(FLOORS["metadata"])
+        if group.startswith("policy-multi-dev/")
+        for field in sorted(FLOORS["metadata"][group])
+    ],
+)
+def test_policy_multi_site_accuracy_stays_above_floor_per_half(policy_multi_by_half, group, field):
+    assert policy_multi_by_half[group][field] >= FLOORS["metadata"][group][field], (
+        group,
+        field,
+        policy_multi_by_half[group][field],
+    )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from crawler.clean.extract import Extraction, extract_article, merge_pages
+from crawler.demo import SITES_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = sorted((FIXTURES / "expected").glob("*.json"))
@@ -29,7 +30,7 @@ def _cases() -> list[Any]:
 def _extract(site: str, article: dict[str, Any]) -> Extraction:
     pages = []
     for page_path in article.get("pages") or [article["path"]]:
-        file = FIXTURES / "sites" / site / page_path.lstrip("/")
+        file = SITES_DIR / site / page_path.lstrip("/")
         pages.append(extract_article(file.read_bytes(), "http://%s.example%s" % (site, page_path)))
     return merge_pages(pages) if len(pages) > 1 else pages[0]
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from crawler.demo import SITES_DIR
 from crawler.middlewares import retry_after_seconds
-from tests.conftest import FAST, ROOT, run_xietong
+from tests.conftest import FAST, run_xietong
 
-ARTICLE = (ROOT / "tests/fixtures/sites/paoku/zixun/2021-08-26/56321.html").read_bytes()
+ARTICLE = (SITES_DIR / "paoku/zixun/2021-08-26/56321.html").read_bytes()
 INDEX = b'<html><body><a href="/busy.html">busy</a> <a href="/closed.html">closed</a></body></html>'
 
 

@@ -10,12 +10,14 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from crawler.demo import SITES_DIR
 from crawler.items import Article, PolicyDocument
 from crawler.text.script import to_traditional
 from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.normalize_script import NormalizeScriptPipeline
 from pipelines.store import StorePipeline
 from pipelines.strip_chrome import StripChromePipeline
+from pipelines.tag_topics import TagTopicsPipeline
 
 BODY = (
     "京津冀产业协同发展加速推进，三地产业联系越来越紧密。\n"
@@ -51,6 +53,7 @@ class Chain:
         self.stats = crawler.stats
         self.stages = [
             build_from_crawler(NormalizeScriptPipeline, crawler),
+            build_from_crawler(TagTopicsPipeline, crawler),
             build_from_crawler(DeduplicatePipeline, crawler),
             build_from_crawler(StorePipeline, crawler),
         ]
@@ -172,7 +175,7 @@ def test_store_commits_every_item_by_the_end(tmp_path, batch_size):
     assert db["appearances"].count == 4
 
 
-SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
+SITES = SITES_DIR
 
 
 def strip(item: Article) -> Article | None:
@@ -181,6 +184,18 @@ def strip(item: Article) -> Article | None:
         return pipeline.process_item(item)
     except DropItem:
         return None
+
+
+def classify(item: Article) -> Article | None:
+    """Clean, normalize and tag a page: strip chrome, then the script and topic pipelines."""
+    crawler = get_crawler()
+    stages = [StripChromePipeline, NormalizeScriptPipeline, TagTopicsPipeline]
+    try:
+        for stage in stages:
+            item = stage.from_crawler(crawler).process_item(item)
+    except DropItem:
+        return None
+    return item
 
 
 def page_item(site: str, path: str, kind: str = "") -> Article:
@@ -197,7 +212,7 @@ def page_item(site: str, path: str, kind: str = "") -> Article:
 
 
 def test_kind_is_inferred_as_policy_from_the_header_table():
-    item = strip(page_item("gov", "/zwgk/zcwj/szfbgtwj/202402/t20240222_1049321.html"))
+    item = classify(page_item("gov", "/zwgk/zcwj/szfbgtwj/202402/t20240222_1049321.html"))
     assert item is not None
     assert item.kind == "policy"
     assert item.policy is not None
@@ -205,7 +220,7 @@ def test_kind_is_inferred_as_policy_from_the_header_table():
 
 
 def test_kind_is_inferred_as_news_for_a_news_page():
-    item = strip(page_item("paoku", "/zixun/2021-08-26/56321.html"))
+    item = classify(page_item("paoku", "/zixun/2021-08-26/56321.html"))
     assert item is not None
     assert item.kind == "news"
     assert item.raw_pages == []

@@ -12,10 +12,11 @@ import sqlite_utils
 
 from crawler.archive import open_database
 from crawler.archive.search_index import search_article_ids
+from crawler.demo import SITES_DIR
 from crawler.demo.server import DemoSites
 from crawler.items import PolicyDocument
 from crawler.text.script import to_traditional
-from tests.conftest import FAST, ROOT, run_xietong
+from tests.conftest import FAST, run_xietong
 from tests.test_pipelines import BODY, OTHER_BODY, Chain, make_item
 
 CORRECTED = BODY.replace("短短6个月时间", "短短7个月时间") + "（记者 王明 更正）\n"
@@ -215,7 +216,7 @@ def stat(log: str, key: str) -> int | None:
 
 def test_page_corrected_between_crawls_of_a_refreshing_source_is_revised(tmp_path):
     sites_root = tmp_path / "sites"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "sites" / "paoku", sites_root / "paoku")
+    shutil.copytree(SITES_DIR / "paoku", sites_root / "paoku")
     page = sites_root / "paoku" / CORRECTED_PAGE
     db_path = tmp_path / "archive.db"
     with DemoSites(root=sites_root) as sites:

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.demo import DEMO_SOURCES
 from crawler.sources import FIELDS, SourceConfigError, load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,9 +117,9 @@ def test_sources_check_exits_2_with_one_line_on_a_bad_file(tmp_path):
     assert "'start_urls'" in lines[0]
 
 
-@pytest.mark.parametrize("name", ["demo.toml", "jingjinji.toml"])
-def test_shipped_sources_files_are_valid(name):
-    result = CliRunner().invoke(cli, ["sources", "check", str(ROOT / "sources" / name)])
+@pytest.mark.parametrize("path", [DEMO_SOURCES, ROOT / "sources" / "jingjinji.toml"])
+def test_shipped_sources_files_are_valid(path):
+    result = CliRunner().invoke(cli, ["sources", "check", str(path)])
     assert result.exit_code == 0, result.output
     assert "all valid" in result.output
 

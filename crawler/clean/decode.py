@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from w3lib.encoding import resolve_encoding
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["DecodedPage", "EncodingError", "decode_html", "normalize_encoding_name", "text_score"]
@@ -35,25 +37,22 @@ class DecodedPage:
     quality: str  # "ok" | "repaired" | "mojibake"
 
 
-# Charset names that mean "a subset of GB18030": decoding them as GB18030 loses nothing
-# and rescues the many GBK/GB18030-only characters pages labelled GB2312 contain.
-_GB_FAMILY = {
-    "gb2312",
-    "gbk",
-    "gb18030",
-    "gb_2312",
-    "gb_2312-80",
-    "x-gbk",
-    "cp936",
-    "euc-cn",
-    "hz-gb-2312",
-    "csgb2312",
-    "chinese",
-    "ms936",
-    "windows-936",
+# Charset labels seen on Chinese pages that Python's codec registry, and so w3lib, does not
+# know, spelled as a label w3lib reads. w3lib already decodes GB2312 and GBK as their
+# superset GB18030 and Big5 as Big5-HKSCS, and reads Latin-1 and ASCII as windows-1252, as
+# browsers do (the WHATWG Encoding Standard).
+_UNKNOWN_LABELS = {
+    "x-gbk": "gbk",
+    "csgb2312": "gb2312",
+    "gb_2312": "gb2312",
+    "windows-936": "gbk",
+    "hz-gb-2312": "gb2312",  # HZ pages are rare; their GB bytes decode as GB18030
+    "cp950": "big5",  # Microsoft's Big5: decode with the HKSCS superset like Big5
+    "x-x-big5": "big5",
+    "windows-950": "big5",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
 }
-_BIG5_FAMILY = {"big5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5", "csbig5", "windows-950"}
-_UTF8_FAMILY = {"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8"}
 
 _META_CHARSET_RE = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
@@ -84,19 +83,7 @@ def normalize_encoding_name(name: str | None) -> str | None:
     if not name:
         return None
     label = name.strip().strip("\"'").lower()
-    if label in _GB_FAMILY:
-        return "gb18030"
-    if label in _BIG5_FAMILY:
-        return "big5hkscs"
-    if label in _UTF8_FAMILY:
-        return "utf-8"
-    if label in {"iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"}:
-        # Browsers treat these labels as windows-1252.
-        return "cp1252"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    return resolve_encoding(_UNKNOWN_LABELS.get(label, label))
 
 
 @lru_cache(maxsize=1)

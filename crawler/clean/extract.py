@@ -41,6 +41,7 @@ from crawler.clean.metadata import (
     _site_name,
 )
 from crawler.clean.pagination import find_pagination
+from crawler.clean.policy_document import read_policy
 from crawler.clean.policy_header import parse_policy
 from crawler.clean.selectors import _select_text, _selected_container
 from crawler.clean.title import _find_title, _SpamCheck, _title_text
@@ -79,6 +80,7 @@ class Extraction:
 _MIN_BODY_CHARS = 120  # shorter bodies make is_article False
 _META_WINDOW = 12  # blocks before the body searched for metadata lines
 _TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
+_POLICY_HEAD_WINDOW = 20  # blocks before the body searched for a policy's title and number
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -122,8 +124,21 @@ def extract_article(
     if policy and policy.get("title"):
         title = policy["title"]
     lines = _body_lines(body_blocks, title, container)
-    if policy:
-        lines = _drop_policy_head(lines, policy)
+    policy_head = [
+        b.text
+        for b in blocks[max(0, start - _POLICY_HEAD_WINDOW) : start]
+        if b.link_chars < b.chars
+    ]
+    opening = [b.text for b in body_blocks[:4]]
+    reading = read_policy(
+        policy, title=title, head=policy_head, opening=opening, lines=lines, root=root, url=url
+    )
+    policy = reading.fields if reading else None
+    if reading:
+        title = reading.title or title
+        lines = _drop_policy_head(lines[: reading.body_end], policy)
+    elif title:
+        title = cp.TITLE_DATE_SUFFIX_RE.sub("", title)  # "… ( 2025年08月25日 )"
     body = "\n".join(lines)
 
     head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
@@ -225,7 +240,11 @@ def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
     out = list(lines)
     while out:
         compact = _compact(out[0])
-        if (title and compact and compact in title) or (doc_number and compact == doc_number):
+        if (
+            (title and compact and compact in title)
+            or (doc_number and compact == _compact(doc_number))
+            or cp.DOC_NUMBER_LINE_RE.match(compact)
+        ):
             out.pop(0)
             continue
         break

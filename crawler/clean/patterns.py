@@ -453,3 +453,65 @@ TIMESTAMP_LINE_RE = re.compile(
     r"(?:昨天|今天|前天)\s*\d{1,2}:\d{2})"
 )
 TIMESTAMP_LINE_MAX_CHARS = 40  # an entry's stamp line: a name, a time, a floor number
+
+
+# === Policy documents: pages without a header table, signatures, titles ==================
+# Read by crawler.clean.policy_document (and the header reader in crawler.clean.policy_header).
+# Official documents follow one national format (GB/T 9704: 发文字号, 标题 = 机关 + 关于 + 事由
+# + 文种, 落款 = 机关 + 成文日期), so these shapes hold on every government site.
+
+# A document number: 东府办〔2017〕39号 under the title (www.dg.gov.cn) or glued before it
+# (gjj.wuhan.gov.cn); the 公告2025年第17号 form of ministries (fgk.chinatax.gov.cn, the
+# issue's 财政部 税务总局 example).
+DOC_NUMBER_RE = re.compile(
+    r"[\u4e00-\u9fff][\u4e00-\u9fff\s]{0,24}?"
+    r"(?:[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*[第]?\s*\d{1,5}\s*号"
+    r"|(?:公告|令|通告)\s*(?:(?:19|20)\d{2}\s*年\s*)?第\s*\d{1,5}\s*号)"
+)
+# A line that is nothing but a document number, possibly bracketed (www.dg.gov.cn, chinatax).
+DOC_NUMBER_LINE_RE = re.compile(r"^[(（]?(%s)[)）]?$" % DOC_NUMBER_RE.pattern)
+# Values that say "none" in a header cell: 文号：无 (issue 9's unseen sites; no dev page shows
+# one, the metamorphic tests do).
+NONE_VALUE_RE = re.compile(r"^(?:无|無|暂无|暫無|空|/|-+|—+|null|none)$", re.IGNORECASE)
+
+# The kinds of official document (文种) a document title ends with (GB/T 9704's fifteen, plus
+# the regulation kinds): 通知 (dg.gov.cn, gjj.wuhan.gov.cn), 公告 (chinatax), 意见 (gov.cn).
+DOCUMENT_KIND_RE = re.compile(
+    r"(?:通知|通告|公告|公报|意见|决定|决议|命令|令|通报|报告|请示|批复|议案|函|纪要|办法|规定|"
+    r"细则|条例|规则|规程|方案|规划|计划|纲要|要点|措施|指引|指南|目录|清单|标准|章程|"
+    r"通知书|答复|复函|意見|決定|規定|細則|條例|規則|規劃|計劃|綱要|措施)"
+    r"(?:[(（][^()（）]{1,20}[)）])?$"
+)
+# Column tags glued before a heading, which policy-multi-dev's README leaves out of the title:
+# 【贷款】 (gjj.wuhan.gov.cn; the one dev site with a tag, kept for the README's rule).
+TITLE_TAG_PREFIX_RE = re.compile(r"^(?:[【\[［][^【】\[\]［］]{1,10}[】\]］]\s*)+")
+# A publication date glued after a heading: "… 的通知 ( 2025年08月25日 )" (fgj.sh.gov.cn
+# prints the date into its heading element; the one dev site that does).
+TITLE_DATE_SUFFIX_RE = re.compile(
+    r"\s*[(（\[【]\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*[)）\]】]\s*$"
+)
+# Genre of pages about a policy, not the policy itself: 政策解读, 答记者问, 图解 (issue 9:
+# never take policy fields from their text; the metamorphic tests rename dev titles so).
+INTERPRETATION_TITLE_RE = re.compile(
+    r"解读|解讀|答记者问|答記者問|问答|問答|图解|圖解|一图读懂|一圖讀懂|新闻发布会|新聞發佈會"
+)
+
+# The signature (落款) closing a document: issuing bodies, one per line or spaced, then the
+# date (www.dg.gov.cn, fcj.shenyang.gov.cn, gjj.wuhan.gov.cn, chinatax).
+ORGANIZATION_RE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,40}?(?:局|委|厅|廳|办公室|辦公室|办|辦|政府|中心|部|院|会|會|署|"
+    r"委员会|委員會|总局|總局|行|所|处|處|室|组|組|馆|館|站|队|隊|团|團|社|司|府|监狱|"
+    r"分局|支局|学校|大学|集团|公司|银行|银保监局|税务局|管委会|管理局|领导小组|联席会议)$"
+)
+# 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax).
+SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
+# A note closing the document after its signature, still part of it: （此件公开发布）
+# (fcj.shenyang.gov.cn, and 7 of policy-dev's gov.cn documents), （此件主动公开）.
+CLOSING_NOTE_RE = re.compile(
+    r"^[(（]?(?:此件|本件)[^()（）]{0,10}(?:公开|公開|发布|發布)[^()（）]{0,6}[)）]?$"
+)
+# A line ending a sentence: prose, not a heading, signature or link label (all policy sites).
+PROSE_END_RE = re.compile(r"[。；;！？]")
+# A breadcrumb's separators: "首页 > 政务公开 > 通知公告" is no title (the breadcrumbs of
+# dg.gov.cn and chinatax stand in the head searched for a title).
+PATH_SEPARATOR_RE = re.compile(r"[>＞›»]")

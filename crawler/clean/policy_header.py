@@ -8,30 +8,78 @@ run into the value (``<li>发文字号：国发〔2019〕5号</li>``); both form
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.clean.patterns import NONE_VALUE_RE
 from crawler.text.dates import find_date
 
-__all__ = ["POLICY_LABELS", "normalize_doc_number", "parse_policy"]
+__all__ = [
+    "POLICY_LABELS",
+    "attachment_urls",
+    "header_fields",
+    "header_fields_in_lines",
+    "is_header_table",
+    "normalize_doc_number",
+    "parse_policy",
+]
 
 # Field name -> label forms (compared with whitespace and colons removed).
 POLICY_LABELS: dict[str, tuple[str, ...]] = {
-    "index_number": ("索引号", "索引號"),
-    "topic": ("主题分类", "主題分類", "主题", "分类", "主题词"),
-    "issuer": ("发文机关", "發文機關", "发布机构", "發布機構", "发文单位", "发布机关", "制发机关"),
-    "written_at": ("成文日期", "成文时间", "印发日期"),
-    "title": ("标题", "標題", "名称", "文件名称"),
-    "doc_number": ("发文字号", "發文字號", "文号", "文號"),
-    "published_at": ("发布日期", "發布日期", "发布时间", "公布日期"),
-    "validity": ("有效性", "时效性", "时效", "效力状态", "有效期"),
+    "index_number": ("索引号", "索引號", "索取号", "索取號"),
+    "topic": ("主题分类", "主題分類", "主题", "分类", "主题词", "分類", "信息分类", "信息分類"),
+    "issuer": (
+        "发文机关",
+        "發文機關",
+        "发布机构",
+        "發布機構",
+        "发文单位",
+        "發文單位",
+        "发布机关",
+        "制发机关",
+        "製發機關",
+        "发文机构",
+        "发布单位",
+        "發布單位",
+    ),
+    "written_at": (
+        "成文日期",
+        "成文时间",
+        "成文時間",
+        "印发日期",
+        "印發日期",
+        "生成日期",
+        "签发日期",
+        "簽發日期",
+    ),
+    "title": ("标题", "標題", "名称", "名稱", "文件名称", "文件名稱"),
+    "doc_number": ("发文字号", "發文字號", "文号", "文號", "发文文号", "發文文號"),
+    "published_at": (
+        "发布日期",
+        "發布日期",
+        "发布时间",
+        "發布時間",
+        "公布日期",
+        "公开日期",
+        "公開日期",
+        "公开时间",
+    ),
+    "validity": ("有效性", "时效性", "时效", "效力状态", "有效期", "文件状态", "文件狀態"),
 }
 _LABEL_TO_FIELD = {label: name for name, labels in POLICY_LABELS.items() for label in labels}
+
+
+def _spaced(label: str) -> str:
+    """Return a pattern for a label padded to width: 索 引 号 (gov.cn), 文  号 (dazhou, hainan)."""
+    return r"[\s\u3000\xa0]*".join(re.escape(char) for char in label)
+
+
 _LABEL_RE = re.compile(
-    r"(%s)\s*[:：]"
-    % "|".join(sorted((re.escape(k) for k in _LABEL_TO_FIELD), key=len, reverse=True))
+    r"(%s)[\s\u3000\xa0]*[:：]"
+    % "|".join(_spaced(k) for k in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
 )
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 _YEAR_BRACKET_RE = re.compile(r"[\[［【〔(（]\s*(\d{4})\s*[\]］】〕)）]")
@@ -41,7 +89,33 @@ ATTACHMENT_RE = re.compile(
 _CELL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
 _DATE_FIELDS = ("written_at", "published_at")
 # Labels only policy pages carry: without one of them the table scan is skipped.
-_HINT_RE = re.compile(r"索\s*引\s*[号號]|发文字号|發文字號|发文机关|發文機關|成文日期|文\s*号[:：]")
+_HINT_RE = re.compile(
+    "|".join(
+        _spaced(label)
+        for label in (
+            "索引号",
+            "索引號",
+            "发文字号",
+            "發文字號",
+            "发文机关",
+            "發文機關",
+            "发布机构",
+            "發布機構",
+            "发文单位",
+            "成文日期",
+            "印发日期",
+            "生成日期",
+        )
+    )
+    + r"|文[\s\u3000\xa0]*[号號][\s\u3000\xa0]*[:：]"
+)
+# document.write("…") calls in inline scripts and the string literals in them: issue 9 saw
+# header tables printed by script on unseen sites (no dev page does; the metamorphic tests do).
+_WRITE_CALL_RE = re.compile(r"document\.write(?:ln)?\s*\(((?:[^()]|\([^()]*\))*)\)", re.DOTALL)
+_JS_STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
+_JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+_FRAGMENT_PARSER = etree.HTMLParser(encoding="utf-8")
 # An element's text content; works on plain lxml elements and lxml.html ones alike.
 _STRING = etree.XPath("string()")
 
@@ -62,8 +136,8 @@ def _label_of(text: str) -> str | None:
 
 def _clean_value(field_name: str, value: str) -> str | None:
     value = value.strip(" :：\u3000")
-    if not value:
-        return None
+    if not value or NONE_VALUE_RE.match(value) or _LABEL_RE.match(value):
+        return None  # 文号：无, or an empty cell followed by the next label
     if field_name in _DATE_FIELDS:
         return find_date(value) or None
     if field_name == "doc_number":
@@ -73,19 +147,22 @@ def _clean_value(field_name: str, value: str) -> str | None:
     return value
 
 
-def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
-    """Return the policy header fields of a page, or None when the page has no such table."""
-    found: dict[str, str] = {}
-    if not _HINT_RE.search(str(_STRING(root))):
-        return None
+def _scan_cells(root: Any, found: dict[str, str]) -> None:
+    """Add the label/value pairs of one tree to ``found`` (first value of a label wins).
+
+    A label in a cell of its own names the next cell as its value; a label running into its
+    value (``<li>文号：…</li>``) counts only where no label cell names the field, since the
+    element holding a whole small table also starts with a label.
+    """
+    inline: dict[str, str] = {}
     for element in root.iter(*_CELL_TAGS):
         own = _text(element)
         if not own or len(own) > 200:
             continue
         name = _label_of(own)
         if name is not None:
-            if name in found:
-                continue
+            if found.get(name):
+                continue  # an empty cell gives way to a later one (主题分类 then 主题词)
             sibling = element.getnext()
             if element.tag in ("b", "strong", "label", "em") and sibling is None:
                 parent = element.getparent()
@@ -94,29 +171,79 @@ def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
                 if tail:
                     found[name] = tail
                     continue
-            if sibling is not None:
-                value = _text(sibling)
-                if value and _label_of(value) is None:
-                    found[name] = value
+            # An empty value cell still counts: the page shows the field, with nothing in it.
+            found[name] = _text(sibling) if sibling is not None else ""
             continue
         if len(element) > 3:
             continue
         match = _LABEL_RE.match(own)
         if match:
-            name = _LABEL_TO_FIELD[match.group(1)]
+            name = _LABEL_TO_FIELD[_SPACE_RE.sub("", match.group(1))]
             rest = own[match.end() :]
             following = _LABEL_RE.search(rest)
             if following:
                 rest = rest[: following.start()]
-            if name not in found and rest.strip():
-                found[name] = rest
-    if len(found) < 3 or not (
-        {"index_number", "doc_number", "issuer", "written_at"} & found.keys()
+            if name not in inline:
+                inline[name] = rest
+    for name, value in inline.items():
+        if not found.get(name):
+            found[name] = value
+
+
+def _unescape(match: re.Match[str]) -> str:
+    r"""Undo one JavaScript string escape: \u5f00, \x41, \n, \', \\."""
+    code = match.group(1)
+    if len(code) > 1:
+        return chr(int(code[1:], 16))
+    return _JS_SIMPLE_ESCAPES.get(code, code)
+
+
+def _written_headers(root: Any) -> Iterator[Any]:
+    """Yield the HTML that inline scripts print with document.write, parsed."""
+    for script in root.iter("script"):
+        code = script.text or ""
+        if "document.write" not in code or not _HINT_RE.search(code):
+            continue
+        markup = "".join(
+            _JS_ESCAPE_RE.sub(_unescape, literal) if "\\" in literal else literal
+            for call in _WRITE_CALL_RE.findall(code)
+            for literal in (a or b for a, b in _JS_STRING_RE.findall(call))
+        )
+        if markup.strip():
+            yield etree.fromstring(("<div>%s</div>" % markup).encode("utf-8"), _FRAGMENT_PARSER)
+
+
+def header_fields(root: Any) -> dict[str, str | None]:
+    """Return the policy fields a page's header shows, cleaned; None for a shown empty one."""
+    found: dict[str, str] = {}
+    if not _HINT_RE.search(str(_STRING(root))) and not _HINT_RE.search(
+        " ".join(script.text or "" for script in root.iter("script"))
     ):
-        return None
-    policy: dict[str, Any] = {name: None for name in POLICY_LABELS}
-    for name, raw in found.items():
-        policy[name] = _clean_value(name, raw)
+        return {}
+    _scan_cells(root, found)
+    for fragment in _written_headers(root):
+        _scan_cells(fragment, found)
+    return {name: _clean_value(name, raw) for name, raw in found.items()}
+
+
+def header_fields_in_lines(lines: list[str]) -> dict[str, str | None]:
+    """Return the policy fields that labelled lines show (``成文日期：2025-12-29``), cleaned."""
+    found: dict[str, str | None] = {}
+    for line in lines:
+        if len(line) > 200:
+            continue
+        matches = list(_LABEL_RE.finditer(line))
+        for index, match in enumerate(matches):
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            name = _LABEL_TO_FIELD[_SPACE_RE.sub("", match.group(1))]
+            value = line[match.end() : following.start() if following else len(line)]
+            if name not in found:
+                found[name] = _clean_value(name, value)
+    return found
+
+
+def attachment_urls(root: Any, url: str = "") -> list[str]:
+    """Return the absolute URLs of the document files (pdf, doc, ofd…) a page links to."""
     attachments: list[str] = []
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
@@ -124,5 +251,23 @@ def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
             absolute = urljoin(url, href) if url else href
             if absolute not in attachments:
                 attachments.append(absolute)
-    policy["attachments"] = attachments
-    return policy
+    return attachments
+
+
+def is_header_table(fields: dict[str, str | None]) -> bool:
+    """Say whether the fields read come from a real header table (three labels, one core)."""
+    shown = {name for name, value in fields.items() if value is not None}
+    return len(fields) >= 3 and bool({"index_number", "doc_number", "issuer", "written_at"} & shown)
+
+
+def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
+    """Return the fields a page's header table shows and its attachments; None without a table.
+
+    Only the fields the table shows are keys (None for one shown empty or as 无), so that a
+    reader of the text fills the others and leaves these alone.
+    """
+    fields: dict[str, Any] = header_fields(root)
+    if not is_header_table(fields):
+        return None
+    fields["attachments"] = attachment_urls(root, url)
+    return fields

@@ -5,6 +5,10 @@ are on disk (their bytes are the encoding under test); ``_site.toml`` says which
 ``Content-Type`` header of ``.html`` files names, if any, and may override content types per
 file name. Run ``python -m crawler.demo.server`` to print the base URLs as one line of JSON
 and serve until SIGTERM or SIGINT.
+
+Ports change from run to run, so the demo crawls each site under a stable host name,
+``http://<site>.xietong-demo.invalid``, through one more server that acts as their HTTP
+proxy (``DemoSites.proxy_url``): a second demo run meets the same URLs and adds nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import sys
 import threading
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,9 +30,14 @@ from pathlib import Path, PurePosixPath
 from types import FrameType, TracebackType
 from urllib.parse import unquote, urlsplit
 
+from crawler.demo import SITES_DIR
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "sites"
+DEFAULT_ROOT = SITES_DIR
+# Stable host names of the demo sites: <site>.DEMO_DOMAIN. ".invalid" never resolves (RFC
+# 2606), so a request that misses the demo proxy fails at once instead of reaching the web.
+DEMO_DOMAIN = "xietong-demo.invalid"
 SITE_CONFIG = "_site.toml"
 HOST = "127.0.0.1"
 # How often an idle server checks for shutdown: stop() waits up to this long per site.
@@ -140,11 +150,44 @@ def resolve_file(site: SiteConfig, url_path: str) -> Path | None:
     return target
 
 
+def stable_base_url(site: str) -> str:
+    """Return the base URL a site keeps across demo runs (reached through the demo proxy)."""
+    return "http://%s.%s" % (site, DEMO_DOMAIN)
+
+
+def site_of_host(host: str) -> str | None:
+    """Return the site name of a stable host name (``hebnews.xietong-demo.invalid``), or None."""
+    name, _, domain = host.partition(":")[0].lower().partition(".")
+    return name if domain == DEMO_DOMAIN and name else None
+
+
 def make_handler(site: SiteConfig, counter: RequestCounter) -> type[BaseHTTPRequestHandler]:
     """Build a request handler class bound to one site."""
+    return _handler(lambda handler: site, counter)
 
+
+def make_proxy_handler(
+    sites: dict[str, SiteConfig], counter: RequestCounter
+) -> type[BaseHTTPRequestHandler]:
+    """Build a handler that serves each site under its stable host name, as an HTTP proxy.
+
+    A client sends a proxy the absolute URL (``GET http://hebnews.xietong-demo.invalid/…``);
+    a plain request names the site in its ``Host`` header. Other hosts get a 404.
+    """
+
+    def pick(handler: BaseHTTPRequestHandler) -> SiteConfig | None:
+        host = urlsplit(handler.path).netloc or handler.headers.get("Host", "")
+        name = site_of_host(host)
+        return sites.get(name) if name else None
+
+    return _handler(pick, counter)
+
+
+def _handler(
+    pick: Callable[[BaseHTTPRequestHandler], SiteConfig | None], counter: RequestCounter
+) -> type[BaseHTTPRequestHandler]:
     class SiteRequestHandler(BaseHTTPRequestHandler):
-        """Serve one fixture site's files with GET and HEAD; quiet on stdout."""
+        """Serve fixture site files with GET and HEAD; quiet on stdout."""
 
         server_version = "XietongDemo/1.0"
 
@@ -155,6 +198,10 @@ def make_handler(site: SiteConfig, counter: RequestCounter) -> type[BaseHTTPRequ
             self._respond(send_body=False)
 
         def _respond(self, *, send_body: bool) -> None:
+            site = pick(self)
+            if site is None:
+                self._send_not_found(send_body=send_body)
+                return
             counter.add(site.name, urlsplit(self.path).path)
             file = resolve_file(site, self.path)
             if file is None:
@@ -185,7 +232,7 @@ def make_handler(site: SiteConfig, counter: RequestCounter) -> type[BaseHTTPRequ
                 self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:
-            logger.debug("%s %s", site.name, format % args)
+            logger.debug("%s", format % args)
 
     return SiteRequestHandler
 
@@ -205,13 +252,17 @@ class DemoSites:
     """Serve every fixture site under ``root`` on 127.0.0.1, each on a free port.
 
     Use as a context manager, or call ``start()`` and ``stop()``. ``base_urls`` maps site name
-    to ``http://127.0.0.1:PORT``; ``request_counts`` maps site name to path to the number of
-    requests served (including 404s), for tests of incremental crawls.
+    to ``http://127.0.0.1:PORT``; ``stable_urls`` maps it to the host name the site keeps
+    across runs, served through ``proxy_url`` (an HTTP proxy for those names);
+    ``request_counts`` maps site name to path to the number of requests served (including
+    404s), for tests of incremental crawls.
     """
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else DEFAULT_ROOT
         self.base_urls: dict[str, str] = {}
+        self.stable_urls: dict[str, str] = {}
+        self.proxy_url = ""
         self._counter = RequestCounter()
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -235,27 +286,36 @@ class DemoSites:
             return self
         self.base_urls = {}
         try:
-            for site in discover_sites(self.root):
-                server = ThreadingHTTPServer((HOST, 0), make_handler(site, self._counter))
-                server.daemon_threads = True
-                self._servers.append(server)
-                port = server.server_address[1]
-                self.base_urls[site.name] = f"http://{HOST}:{port}"
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": POLL_INTERVAL},
-                    name=f"demo-site-{site.name}",
-                    daemon=True,
+            sites = discover_sites(self.root)
+            for site in sites:
+                self.base_urls[site.name] = self._serve(
+                    make_handler(site, self._counter), site.name
                 )
-                thread.start()
-                self._threads.append(thread)
+                self.stable_urls[site.name] = stable_base_url(site.name)
                 logger.debug(
                     "serving %s from %s at %s", site.name, site.root, self.base_urls[site.name]
                 )
+            by_name = {site.name: site for site in sites}
+            self.proxy_url = self._serve(make_proxy_handler(by_name, self._counter), "proxy")
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler], name: str) -> str:
+        """Start one server thread on a free port; return its base URL."""
+        server = ThreadingHTTPServer((HOST, 0), handler)
+        server.daemon_threads = True
+        self._servers.append(server)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"demo-site-{name}",
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
+        return f"http://{HOST}:{server.server_address[1]}"
 
     def stop(self) -> None:
         """Shut every server down and release its port."""
@@ -284,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m crawler.demo.server",
         description="Serve the fixture sites on 127.0.0.1. "
-        "Example: python -m crawler.demo.server --root tests/fixtures/sites",
+        "Example: python -m crawler.demo.server --root crawler/demo/sites",
     )
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="folder of site folders")
     args = parser.parse_args(argv)

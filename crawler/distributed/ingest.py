@@ -13,18 +13,17 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import redis
 from scrapy.exceptions import DropItem
 
+from crawler import stats
 from crawler.distributed.workers import RedisKeys, article_from_json, live_workers
 from crawler.ops.lock import ArchiveLock
 from crawler.ops.run import CrawlSummary, summarize
-from crawler.sources import Source
 from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.store import StorePipeline
 
@@ -65,11 +64,6 @@ class IngestStats:
     def get_stats(self) -> dict[str, Any]:
         """Return every counter."""
         return dict(self.values)
-
-
-@dataclass(frozen=True)
-class _SourceName:
-    name: str
 
 
 class Ingest:
@@ -136,11 +130,10 @@ class Ingest:
                 time.sleep(POLL_EVERY)
         finally:
             self.store.close_spider()
-        stats = self.stats.get_stats()
-        stats["finish_reason"] = "finished"
-        stats["xietong/ingest/items"] = self.items
-        names = sorted({key.split("/")[2] for key in stats if key.startswith("xietong/source/")})
-        return summarize(stats, cast(Sequence[Source], [_SourceName(n) for n in names]))
+        crawl_stats = self.stats.get_stats()
+        crawl_stats["finish_reason"] = "finished"
+        crawl_stats[stats.INGEST_ITEMS] = self.items
+        return summarize(crawl_stats, stats.source_names(crawl_stats))
 
     def _publish_known_urls(self) -> None:
         assert self.store.archive is not None

@@ -44,6 +44,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from crawler import stats
 from crawler.items import Article, PolicyDocument
 
 logger = logging.getLogger(__name__)
@@ -262,11 +263,6 @@ class SharedScheduler(Scheduler):
             len(self.queue),
             self.keys.requests,
         )
-        known = getattr(spider, "known_urls", None)
-        if isinstance(known, set):
-            # Published by `xietong ingest`: a worker far from the archive still skips
-            # article pages already archived.
-            known.update(u.decode() for u in self.server.sscan_iter(self.keys.known_urls))
         self._last_heartbeat = time.monotonic()
         self._poller = task.LoopingCall(self._poll)
         self._poller.start(POLL_EVERY, now=False)
@@ -328,7 +324,7 @@ class SharedScheduler(Scheduler):
             request.meta[HANDOFF] = True
             self._idle_since = None
             if self.stats is not None:
-                self.stats.inc_value("xietong/redis/handoffs")
+                self.stats.inc_value(stats.REDIS_HANDOFFS)
             engine.crawl(request)
             return
         if not engine.spider_is_idle():

@@ -26,9 +26,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler import stats
 from crawler.archive import open_database
 from crawler.archive.runs import date_share_history, record_finished_run, start_run
-from crawler.ops.run import summarize
 
 logger = logging.getLogger(__name__)
 
@@ -129,17 +129,17 @@ class RunMonitor:
         finally:
             db.close()
         assert self.crawler.stats is not None
-        self.crawler.stats.set_value("xietong/monitor/run_id", self.run_id)
+        self.crawler.stats.set_value(stats.MONITOR_RUN_ID, self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Complete the run's row, write per-source rows, log and keep the warnings."""
         if self.run_id is None:
             return
         assert self.crawler.stats is not None
-        sources = list(getattr(spider, "sources", {}).values())
-        summary = summarize(self.crawler.stats.get_stats(), sources)
+        crawl_stats = self.crawler.stats.get_stats()
         counts = []
-        for source in summary.sources:
+        for name in getattr(spider, "sources", {}):
+            source = stats.summarize_source(crawl_stats, name)
             row = asdict(source)
             row["source"] = row.pop("name")
             row["article_pages"] = source.article_pages
@@ -151,4 +151,4 @@ class RunMonitor:
             db.close()
         for warning in warnings:
             logger.warning("%s (run %s)", warning, self.run_id)
-        self.crawler.stats.set_value("xietong/monitor/warnings", warnings)
+        self.crawler.stats.set_value(stats.MONITOR_WARNINGS, warnings)

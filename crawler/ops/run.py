@@ -12,8 +12,10 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import stats
 from crawler.ops.lock import ArchiveLock
-from crawler.sources import Source, load_sources
+from crawler.sources import Source, SourceConfigError, load_sources
+from spiders.sources_spider import SourcesSpider
 
 # Speed settings for the bundled demo sites and tests: loopback servers we own.
 FULL_SPEED = {
@@ -25,38 +27,11 @@ FULL_SPEED = {
 
 
 @dataclass
-class SourceSummary:
-    """What one source contributed to a crawl."""
-
-    name: str
-    pages: int = 0
-    new_articles: int = 0
-    duplicates: int = 0
-    dropped: dict[str, int] = field(default_factory=dict)
-    errors: int = 0
-    errors_by_kind: dict[str, int] = field(default_factory=dict)
-    skipped_known: int = 0  # article links not fetched: already archived (incremental)
-    stored: int = 0  # appearances written to the archive
-    dated: int = 0  # of those, with a publication date
-
-    @property
-    def article_pages(self) -> int:
-        """Count the article pages the source produced, whether new to the archive or not."""
-        return (
-            self.new_articles
-            + self.duplicates
-            + self.skipped_known
-            + self.dropped.get("already_archived", 0)
-            + self.dropped.get("off_topic", 0)
-        )
-
-
-@dataclass
 class CrawlSummary:
     """What a whole crawl did, per source and in total; ``warnings`` name unhealthy sources."""
 
     finish_reason: str
-    sources: list[SourceSummary]
+    sources: list[stats.SourceSummary]
     stats: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
 
@@ -104,42 +79,13 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def summarize(stats: Mapping[str, Any], sources: Sequence[Source]) -> CrawlSummary:
+def summarize(crawl_stats: Mapping[str, Any], source_names: Sequence[str]) -> CrawlSummary:
     """Build the per-source summary from the crawl's stats (``xietong/source/<name>/…``)."""
-    summaries = []
-    for source in sources:
-        prefix = "xietong/source/%s/" % source.name
-        summary = SourceSummary(name=source.name)
-        for key, value in stats.items():
-            if not key.startswith(prefix):
-                continue
-            what = key[len(prefix) :]
-            if what == "pages":
-                summary.pages = value
-            elif what == "new_articles":
-                summary.new_articles = value
-            elif what == "duplicates":
-                summary.duplicates = value
-            elif what == "errors":
-                summary.errors = value
-            elif what.startswith("errors/"):
-                summary.errors_by_kind[what[len("errors/") :]] = value
-            elif what.startswith("dropped/"):
-                summary.dropped[what[len("dropped/") :]] = value
-            elif what.startswith("limits/"):  # links not followed: max_depth, max_pages
-                summary.dropped[what[len("limits/") :]] = value
-            elif what == "skipped":
-                summary.skipped_known = value
-            elif what == "stored":
-                summary.stored = value
-            elif what == "dated":
-                summary.dated = value
-        summaries.append(summary)
     return CrawlSummary(
-        finish_reason=str(stats.get("finish_reason", "")),
-        sources=summaries,
-        stats=dict(stats),
-        warnings=list(stats.get("xietong/monitor/warnings") or []),
+        finish_reason=str(crawl_stats.get("finish_reason", "")),
+        sources=[stats.summarize_source(crawl_stats, name) for name in source_names],
+        stats=dict(crawl_stats),
+        warnings=list(crawl_stats.get(stats.MONITOR_WARNINGS) or []),
     )
 
 
@@ -174,8 +120,6 @@ def run_crawl(
     if only:
         unknown = sorted(set(only) - {s.name for s in sources})
         if unknown:
-            from crawler.sources import SourceConfigError
-
             raise SourceConfigError(sources_path, unknown[0], None, "no such source in the file")
         sources = [s for s in sources if s.name in only]
     settings = build_settings(db, overrides)
@@ -197,8 +141,6 @@ def _run_process(
     substitutions: Mapping[str, str] | None,
     quiet: bool,
 ) -> CrawlSummary:
-    from spiders.sources_spider import SourcesSpider
-
     process = CrawlerProcess(settings, install_root_handler=True)
     if quiet:
         # Scrapy's start-up and stats chatter hides the progress lines people read; our
@@ -213,4 +155,4 @@ def _run_process(
     )
     process.start()
     assert crawler.stats is not None
-    return summarize(crawler.stats.get_stats(), sources)
+    return summarize(crawler.stats.get_stats(), [source.name for source in sources])

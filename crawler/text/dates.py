@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
-__all__ = ["DateParseError", "find_date", "find_dates", "parse_date", "CHINA_TZ"]
+__all__ = ["DateParseError", "find_date", "find_dates", "parse_date", "parse_feed_date", "CHINA_TZ"]
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
@@ -93,3 +94,18 @@ def date_from_url(url: str) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+def parse_feed_date(text: str) -> str | None:
+    """Return a feed's date (RFC 822 in RSS, ISO 8601 in Atom) in China Standard Time.
+
+    Feeds give dates in UTC or any offset; page dates are ``+08:00``, so a feed date is
+    turned to ``+08:00`` too. A date without an offset is taken as China time, as on pages.
+    """
+    try:
+        stamp = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return find_date(text)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=CHINA_TZ)
+    return stamp.astimezone(CHINA_TZ).isoformat()

@@ -1,0 +1,182 @@
+"""Every Xietong stats key, and the helpers that build per-source keys and read them back.
+
+Keys are slash names under ``xietong/`` (Scrapy's own keys, e.g. ``downloader/…``, stay
+as Scrapy names them). What a crawl counts for one source lives under
+``xietong/source/<name>/``: a plain counter (``pages``, ``stored`` …) or a reason inside a
+group (``dropped/off_topic``, ``errors/timeout``, ``limits/max_depth``). Writers build
+keys here and readers (the end-of-crawl table, run monitoring, ``xietong ingest``) parse
+them back here, so a key is spelled once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+PREFIX = "xietong/"
+SOURCE_PREFIX = PREFIX + "source/"
+
+# --- Whole-crawl counters ----------------------------------------------------------------
+INCREMENTAL_SKIPPED = PREFIX + "incremental/skipped"  # article links not fetched: archived
+MULTIPAGE_INCOMPLETE = PREFIX + "multipage/incomplete"  # stored without a failed later page
+RETRY_AFTER_WAITED = PREFIX + "retry_after/waited"
+RETRY_AFTER_TOO_LONG = PREFIX + "retry_after/too_long"
+STORE_NEW_ARTICLES = PREFIX + "store/new_articles"
+STORE_APPEARANCES = PREFIX + "store/appearances"
+STORE_REVISED = PREFIX + "store/revised"  # pages met again whose text or validity changed
+REDIS_QUEUED_ITEMS = PREFIX + "redis/queued_items"  # articles a worker queued for ingest
+REDIS_HANDOFFS = PREFIX + "redis/handoffs"  # requests an idle worker picked up
+INGEST_ITEMS = PREFIX + "ingest/items"
+MONITOR_RUN_ID = PREFIX + "monitor/run_id"
+MONITOR_WARNINGS = PREFIX + "monitor/warnings"  # list of one-line health warnings
+SITEMAP_TOO_LARGE = PREFIX + "sitemap/too_large"  # gzip sitemaps inflating past the cap
+
+# --- Per-source counters: xietong/source/<name>/<counter> ----------------------------------
+PAGES = "pages"  # responses received (listings, feeds, sitemaps, articles)
+NEW_ARTICLES = "new_articles"
+DUPLICATES = "duplicates"  # copies merged into an archived article
+ERRORS = "errors"  # failed requests, all kinds
+SKIPPED = "skipped"  # article links not fetched: already archived
+STORED = "stored"  # appearances written
+DATED = "dated"  # of those, with a publication date
+COUNTERS = (PAGES, NEW_ARTICLES, DUPLICATES, ERRORS, SKIPPED, STORED, DATED)
+
+# --- Groups of reasons: xietong/<group>/<reason>, and per source ---------------------------
+DROPPED = "dropped"  # pages or items not kept: not_html, empty, not_article, off_topic …
+ERROR_KINDS = "errors"  # why requests failed: http_404, timeout, too_large …
+LIMITS = "limits"  # links not followed: max_depth, max_pages
+DEDUP = "dedup"  # merge decisions: same_url, same_text, same_policy, near_duplicate
+SCRIPT = "script"  # items by script: hans, hant, mixed
+GROUPS = (DROPPED, ERROR_KINDS, LIMITS)
+
+# Drop reasons a reader needs by name (writers may count others).
+ALREADY_ARCHIVED = "already_archived"  # same URL as an archived article
+OFF_TOPIC = "off_topic"  # a `require_topics` source's page without a cooperation topic
+
+
+class StatsCollector(Protocol):
+    """The part of Scrapy's stats collector our components call."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        """Add ``count`` to a counter."""
+
+
+def reason_key(group: str, reason: str) -> str:
+    """Return the whole-crawl key of a reason: ``xietong/dropped/off_topic``."""
+    return "%s%s/%s" % (PREFIX, group, reason)
+
+
+def source_key(source: str, what: str) -> str:
+    """Return a source's key: ``xietong/source/<source>/<what>``."""
+    return "%s%s/%s" % (SOURCE_PREFIX, source, what)
+
+
+def source_reason_key(source: str, group: str, reason: str) -> str:
+    """Return a source's key of a reason: ``xietong/source/<source>/dropped/off_topic``."""
+    return source_key(source, "%s/%s" % (group, reason))
+
+
+def count_reason(stats: StatsCollector | None, group: str, reason: str, source: str) -> None:
+    """Count a reason for the whole crawl and for its source."""
+    if stats is not None:
+        stats.inc_value(reason_key(group, reason))
+        stats.inc_value(source_reason_key(source, group, reason))
+
+
+def count_source(stats: StatsCollector | None, source: str, counter: str) -> None:
+    """Count one of a source's plain counters."""
+    if stats is not None:
+        stats.inc_value(source_key(source, counter))
+
+
+@dataclass(frozen=True)
+class SourceKey:
+    """A per-source key read back: ``counter`` or ``group`` + ``reason`` is set."""
+
+    source: str
+    counter: str | None = None
+    group: str | None = None
+    reason: str | None = None
+
+
+def _parse_what(source: str, what: str) -> SourceKey | None:
+    group, _, reason = what.partition("/")
+    if reason and group in GROUPS:
+        return SourceKey(source, group=group, reason=reason)
+    if what in COUNTERS:
+        return SourceKey(source, counter=what)
+    return None
+
+
+def parse_source_key(key: str) -> SourceKey | None:
+    """Read a key built by :func:`source_key`; None for any other key.
+
+    The source name is taken to be the first part after ``xietong/source/``; a reader that
+    knows its sources' names uses :func:`per_source`, which needs no such guess.
+    """
+    if not key.startswith(SOURCE_PREFIX):
+        return None
+    source, _, what = key[len(SOURCE_PREFIX) :].partition("/")
+    return _parse_what(source, what) if source else None
+
+
+def source_names(keys: Iterable[str]) -> list[str]:
+    """Return the sources that have a per-source key among ``keys``, sorted."""
+    return sorted({parsed.source for key in keys if (parsed := parse_source_key(key))})
+
+
+def per_source(stats: Mapping[str, Any], source: str) -> list[tuple[SourceKey, Any]]:
+    """Return the per-source keys of one source, read back, with their values."""
+    prefix = source_key(source, "")
+    found = []
+    for key, value in stats.items():
+        if key.startswith(prefix):
+            parsed = _parse_what(source, key[len(prefix) :])
+            if parsed is not None:
+                found.append((parsed, value))
+    return found
+
+
+@dataclass
+class SourceSummary:
+    """What one source contributed to a crawl, read back from its per-source keys."""
+
+    name: str
+    pages: int = 0
+    new_articles: int = 0
+    duplicates: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+    skipped_known: int = 0  # article links not fetched: already archived (incremental)
+    stored: int = 0  # appearances written to the archive
+    dated: int = 0  # of those, with a publication date
+
+    @property
+    def article_pages(self) -> int:
+        """Count the article pages the source produced, whether new to the archive or not."""
+        return (
+            self.new_articles
+            + self.duplicates
+            + self.skipped_known
+            + self.dropped.get(ALREADY_ARCHIVED, 0)
+            + self.dropped.get(OFF_TOPIC, 0)
+        )
+
+
+# SourceSummary fields of the per-source counters (each has the counter's name but one).
+_SUMMARY_FIELDS = {counter: counter for counter in COUNTERS} | {SKIPPED: "skipped_known"}
+
+
+def summarize_source(stats: Mapping[str, Any], source: str) -> SourceSummary:
+    """Read one source's counters, drops and errors back from a crawl's stats."""
+    summary = SourceSummary(name=source)
+    for key, value in per_source(stats, source):
+        if key.counter is not None:
+            setattr(summary, _SUMMARY_FIELDS[key.counter], value)
+        elif key.group == ERROR_KINDS:
+            summary.errors_by_kind[key.reason or ""] = value
+        else:  # dropped, and links not followed (limits): both are pages not kept
+            summary.dropped[key.reason or ""] = value
+    return summary

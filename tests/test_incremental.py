@@ -1,0 +1,89 @@
+"""Known URLs as a spider middleware: archived article links are skipped, refreshed ones are not."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+
+from crawler import stats
+from crawler.distributed.workers import RedisKeys
+from crawler.middlewares import KnownUrlsMiddleware, SourcePageCapMiddleware
+from spiders.sources_spider import SourcesSpider
+from tests.redis_server import RedisServer
+
+ARCHIVED = "http://a.example/news/1.html"
+
+
+def link(url: str, source: str = "a", **meta: object) -> Request:
+    return Request(url, meta={"source": source, "followed_link": True, **meta})
+
+
+def passed(middleware: KnownUrlsMiddleware | SourcePageCapMiddleware, *requests: Request) -> list:
+    return list(middleware.process_spider_output(None, list(requests)))
+
+
+def test_archived_article_link_is_skipped_and_counted_per_source():
+    crawler = get_crawler()
+    middleware = KnownUrlsMiddleware({ARCHIVED}, crawler.stats)
+    new = link("http://a.example/news/2.html")
+    assert passed(middleware, link(ARCHIVED + "#comments"), new) == [new]
+    assert crawler.stats.get_value(stats.INCREMENTAL_SKIPPED) == 1
+    assert crawler.stats.get_value(stats.source_key("a", stats.SKIPPED)) == 1
+    assert stats.summarize_source(crawler.stats.get_stats(), "a").skipped_known == 1
+
+
+def test_refresh_source_and_start_urls_are_fetched_even_when_archived():
+    crawler = get_crawler()
+    middleware = KnownUrlsMiddleware({ARCHIVED}, crawler.stats)
+    refreshed = link(ARCHIVED, refresh=True)
+    start = Request(ARCHIVED, meta={"source": "a"})
+    assert passed(middleware, refreshed, start) == [refreshed, start]
+    assert crawler.stats.get_value(stats.INCREMENTAL_SKIPPED) is None
+
+
+def test_incremental_off_is_not_configured(tmp_path):
+    crawler = get_crawler(
+        SourcesSpider,
+        {"XIETONG_INCREMENTAL_ENABLED": False, "XIETONG_DB": str(tmp_path / "a.db")},
+    )
+    with pytest.raises(NotConfigured):
+        KnownUrlsMiddleware.from_crawler(crawler)
+    assert not (tmp_path / "a.db").exists()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+def test_distributed_worker_reads_known_urls_from_redis_and_opens_no_archive(
+    redis_url: str, tmp_path: Path
+):
+    client = redis.Redis.from_url(redis_url)
+    client.sadd(RedisKeys("sources").known_urls, ARCHIVED)
+    db = tmp_path / "worker.db"
+    crawler = get_crawler(SourcesSpider, {"XIETONG_REDIS_URL": redis_url, "XIETONG_DB": str(db)})
+    middleware = KnownUrlsMiddleware.from_crawler(crawler)
+    assert passed(middleware, link(ARCHIVED)) == []
+    assert not db.exists()
+
+
+def test_links_skipped_as_known_do_not_count_towards_the_page_cap():
+    crawler = get_crawler()
+    known = KnownUrlsMiddleware({ARCHIVED}, crawler.stats)
+    cap = SourcePageCapMiddleware(1, crawler.stats)
+    new = [link("http://a.example/news/%d.html" % n) for n in (2, 3)]
+    # Scrapy hands the spider's output to the higher-numbered middleware first.
+    out = passed(cap, *known.process_spider_output(None, [link(ARCHIVED), *new]))
+    assert out == new[:1]
+    assert crawler.stats.get_value(stats.source_reason_key("a", stats.LIMITS, "max_pages")) == 1
