@@ -12,8 +12,9 @@ Usage:
    and times two-character queries of high, medium and low frequency through
    ``/xietong/articles.json?_search=…``: rows only (``_shape=array``) and the full table
    JSON with count and the six facets. Prints the median per query and overall.
-3. Times the insert of articles one by one through ``Archive.save`` (the SQL triggers
-   index each), to show the per-article cost a crawl pays.
+3. Times the insert of articles one by one through ``Archive.store`` (the archive's
+   writer indexes each through its Python triggers), to show the per-article cost a
+   crawl pays.
 4. Builds the digest of a week holding ``--digest-articles`` articles in all four formats
    and prints the time.
 Targets (issue 5): search median < 50 ms at 100,000 articles; digest of 5,000 < 5 s.
@@ -467,7 +468,7 @@ def main() -> None:
 
         per_save = bench_saves(path, args.saves, args.seed + 1)
         print(
-            "\nArchive.save through the SQL-trigger index: %.1f ms per article (~800 characters)"
+            "\nArchive.store, search index included: %.1f ms per article (~800 characters)"
             % per_save
         )
 

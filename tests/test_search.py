@@ -185,7 +185,7 @@ def test_plain_connection_writes_keep_the_index_in_sync(archive: sqlite_utils.Da
     assert {query: search_article_ids(archive, query) for query in before} == before
 
 
-def test_archive_save_of_a_more_complete_copy_reindexes(tmp_path: Path):
+def test_archive_store_of_a_more_complete_copy_reindexes(tmp_path: Path):
     path = build_archive(
         tmp_path / "a.db", [make_article("https://a.example/1", "标题", "短文。", "2024-02-20")]
     )
