@@ -29,6 +29,7 @@ import sqlite_utils
 
 from crawler.archive.database import open_database
 from crawler.archive.merge import (
+    MOJIBAKE,
     SAME_URL,
     KnownPage,
     copy_text_wins,
@@ -48,9 +49,9 @@ MERGED = "merged"
 REVISED = "revised"
 UNCHANGED = "unchanged"
 
-# Columns a revision replaces: the text and what was read from it, not the identity of
-# the article (id, first URL and source, first sighting, appearance count).
-_KEPT_ON_REVISION = ("id", "url", "source", "first_seen_at", "appearance_count")
+# Columns a winning copy or a revision never replaces: the identity of the article (id,
+# first URL and source, first sighting) and its appearance count.
+_IDENTITY_COLUMNS = ("id", "url", "source", "first_seen_at", "appearance_count")
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -175,7 +176,7 @@ class Archive:
         # An archive written before pages kept their hash cannot tell a change: note the
         # hash now, so the next fetch can.
         text_changed = page.text_hash is not None and page.text_hash != item.text_hash
-        if text_changed and item.text_quality == "mojibake" and quality != "mojibake":
+        if text_changed and item.text_quality == MOJIBAKE and quality != MOJIBAKE:
             text_changed = False  # a garbled fetch never replaces a readable text
         validity_changed = self._validity_changed(item, article_id)
         if text_changed or validity_changed:
@@ -221,7 +222,7 @@ class Archive:
         return {
             name: value
             for name, value in row.items()
-            if name not in _KEPT_ON_REVISION and name != "last_seen_at" and value is not None
+            if name not in _IDENTITY_COLUMNS and name != "last_seen_at" and value is not None
         }
 
     def _article_row(self, item: Article, article_id: str) -> dict[str, Any]:
