@@ -145,6 +145,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
     )
     chrome_names = _CHROME_NAME_CACHE
     punct_re = cp.SENTENCE_PUNCT_RE
+    player_re = cp.PLAYER_LINE_RE
     is_chrome_line = _is_chrome_line
 
     def flush() -> None:
@@ -166,6 +167,11 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
             value = 0.0
         elif links * 2 > chars:
             value = -0.6 * chars
+        elif chars <= 600 and "/" in text and ":" in text and player_re.search(text):
+            # A video player's controls run together into one long line with its time code
+            # (cctv-like unseen page; qq.com players beside news-zh-dev articles).
+            value = -0.5 * chars
+            chrome_line = True
         elif chars <= 120 and (chrome_line := is_chrome_line(text, compact)):
             # A sentence that only names chrome words ("扫码乘车", "無障礙設施") is neutral:
             # it must not split the article in two (ynet-like and hk01-like unseen pages).

@@ -53,6 +53,8 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     if not compact:
         return True
     length = len(compact)
+    if length <= 600 and cp.PLAYER_LINE_RE.search(compact):
+        return True
     if length < 60 and cp.EDITOR_LINE_RE.search(compact):
         return True
     # A headline is at most ~50 characters; a longer line opening so is prose quoting it.
@@ -61,8 +63,7 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     if length <= 60 and cp.FOLLOW_PROMPT_RE.search(compact):
         return True
     if length <= 40 and (
-        cp.PLAYER_LINE_RE.search(compact)
-        or cp.SHARE_LINE_RE.match(compact)
+        cp.SHARE_LINE_RE.match(compact)
         or cp.BRACKET_COMMANDS_RE.match(compact)
         or cp.PAGINATION_LINE_RE.match(compact)
         or cp.COUNTER_LINE_RE.match(compact)
@@ -100,6 +101,8 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
     if len(compact) > 90:
         return False
     if _ONLY_DATE_RE.match(text) or _byline_names(text, compact):
+        return True
+    if len(compact) <= 30 and cp.CREDIT_OPENER_RE.match(compact):
         return True
     first = cp.META_LABEL_RE.search(compact)
     if first is None:

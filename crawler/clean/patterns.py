@@ -295,6 +295,9 @@ REPORTER_SPACED_RE = re.compile(
     r"(?:记者|記者|通讯员|通訊員)[\s\u3000]+([\u4e00-\u9fff]{2,4}(?:[\s、,，][\u4e00-\u9fff]{2,4}){0,4})"
     r"(?=$|[\s)）。，,;；]|编辑|編輯|校对|校對|摄影|攝影|实习生|通讯员)"
 )
+# A short credit line opening with 文／, 图／, 文｜ ("文｜财新 杜知航 王婧", "文／鄭心怡": caixin-like
+# and storm-like pages of tests/fixtures/unseen_news; "文/王晓东" set into dev pages).
+CREDIT_OPENER_RE = re.compile(r"^[\[【（(]?(?:文|图|圖|图文|圖文|文字)[/／|｜丨]")
 # A line that is nothing but a byline: an outlet's name glued before the role, the names, a
 # photographer, the place of the report ("本报记者 蒋欣", "澎湃新闻记者 周倩", "界面新闻记者 |
 # 吴洋", "21世纪经济报道记者 彭强 北京报道", "記者林育綾／台北報導", "聯合報／ 記者林佳慧／
