@@ -64,6 +64,7 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
         return True
     if length <= 40 and (
         cp.SHARE_LINE_RE.match(compact)
+        or cp.AD_LABEL_LINE_RE.match(compact)
         or cp.BRACKET_COMMANDS_RE.match(compact)
         or cp.PAGINATION_LINE_RE.match(compact)
         or cp.COUNTER_LINE_RE.match(compact)

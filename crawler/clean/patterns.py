@@ -152,6 +152,10 @@ SHARE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 
+# An ad slot's label left alone on a line inside the article (latimes.com in extraction-dev
+# 036 and 038, news.sky.com in 046; the 广告 label of in-article slots on Chinese portals).
+AD_LABEL_LINE_RE = re.compile(r"^(?:A(?i:dvertisement)|S(?i:ponsored)|广告|廣告)$")
+
 # Lines made only of bracketed short commands: 【打印】【关闭】 / 【 第1頁 第2頁 】.
 BRACKET_COMMANDS_RE = re.compile(r"^(?:[【\[][^【】\[\]]{0,12}[】\]][\s|｜]*){1,}$")
 
