@@ -297,7 +297,7 @@ def sources_check(path: Path) -> None:
     """
     from crawler.demo.server import DEFAULT_ROOT, discover_sites
 
-    # {demo:NAME} is filled at demo time with a port on 127.0.0.1; any bundled site's name is valid.
+    # {demo:NAME} is filled by `xietong demo` with the site's stable demo URL; any bundled site is valid.
     demo_sites = {
         "demo:%s" % site.name: "http://127.0.0.1" for site in discover_sites(DEFAULT_ROOT)
     }

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from crawler import settings as crawl_settings
 from crawler.cli import cli
-from crawler.demo import DEMO_SOURCES
+from tests.conftest import ROOT
 
 
 def run(*args: str) -> Result:
@@ -77,14 +77,14 @@ def test_serve_and_digest_refuse_a_file_that_is_not_a_database(
 
 
 def test_sources_check_rejects_an_unknown_demo_placeholder(tmp_path: Path) -> None:
-    text = (DEMO_SOURCES).read_text(encoding="utf-8")
+    text = (ROOT / "crawler" / "demo" / "demo.toml").read_text(encoding="utf-8")
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace("{demo:crntt}", "{demo:nosuch}"), encoding="utf-8")
     assert_one_line_error(run("sources", "check", str(bad)), "{demo:nosuch}", "crntt")
 
 
 def test_sources_check_accepts_every_bundled_demo_placeholder() -> None:
-    result = run("sources", "check", str(DEMO_SOURCES))
+    result = run("sources", "check", str(ROOT / "crawler" / "demo" / "demo.toml"))
     assert result.exit_code == 0, result.output
 
 
@@ -99,5 +99,7 @@ def test_sources_check_rejects_a_broken_css_selector(tmp_path: Path) -> None:
 
 
 def test_crawl_of_the_demo_sources_says_only_demo_fills_them(tmp_path: Path) -> None:
-    result = run("crawl", "--sources", str(DEMO_SOURCES), "--db", str(tmp_path / "a.db"))
+    result = run(
+        "crawl", "--sources", str(ROOT / "crawler" / "demo" / "demo.toml"), "--db", str(tmp_path / "a.db")
+    )
     assert_one_line_error(result, "{demo:", "filled only by `xietong demo`")

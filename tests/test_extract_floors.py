@@ -169,3 +169,45 @@ def test_policy_multi_site_accuracy_stays_above_floor_per_half(policy_multi_by_h
         field,
         policy_multi_by_half[group][field],
     )
+
+
+UNSEEN = ROOT / "tests" / "fixtures" / "unseen_news"
+
+
+@pytest.fixture(scope="module")
+def unseen_extractions() -> list[tuple[dict[str, Any], Any]]:
+    """(index row with its folder, extraction) of every unseen-news page."""
+    pages = []
+    for line in (UNSEEN / "index.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        row["dir"] = UNSEEN / row["id"]
+        pages.append((row, extract_article((row["dir"] / "page.html").read_bytes(), row["url"])))
+    return pages
+
+
+def test_character_bag_f1_on_unseen_sites_stays_above_floor(unseen_extractions):
+    scorer = _load("score_extraction")
+    scores = [
+        scorer.score_page((row["dir"] / "expected.txt").read_text(encoding="utf-8"), result.body)[
+            "char"
+        ]["f1"]
+        for row, result in unseen_extractions
+    ]
+    assert statistics.mean(scores) >= FLOORS["unseen"]["f1"]["unseen-news"], scores
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS["unseen"]["metadata"]["unseen-news"]))
+def test_news_metadata_on_unseen_sites_stays_above_floor(unseen_extractions, field):
+    scorer = _load("score_metadata")
+    attribute = {"source": "outlet"}.get(field, field)
+    hits = [
+        bool(
+            scorer.match(
+                field,
+                getattr(result, attribute),
+                json.loads((row["dir"] / "expected.json").read_text(encoding="utf-8"))[field],
+            )
+        )
+        for row, result in unseen_extractions
+    ]
+    assert sum(hits) / len(hits) >= FLOORS["unseen"]["metadata"]["unseen-news"][field], hits

@@ -156,7 +156,13 @@ def extract_article(
         or meta.get("source")
         or None
     )
-    author = _author_from(near_blocks) or _reporter_in_body(lines) or _author_from(tail_blocks)
+    author = (
+        _author_from(near_blocks)
+        or _reporter_in_body(lines)
+        # "来源：河北日报 | 记者 贡晓丽 通讯员 郝建 | …" above the body (hebnews-like, thepaper-like)
+        or _reporter_in_body(near_blocks)
+        or _author_from(tail_blocks)
+    )
     if author is None:
         # A credit after the closing credits block ("责任编辑：X" then "记者 Y") is cut from
         # the body but still the container's (news.sina.com.cn and thepaper.cn templates).

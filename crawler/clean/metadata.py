@@ -7,6 +7,7 @@ from typing import Any
 
 from crawler.clean import patterns as cp
 from crawler.clean.layout import _Block
+from crawler.clean.line_kinds import _byline_names
 from crawler.text.dates import date_from_url, find_dates
 
 _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》\"'“”"
@@ -84,11 +85,21 @@ def _value_on_next_line(line: str) -> str:
 
 def _names(text: str, longest: int = 4) -> str | None:
     """Turn "张三 李四" / "张三、李四" into "张三、李四"; None when nothing name-like."""
-    tokens = [t for t in re.split(r"[\s、,，/和]+", text.strip(_VALUE_STRIP)) if t]
+    tokens = [t for t in re.split(r"[\s、,，/／和]+", text.strip(_VALUE_STRIP)) if t]
+    # An outlet's short name before the names: "文｜财新 杜知航 王婧", "新华社 王五" (caixin-like
+    # page of tests/fixtures/unseen_news; news agencies' credits).
+    if (
+        len(tokens) >= 2
+        and len(tokens[0]) <= 4
+        and not _starts_with_surname(tokens[0])
+        and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", tokens[1])
+        and _starts_with_surname(tokens[1])
+    ):
+        tokens = tokens[1:]
     names: list[str] = []
     for token in tokens:
         token = token.strip(_VALUE_STRIP)
-        if not token or token in cp.NOT_NAME_WORDS:
+        if not token or token in cp.NOT_NAME_WORDS or cp.PHOTO_ROLE_RE.match(token):
             break
         if cp.CREDIT_ROLE_RE.match(token):
             continue  # "李明 通讯员 赵刚": a role between two names
@@ -109,16 +120,38 @@ def _starts_with_surname(token: str) -> bool:
 
 def _author_from(lines: list[str]) -> str | None:
     for line in lines:
+        # A byline may follow the date on its line (udn-like "2024-03-01 10:21 聯合報／ 記者…").
+        names = _byline_names(_LEADING_TIME_RE.sub("", line))
+        if names:
+            return "、".join(names)
+    for line in lines:
         for match in cp.AUTHOR_LABEL_RE.finditer(line):
-            rest = _cut_value(line[match.end() :])
-            value = _names(rest, longest=10)
+            after = _ROLE_PREFIX_RE.sub("", line[match.end() :])  # "作者：记者 韩启明"
+            value = _names(_cut_value(after), longest=10)
             if value:
+                # "记者：韩雪 通讯员：马超": the correspondent after the reporter is a writer too.
+                more = _CO_WRITER_RE.search(after)
+                if more:
+                    value = "、".join(
+                        filter(None, (value, _names(_cut_value(after[more.end() :]))))
+                    )
                 return value
     return None
 
 
+_LEADING_TIME_RE = re.compile(r"^[\s\d\-/.:年月日]+(?=\D)")
+# A role word opening a labelled value (enorth-like "作者：记者 韩启明", tjrb-like templates).
+_ROLE_PREFIX_RE = re.compile(r"^\s*(?:本报|本報|本台)?(?:记者|記者)\s*")
+# A correspondent's label right after the reporter's names (hebei.com-like, hebnews-like).
+_CO_WRITER_RE = re.compile(r"^[^:：]{2,12}?\s(?:通讯员|通訊員|实习生|實習生)\s*[:：]?\s*")
+
+
 def _reporter_in_body(lines: list[str]) -> str | None:
     """Find the reporter credited in the body: （记者 某某）, 记者 某某, a closing (某某)."""
+    for line in lines[:3]:
+        match = cp.DATELINE_REPORTER_RE.search(line)
+        if match:
+            return match.group(1)
     for line in lines[:3] + lines[-3:]:
         match = cp.REPORTER_PAREN_RE.search(line)
         if match:
@@ -151,6 +184,9 @@ def _editor_from(lines: list[str]) -> str | None:
             rest = line[match.end() :]
             if not rest.strip() and index + 1 < len(lines):
                 rest = _value_on_next_line(lines[index + 1])
+            # A bracketed credit ends at its bracket: "（編輯：黃名璽）1130301" (cna-like),
+            # "(责编：李薇、赵岩)" (people-like).
+            rest = re.split(r"[)）\]】〕]", rest, maxsplit=1)[0]
             value = _cut_value(rest)
             value = value.split()[0] if value.split() else ""
             value = cp.STAFF_CODE_SUFFIX_RE.sub("", value).strip(_VALUE_STRIP)

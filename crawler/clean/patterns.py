@@ -132,7 +132,7 @@ TITLE_CLASS_RE = re.compile(r"title|headline|biaoti|bt|tit", re.IGNORECASE)
 # Editor, reviewer and proof-reader lines (责任编辑 / 責任編輯 / 责编 / 編輯 / 校对).
 EDITOR_LINE_RE = re.compile(
     r"^[\[【（(]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|主编|值班编辑|审核|審核|校对|校對|"
-    r"责任校对|終審|终审|初审|复审|监制|編審|编审|美编|实习编辑|Editor)\s*[:：|｜/]"
+    r"责任校对|終審|终审|初审|复审|监制|編審|编审|美编|实习编辑|Editor)\s*[:：|｜/／丨]"
     # "责任编辑 张三" / "[责编 李四]" with a space for a colon, seen whitespace-free here.
     r"|^[\[【（(]?(?:责任编辑|責任編輯|责编|責編)[^:：]{1,10}[\]】）)]?$"
 )
@@ -151,6 +151,10 @@ SHARE_LINE_RE = re.compile(
     r"空间|朋友圈|大|中|小|默认|默認)?)*$",
     re.IGNORECASE,
 )
+
+# An ad slot's label left alone on a line inside the article (latimes.com in extraction-dev
+# 036 and 038, news.sky.com in 046; the 广告 label of in-article slots on Chinese portals).
+AD_LABEL_LINE_RE = re.compile(r"^(?:A(?i:dvertisement)|S(?i:ponsored)|广告|廣告)$")
 
 # Lines made only of bracketed short commands: 【打印】【关闭】 / 【 第1頁 第2頁 】.
 BRACKET_COMMANDS_RE = re.compile(r"^(?:[【\[][^【】\[\]]{0,12}[】\]][\s|｜]*){1,}$")
@@ -263,7 +267,7 @@ SPAM_KEYWORD_MAX_CHARS = 4  # a keyword of a run is this short; most of the run'
 META_LABEL_RE = re.compile(
     r"(?:来源|來源|稿源|出处|出處|作者|记者|記者|发布时间|發布時間|发布日期|發布日期|时间|時間|"
     r"日期|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字號|编辑|編輯|责编|責編|发布|發布|發佈|"
-    r"供稿|撰稿|摄影|攝影|通讯员|通訊員|信息来源|訊息來源|文章来源|文章來源)\s*[:：|｜]"
+    r"供稿|撰稿|摄影|攝影|通讯员|通訊員|信息来源|訊息來源|文章来源|文章來源)\s*[:：|｜丨]"
 )
 
 # The same labels separated from their value by a space instead of a colon ("来源 新京报",
@@ -279,12 +283,12 @@ _SPACE_SEPARATOR = r"[ \t\u3000\xa0]+(?=[\u4e00-\u9fffA-Za-z])"
 OUTLET_LABEL_RE = re.compile(
     r"(?:文章来源|文章來源|信息来源|信息來源|新闻来源|新聞來源|稿件来源|来源|來源|稿源|出处|出處|"
     r"转载自|轉載自|发布单位|發布單位|发布机构|(?<![时時日期間间])发布(?![时時日期])|"
-    r"(?<![时時日期間间])發布(?![时時日期])|發佈(?![时時日期]))\s*[:：]\s*"
+    r"(?<![时時日期間间])發布(?![时時日期])|發佈(?![时時日期]))\s*[:：丨]\s*"
     r"|(?:文章来源|文章來源|信息来源|信息來源|新闻来源|新聞來源|稿件来源|来源|來源|稿源|出处|出處)"
     + _SPACE_SEPARATOR
 )
 AUTHOR_LABEL_RE = re.compile(
-    r"(?:作者|作\s+者|记者|記者|撰文|采写|採寫|撰稿|执笔|執筆)\s*[:：|｜/]\s*"
+    r"(?:作者|作\s+者|记者|記者|撰文|采写|採寫|撰稿|执笔|執筆)\s*[:：|｜/／丨]\s*"
     r"|(?:^|[\s|｜])(?:文|图|圖|图文|圖文|文字)\s*[/／|｜]\s*"
     r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])"
     r"|(?:作者|撰文|撰稿|执笔|執筆)" + _SPACE_SEPARATOR
@@ -295,6 +299,31 @@ REPORTER_SPACED_RE = re.compile(
     r"(?:记者|記者|通讯员|通訊員)[\s\u3000]+([\u4e00-\u9fff]{2,4}(?:[\s、,，][\u4e00-\u9fff]{2,4}){0,4})"
     r"(?=$|[\s)）。，,;；]|编辑|編輯|校对|校對|摄影|攝影|实习生|通讯员)"
 )
+# A short credit line opening with 文／, 图／, 文｜ ("文｜财新 杜知航 王婧", "文／鄭心怡": caixin-like
+# and storm-like pages of tests/fixtures/unseen_news; "文/王晓东" set into dev pages).
+CREDIT_OPENER_RE = re.compile(r"^[\[【（(]?(?:文|图|圖|图文|圖文|文字)[/／|｜丨]")
+# A line that is nothing but a byline: an outlet's name glued before the role, the names, a
+# photographer, the place of the report ("本报记者 蒋欣", "澎湃新闻记者 周倩", "界面新闻记者 |
+# 吴洋", "21世纪经济报道记者 彭强 北京报道", "記者林育綾／台北報導", "聯合報／ 記者林佳慧／
+# 台北即時報導", "記者 黃家豪 / 攝影 蔡明宏 報導": ynet-, thepaper-, jiemian-, 21jingji-,
+# ettoday-, udn- and tvbs-like pages of tests/fixtures/unseen_news). Matched on the compact
+# line; group 1 holds the names and what follows them.
+BYLINE_LINE_RE = re.compile(
+    r"^(?:[\u4e00-\u9fff\dA-Za-z]{1,12}[/／|｜])?[\u4e00-\u9fff\dA-Za-z]{0,12}?"
+    r"(?:记者|記者)[|｜:：/／丨]?([\u4e00-\u9fff·、/／|｜]{2,30})$"
+)
+# The place and kind of report closing a byline: 北京报道, ／台北即時報導, 報導.
+BYLINE_PLACE_RE = re.compile(r"[/／|｜]?[\u4e00-\u9fff]{0,6}?(?:即時|即时)?(?:报道|報導|報道)$")
+# A reporter in a dateline: "（中央社記者趙麗妍台中1日電）", "〔記者王榮祥／高雄報導〕" (cna-like
+# and ltn-like pages of tests/fixtures/unseen_news): the name, then a place and a day or 報導.
+DATELINE_REPORTER_RE = re.compile(
+    r"[(（〔\[【][^()（）〔〕]{0,8}?(?:记者|記者)\s*([\u4e00-\u9fff]{2,3})\s*(?:[/／]\s*)?"
+    r"[\u4e00-\u9fff]{2,3}(?:\d{1,2}日[电電]|(?:即時|即时)?(?:报道|報導))[)）〕\]】]"
+)
+# Video player controls left as text: "00:00 / 02:15 全屏" (cctv-like and enorth-like player
+# boxes of tests/fixtures/unseen_news; news-zh-dev's README drops video-player UI).
+PLAYER_LINE_RE = re.compile(r"\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}")
+
 # Words that follow 记者 in prose and are not names.
 NOT_NAME_WORDS = frozenset(
     {
@@ -338,8 +367,11 @@ NOT_NAME_WORDS = frozenset(
 # stcn.com pages by tests/test_extract_metamorphic.py).
 CREDIT_ROLE_RE = re.compile(
     r"^(?:本报|本報|本台|本网|本網|特约|特約|见习|見習|实习|實習)?"
-    r"(?:记者|記者|通讯员|通訊員|实习生|實習生|摄影|攝影|摄影记者|攝影記者)$"
+    r"(?:记者|記者|通讯员|通訊員|实习生|實習生)$"
 )
+# A photographer's role ends the writers' names: "記者 黃家豪 / 攝影 蔡明宏 報導" credits one
+# author (tvbs-like, ettoday-like "（圖／記者…攝）" in tests/fixtures/unseen_news).
+PHOTO_ROLE_RE = re.compile(r"^(?:摄影|攝影|摄影记者|攝影記者|图|圖|摄|攝)$")
 # Common Chinese surnames (simplified and traditional). In a byline, a word after the first
 # name is another name only when it starts with one ("段彦超 廖艳"); otherwise it is a
 # trailing word of the credit ("陈智、整合", "姚峰 上海报道" on biz.163.com, extraction-dev
@@ -394,11 +426,11 @@ OUTLET_NAME_RE = re.compile(
     r"客户端|时报|時報|日报|日報|晚报|晚報|频道|頻道)$"
 )
 EDITOR_LABEL_RE = re.compile(
-    r"(?:责任编辑|責任編輯|责编|責編)(?:\s*[:：|｜/]\s*|" + _SPACE_SEPARATOR + ")"
+    r"(?:责任编辑|責任編輯|责编|責編)(?:\s*[:：|｜/／丨]\s*|" + _SPACE_SEPARATOR + ")"
 )
 # A plain 编辑 takes a colon: "编辑 刘晓阳 校对 李铭" is the story's own credit line, and the
 # page's 责任编辑 is the editor (bjnews.com.cn on 163.com).
-EDITOR_PLAIN_LABEL_RE = re.compile(r"(?<![任责責实習习])(?:编辑|編輯|小编)\s*[:：|｜/]\s*")
+EDITOR_PLAIN_LABEL_RE = re.compile(r"(?<![任责責实習习])(?:编辑|編輯|小编)\s*[:：|｜/／丨]\s*")
 KEYWORDS_LABEL_RE = re.compile(
     r"(?:关键词|關鍵詞|关键字|關鍵字|标签|標籤|Tags?)\s*[:：]\s*", re.IGNORECASE
 )
@@ -407,9 +439,11 @@ KEYWORDS_LABEL_RE = re.compile(
 # ("来源: 河北日报 2024-02-24", "关键词:京津冀协同发展,产业责任编辑:张晓鹏").
 NEXT_LABEL_RE = re.compile(
     r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|作者|记者|記者|来源|來源|发布时间|發布時間|"
-    r"发布日期|發布日期|发布|發布|發佈|时间|時間|日期|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字號|"
+    r"发布日期|發布日期|时间|時間|日期|浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字號|"
     r"关键词|關鍵詞|标签|標籤|分享|打印|收藏|评论|評論|热度|次数|人气|人氣|"
     r"通讯员|通訊員|摄影|攝影|校对|校對|审核|審核|更新时间|更新時間)\s*[:：]?"
+    # 发布 takes its colon: "北京发布", "天津发布" are accounts' names (wechat-like pages).
+    r"|(?:发布|發布|發佈)\s*[:：]"
     r"|\d{4}\s*[-/.年]\s*\d{1,2}|[|｜]"
 )
 
