@@ -100,6 +100,10 @@ def test_sources_check_rejects_a_broken_css_selector(tmp_path: Path) -> None:
 
 def test_crawl_of_the_demo_sources_says_only_demo_fills_them(tmp_path: Path) -> None:
     result = run(
-        "crawl", "--sources", str(ROOT / "crawler" / "demo" / "demo.toml"), "--db", str(tmp_path / "a.db")
+        "crawl",
+        "--sources",
+        str(ROOT / "crawler" / "demo" / "demo.toml"),
+        "--db",
+        str(tmp_path / "a.db"),
     )
     assert_one_line_error(result, "{demo:", "filled only by `xietong demo`")
