@@ -42,7 +42,7 @@ from crawler.clean.metadata import (
 )
 from crawler.clean.pagination import find_pagination
 from crawler.clean.policy_document import read_policy
-from crawler.clean.policy_header import parse_policy
+from crawler.clean.policy_header import header_fields_in_lines, parse_policy
 from crawler.clean.selectors import _select_text, _selected_container
 from crawler.clean.title import _find_title, _SpamCheck, _title_text
 from crawler.text.dates import find_dates
@@ -233,8 +233,20 @@ def _metadata_line(block: _Block) -> bool:
     )
 
 
+def _header_run(lines: list[str]) -> int:
+    """Return how many leading lines are a header table's labelled lines (0 if none).
+
+    A run of ``label：value`` lines counts when one of its labels is a policy field's, so a
+    lone "各部委：现将…" opening the text stays.
+    """
+    size = 0
+    while size < len(lines) and cp.HEADER_LINE_RE.match(lines[size].strip()):
+        size += 1
+    return size if size and header_fields_in_lines(lines[:size]) else 0
+
+
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
-    """Drop the repeated title and document-number lines at the top of a policy body."""
+    """Drop the repeated title, header and document-number lines at the top of a policy body."""
     title = _compact(policy.get("title") or "")
     doc_number = _compact(policy.get("doc_number") or "")
     out = list(lines)
@@ -246,6 +258,10 @@ def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
             or cp.DOC_NUMBER_LINE_RE.match(compact)
         ):
             out.pop(0)
+            continue
+        header = _header_run(out)
+        if header:
+            del out[:header]
             continue
         break
     return out
