@@ -240,8 +240,11 @@ def _header_run(lines: list[str]) -> int:
     lone "各部委：现将…" opening the text stays.
     """
     size = 0
-    while size < len(lines) and cp.HEADER_LINE_RE.match(lines[size].strip()):
-        size += 1
+    while size < len(lines) and (
+        cp.HEADER_LINE_RE.match(lines[size].strip())
+        or header_fields_in_lines(lines[size : size + 1])
+    ):
+        size += 1  # "label：value", or a policy label shown empty (主题分类：)
     return size if size and header_fields_in_lines(lines[:size]) else 0
 
 

@@ -81,6 +81,10 @@ _LABEL_RE = re.compile(
     r"(%s)[\s\u3000\xa0]*[:：]"
     % "|".join(_spaced(k) for k in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
 )
+_BRACKETED_LABEL_RE = re.compile(
+    r"[\[［【][\s\u3000\xa0]*(%s)[\s\u3000\xa0]*[\]］】]"
+    % "|".join(_spaced(k) for k in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
+)
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 # A label's own punctuation, not its word: colons (every dev site), brackets ([索 引 号] on
 # 首都之窗 beijing.gov.cn, the template the Beijing district sites share).
@@ -142,7 +146,12 @@ def _label_of(text: str) -> str | None:
 
 def _clean_value(field_name: str, value: str) -> str | None:
     value = value.strip(" :：\u3000")
-    if not value or NONE_VALUE_RE.match(value) or _LABEL_RE.match(value):
+    if (
+        not value
+        or NONE_VALUE_RE.match(value)
+        or _LABEL_RE.match(value)
+        or _BRACKETED_LABEL_RE.match(value)
+    ):
         return None  # 文号：无, or an empty cell followed by the next label
     if field_name in _DATE_FIELDS:
         return find_date(value) or None
