@@ -411,3 +411,44 @@ def test_number_glued_after_the_heading_is_the_document_number(name):
     assert _compact_text(found["doc_number"]) == _compact_text(expected["doc_number"])
     assert _compact_text(found["doc_number"]) == _compact_text(number)
     assert found["title"] == expected["title"]
+
+
+def _deepest_with(root: Any, mark: str) -> Any:
+    found = None
+    for element in root.iter("p", "div", "span", "td"):
+        if mark in _compact_text("".join(element.itertext())):
+            found = element
+    assert found is not None, mark
+    return found
+
+
+@pytest.mark.parametrize("name", ["policy-multi-dev/005", "policy-multi-dev/014"])
+def test_record_after_the_signature_is_not_the_text(name):
+    html, url, truth = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    date_line = _deepest_with(root, truth["body_end"][-8:])
+    for text in reversed(
+        [
+            "抄送：市委各部门，市人大常委会办公室，市政协办公室。",
+            "%s　　%s印发" % (truth["issuer"], truth["body_end"][-10:]),
+        ]
+    ):
+        line = etree.Element("p")
+        line.text = text
+        date_line.addnext(line)
+    found = _fields(_html(root), url)
+    _same_document(found, expected)
+
+
+@pytest.mark.parametrize("name", TEXT_PAGES)
+def test_registration_number_above_the_text_is_not_the_text(name):
+    html, url, _ = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    first = _deepest_with(root, expected["body"][:10])
+    line = etree.Element("p")
+    line.text = "ABCR-2024-01008"
+    first.addprevious(line)
+    found = _fields(_html(root), url)
+    _same_document(found, expected)

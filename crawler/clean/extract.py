@@ -248,18 +248,38 @@ def _header_run(lines: list[str]) -> int:
     return size if size and header_fields_in_lines(lines[:size]) else 0
 
 
+def _is_printed_head(line: str, issuer: str, after_number: bool) -> bool:
+    """Say whether a line is the document's printed head: registration number, number, issuer.
+
+    The issuing body's name counts as the policy's issuer, or as any body's name right below
+    a number line (www.anhua.gov.cn shows 安化县 as 发布机构 and prints the full name).
+    """
+    tokens = line.split()
+    return bool(tokens) and all(
+        cp.REGISTRATION_NUMBER_RE.match(token)
+        or cp.DOC_NUMBER_LINE_RE.match(token)
+        or (issuer and token == issuer)
+        or (after_number and cp.ORGANIZATION_RE.match(token))
+        for token in tokens
+    )
+
+
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
     """Drop the repeated title, header and document-number lines at the top of a policy body."""
     title = _compact(policy.get("title") or "")
     doc_number = _compact(policy.get("doc_number") or "")
+    issuer = _compact(policy.get("issuer") or "")
     out = list(lines)
+    after_number = False
     while out:
         compact = _compact(out[0])
-        if (
-            (title and compact and compact in title)
-            or (doc_number and compact == _compact(doc_number))
-            or cp.DOC_NUMBER_LINE_RE.match(compact)
+        if (title and compact and compact in title) or (
+            doc_number and compact == _compact(doc_number)
         ):
+            out.pop(0)
+            continue
+        if cp.DOC_NUMBER_LINE_RE.match(compact) or _is_printed_head(out[0], issuer, after_number):
+            after_number = True
             out.pop(0)
             continue
         header = _header_run(out)

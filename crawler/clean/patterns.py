@@ -524,6 +524,15 @@ SIGNATURE_DATE_RE = re.compile(
 CLOSING_NOTE_RE = re.compile(
     r"^[(（]?(?:此件|本件)[^()（）]{0,10}(?:公开|公開|发布|發布)[^()（）]{0,6}[)）]?$"
 )
+# The printed head (版头) of a document above its salutation: its registration number
+# (统一登记号 AHDR-2022-01008 on www.anhua.gov.cn, CSCR-2018-01025 on www.changsha.gov.cn),
+# then its number and the issuing body's name, each on a line or together on one.
+REGISTRATION_NUMBER_RE = re.compile(r"^[A-Z]{2,8}-(?:19|20)\d{2}-\d{3,6}$")
+# The record (版记) closing a printed document after its signature, not its text: 抄送：… and
+# "机关 2024年3月8日印发" (GB/T 9704; www.tj.gov.cn, www.lf.gov.cn print it on the page).
+RECORD_LINE_RE = re.compile(
+    r"^(?:抄送|抄报|抄報|分送)[:：]|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?:印发|印發)$"
+)
 # A line ending a sentence: prose, not a heading, signature or link label (all policy sites).
 PROSE_END_RE = re.compile(r"[。；;！？]")
 # A breadcrumb's separators: "首页 > 政务公开 > 通知公告" is no title (the breadcrumbs of

@@ -284,6 +284,9 @@ def read_policy(
         if fields.get(name) is None and name not in shown:
             fields[name] = value
     body_end = len(lines)
-    if signature is not None and not any(_is_prose(line) for line in lines[signature.end :]):
+    if signature is not None and not any(
+        _is_prose(line) and not cp.RECORD_LINE_RE.search(_compact(line))
+        for line in lines[signature.end :]
+    ):
         body_end = signature.end
     return PolicyReading(fields, fields["title"], body_end)
