@@ -136,7 +136,7 @@ def extract_article(
     policy = reading.fields if reading else None
     if reading:
         title = reading.title or title
-        lines = _drop_policy_head(lines[: reading.body_end], policy)
+        lines = _drop_policy_head(lines[: reading.body_end], reading.fields)
     elif title:
         title = cp.TITLE_DATE_SUFFIX_RE.sub("", title)  # "… ( 2025年08月25日 )"
     body = "\n".join(lines)
