@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.text.dates import DateParseError, date_from_url, find_date, parse_date
+from crawler.text.dates import (
+    DateParseError,
+    chinese_numeral_date,
+    date_from_url,
+    find_date,
+    parse_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +55,17 @@ def test_meta_tag_date_wins_over_body_date():
         "享年七十七岁，他创作了一千多首儿歌，被人们誉为儿歌大王，作品传唱至今。</p></div></body></html>"
     )
     assert extract_article(html).published_at == "2024-02-24T07:53:08+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二〇二四年五月八日", "2024-05-08"),
+        ("二○一二年十二月二十日", "2012-12-20"),
+        ("落款 二〇二三年十月三十一日（此件公开发布）", "2023-10-31"),
+        ("二〇二三年二月三十日", None),  # no such day
+        ("二〇二三年", None),
+    ],
+)
+def test_chinese_numeral_dates_of_signatures(text, expected):
+    assert chinese_numeral_date(text) == expected

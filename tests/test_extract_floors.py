@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import statistics
+import sys
 import tomllib
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +21,7 @@ from crawler.clean.extract import extract_article, extract_metadata
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS = tomllib.loads((ROOT / "benchmarks" / "extract_floors.toml").read_text(encoding="utf-8"))
 SHARED = Path(os.environ.get("XIETONG_SHARED") or ROOT.parent / "shared")
+UNSEEN_POLICY = ROOT / "tests" / "fixtures" / "unseen_policy"
 
 
 def _require_shared() -> Path:
@@ -152,6 +154,47 @@ def policy_multi_by_half() -> dict[str, dict[str, float]]:
         }
         for half, pages in graded.items()
     }
+
+
+@pytest.fixture(scope="module")
+def unseen_policy_scores() -> dict[str, float]:
+    """Accuracy per measure on the unseen-policy set of tests/fixtures."""
+    scorer = _load("score_policy_multi")
+    graded = []
+    for row in load_index(UNSEEN_POLICY):
+        folder = UNSEEN_POLICY / row["id"]
+        truth = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        result = extract_article((folder / "page.html").read_bytes(), row["url"])
+        graded.append(grade_policy_page(scorer, truth, result))
+    assert len(graded) >= 20
+    return {name: sum(page[name] for page in graded) / len(graded) for name in graded[0]}
+
+
+@pytest.mark.parametrize("field", sorted(FLOORS["metadata"]["unseen-policy"]))
+def test_policy_pages_of_sites_no_dev_set_has_stay_above_floor(unseen_policy_scores, field):
+    assert unseen_policy_scores[field] >= FLOORS["metadata"]["unseen-policy"][field], (
+        field,
+        unseen_policy_scores[field],
+    )
+
+
+def test_unseen_policy_set_is_what_its_build_script_writes(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("build_unseen", UNSEEN_POLICY / "build.py")
+    assert spec is not None
+    assert spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, build)  # its dataclasses look themselves up
+    spec.loader.exec_module(build)
+    build.main(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    kept = sorted(
+        p.relative_to(UNSEEN_POLICY)
+        for p in UNSEEN_POLICY.rglob("*")
+        if p.is_file() and p.name != "build.py" and "__pycache__" not in p.parts
+    )
+    assert written == kept
+    for path in written:
+        assert (tmp_path / path).read_bytes() == (UNSEEN_POLICY / path).read_bytes(), path
 
 
 @pytest.mark.parametrize(

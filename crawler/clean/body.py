@@ -11,7 +11,6 @@ from crawler.clean.line_kinds import _compact, _is_meta_line
 from crawler.clean.threads import thread_start
 
 _ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
-_SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 
 
 def _is_prose(block: _Block) -> bool:
@@ -91,7 +90,9 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
         ):
             continue
         # A closing "2022年1月27日" is the document's signature date, not a date line.
-        if _is_meta_line(text, compact) and not (prose_seen and _SIGNATURE_DATE_RE.match(compact)):
+        if _is_meta_line(text, compact) and not (
+            prose_seen and cp.SIGNATURE_DATE_RE.match(compact)
+        ):
             continue
         text = cp.DANGLING_FRAGMENT_RE.sub(" ", text).strip()
         if not text:

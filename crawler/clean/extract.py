@@ -42,7 +42,7 @@ from crawler.clean.metadata import (
 )
 from crawler.clean.pagination import find_pagination
 from crawler.clean.policy_document import read_policy
-from crawler.clean.policy_header import parse_policy
+from crawler.clean.policy_header import header_fields_in_lines, parse_policy
 from crawler.clean.selectors import _select_text, _selected_container
 from crawler.clean.title import _find_title, _SpamCheck, _title_text
 from crawler.text.dates import find_dates
@@ -136,7 +136,7 @@ def extract_article(
     policy = reading.fields if reading else None
     if reading:
         title = reading.title or title
-        lines = _drop_policy_head(lines[: reading.body_end], policy)
+        lines = _drop_policy_head(lines[: reading.body_end], reading.fields)
     elif title:
         title = cp.TITLE_DATE_SUFFIX_RE.sub("", title)  # "… ( 2025年08月25日 )"
     body = "\n".join(lines)
@@ -239,19 +239,58 @@ def _metadata_line(block: _Block) -> bool:
     )
 
 
+def _header_run(lines: list[str]) -> int:
+    """Return how many leading lines are a header table's labelled lines (0 if none).
+
+    A run of ``label：value`` lines counts when one of its labels is a policy field's, so a
+    lone "各部委：现将…" opening the text stays.
+    """
+    size = 0
+    while size < len(lines) and (
+        cp.HEADER_LINE_RE.match(lines[size].strip())
+        or header_fields_in_lines(lines[size : size + 1])
+    ):
+        size += 1  # "label：value", or a policy label shown empty (主题分类：)
+    return size if size and header_fields_in_lines(lines[:size]) else 0
+
+
+def _is_printed_head(line: str, issuer: str, after_number: bool) -> bool:
+    """Say whether a line is the document's printed head: registration number, number, issuer.
+
+    The issuing body's name counts as the policy's issuer, or as any body's name right below
+    a number line (www.anhua.gov.cn shows 安化县 as 发布机构 and prints the full name).
+    """
+    tokens = line.split()
+    return bool(tokens) and all(
+        cp.REGISTRATION_NUMBER_RE.match(token)
+        or cp.DOC_NUMBER_LINE_RE.match(token)
+        or (issuer and token == issuer)
+        or (after_number and cp.ORGANIZATION_RE.match(token))
+        for token in tokens
+    )
+
+
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
-    """Drop the repeated title and document-number lines at the top of a policy body."""
+    """Drop the repeated title, header and document-number lines at the top of a policy body."""
     title = _compact(policy.get("title") or "")
     doc_number = _compact(policy.get("doc_number") or "")
+    issuer = _compact(policy.get("issuer") or "")
     out = list(lines)
+    after_number = False
     while out:
         compact = _compact(out[0])
-        if (
-            (title and compact and compact in title)
-            or (doc_number and compact == _compact(doc_number))
-            or cp.DOC_NUMBER_LINE_RE.match(compact)
+        if (title and compact and compact in title) or (
+            doc_number and compact == _compact(doc_number)
         ):
             out.pop(0)
+            continue
+        if cp.DOC_NUMBER_LINE_RE.match(compact) or _is_printed_head(out[0], issuer, after_number):
+            after_number = True
+            out.pop(0)
+            continue
+        header = _header_run(out)
+        if header:
+            del out[:header]
             continue
         break
     return out

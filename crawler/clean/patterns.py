@@ -516,6 +516,15 @@ DOCUMENT_KIND_RE = re.compile(
     r"通知书|答复|复函|意見|決定|規定|細則|條例|規則|規劃|計劃|綱要|措施)"
     r"(?:[(（][^()（）]{1,20}[)）])?$"
 )
+# A document number glued in brackets after a heading: "…的通知（沪教委规〔2021〕2号）"
+# (edu.sh.gov.cn, www.baoding.gov.cn print it into the heading element).
+TITLE_NUMBER_SUFFIX_RE = re.compile(r"\s*[(（]\s*(%s)\s*[)）]\s*$" % DOC_NUMBER_RE.pattern)
+# The verb of a forwarding title, 机关 + 转发/批转 + the forwarded document (GB/T 9704): the
+# issuer is the body before it (www.hebei.gov.cn 国务院办公厅转发…, www.xiongan.gov.cn).
+TITLE_FORWARDING_RE = re.compile(r"转发|批转|轉發")
+# A labelled line of a header table printed inside the text container: a short label, a
+# colon, a value (www.lf.gov.cn 统一编号：…, www.baoding.gov.cn 索引号：…信息分类：…).
+HEADER_LINE_RE = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{1,9}[:：]\s*\S")
 # Column tags glued before a heading, which policy-multi-dev's README leaves out of the title:
 # 【贷款】 (gjj.wuhan.gov.cn; the one dev site with a tag, kept for the README's rule).
 TITLE_TAG_PREFIX_RE = re.compile(r"^(?:[【\[［][^【】\[\]［］]{1,10}[】\]］]\s*)+")
@@ -537,12 +546,26 @@ ORGANIZATION_RE = re.compile(
     r"委员会|委員會|总局|總局|行|所|处|處|室|组|組|馆|館|站|队|隊|团|團|社|司|府|监狱|"
     r"分局|支局|学校|大学|集团|公司|银行|银保监局|税务局|管委会|管理局|领导小组|联席会议)$"
 )
-# 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax).
-SIGNATURE_DATE_RE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
+# 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax), or
+# in Chinese numerals, 二〇二四年五月八日 (www.xiongan.gov.cn; the national format's form for
+# 成文日期 until 2012, so older documents of every site).
+SIGNATURE_DATE_RE = re.compile(
+    r"^(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
+    r"|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)$"
+)
 # A note closing the document after its signature, still part of it: （此件公开发布）
 # (fcj.shenyang.gov.cn, and 7 of policy-dev's gov.cn documents), （此件主动公开）.
 CLOSING_NOTE_RE = re.compile(
     r"^[(（]?(?:此件|本件)[^()（）]{0,10}(?:公开|公開|发布|發布)[^()（）]{0,6}[)）]?$"
+)
+# The printed head (版头) of a document above its salutation: its registration number
+# (统一登记号 AHDR-2022-01008 on www.anhua.gov.cn, CSCR-2018-01025 on www.changsha.gov.cn),
+# then its number and the issuing body's name, each on a line or together on one.
+REGISTRATION_NUMBER_RE = re.compile(r"^[A-Z]{2,8}-(?:19|20)\d{2}-\d{3,6}$")
+# The record (版记) closing a printed document after its signature, not its text: 抄送：… and
+# "机关 2024年3月8日印发" (GB/T 9704; www.tj.gov.cn, www.lf.gov.cn print it on the page).
+RECORD_LINE_RE = re.compile(
+    r"^(?:抄送|抄报|抄報|分送)[:：]|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日(?:印发|印發)$"
 )
 # A line ending a sentence: prose, not a heading, signature or link label (all policy sites).
 PROSE_END_RE = re.compile(r"[。；;！？]")

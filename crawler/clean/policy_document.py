@@ -20,7 +20,7 @@ from crawler.clean.policy_header import (
     header_fields_in_lines,
     normalize_doc_number,
 )
-from crawler.text.dates import find_date
+from crawler.text.dates import chinese_numeral_date, find_date
 
 __all__ = ["PolicyReading", "Signature", "clean_title", "find_signature", "read_policy"]
 
@@ -52,8 +52,10 @@ def _compact(text: str) -> str:
 
 
 def _signature_date(compact: str) -> str | None:
-    """Return the ISO date of a line holding only a date: 2023年9月3日."""
-    return find_date(compact) if cp.SIGNATURE_DATE_RE.match(compact) else None
+    """Return the ISO date of a line holding only a date: 2023年9月3日, 二〇二四年五月八日."""
+    if not cp.SIGNATURE_DATE_RE.match(compact):
+        return None
+    return find_date(compact) or chinese_numeral_date(compact)
 
 
 def _organizations(line: str) -> list[str] | None:
@@ -111,6 +113,9 @@ def clean_title(title: str) -> tuple[str, str | None]:
     match = cp.DOC_NUMBER_RE.match(title)
     if match and len(title) - match.end() >= 8:
         return title[match.end() :].strip(), normalize_doc_number(match.group(0))
+    suffix = cp.TITLE_NUMBER_SUFFIX_RE.search(title)
+    if suffix and suffix.start() >= 8:
+        return title[: suffix.start()].strip(), normalize_doc_number(suffix.group(1))
     return title, None
 
 
@@ -129,7 +134,7 @@ def _title_issuer(title: str) -> str | None:
     prefix, found, _ = title.partition("关于")
     if not found:
         return None
-    prefix = prefix.strip()
+    prefix = cp.TITLE_FORWARDING_RE.split(prefix, maxsplit=1)[0].strip()
     return prefix if prefix and _organizations(prefix) else None
 
 
@@ -279,6 +284,9 @@ def read_policy(
         if fields.get(name) is None and name not in shown:
             fields[name] = value
     body_end = len(lines)
-    if signature is not None and not any(_is_prose(line) for line in lines[signature.end :]):
+    if signature is not None and not any(
+        _is_prose(line) and not cp.RECORD_LINE_RE.search(_compact(line))
+        for line in lines[signature.end :]
+    ):
         body_end = signature.end
     return PolicyReading(fields, fields["title"], body_end)

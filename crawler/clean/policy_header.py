@@ -81,7 +81,17 @@ _LABEL_RE = re.compile(
     r"(%s)[\s\u3000\xa0]*[:：]"
     % "|".join(_spaced(k) for k in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
 )
+_BRACKETED_LABEL_RE = re.compile(
+    r"[\[［【][\s\u3000\xa0]*(%s)[\s\u3000\xa0]*[\]］】]"
+    % "|".join(_spaced(k) for k in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
+)
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
+# A label's own punctuation, not its word: colons (every dev site), brackets ([索 引 号] on
+# 首都之窗 beijing.gov.cn, the template the Beijing district sites share).
+_LABEL_BRACKETS = "[]［］【】〔〕"
+# Any short label opening a value (统一登记号：, 公开责任部门：): the end of the value before it,
+# known label or not (www.changsha.gov.cn, www.lf.gov.cn list fields we do not read).
+_ANY_LABEL_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{1,9}[:：]")
 _YEAR_BRACKET_RE = re.compile(r"[\[［【〔(（]\s*(\d{4})\s*[\]］】〕)）]")
 ATTACHMENT_RE = re.compile(
     r"\.(?:pdf|docx?|ofd|wps|xlsx?|et|pptx?|zip|rar|7z|txt|ceb)(?:$|[?#])", re.IGNORECASE
@@ -131,12 +141,17 @@ def _text(element: Any) -> str:
 
 def _label_of(text: str) -> str | None:
     key = _SPACE_RE.sub("", text).rstrip(":：")
-    return _LABEL_TO_FIELD.get(key)
+    return _LABEL_TO_FIELD.get(key) or _LABEL_TO_FIELD.get(key.strip(_LABEL_BRACKETS))
 
 
 def _clean_value(field_name: str, value: str) -> str | None:
     value = value.strip(" :：\u3000")
-    if not value or NONE_VALUE_RE.match(value) or _LABEL_RE.match(value):
+    if (
+        not value
+        or NONE_VALUE_RE.match(value)
+        or _LABEL_RE.match(value)
+        or _BRACKETED_LABEL_RE.match(value)
+    ):
         return None  # 文号：无, or an empty cell followed by the next label
     if field_name in _DATE_FIELDS:
         return find_date(value) or None
@@ -164,13 +179,15 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
             if found.get(name):
                 continue  # an empty cell gives way to a later one (主题分类 then 主题词)
             sibling = element.getnext()
+            tail = _SPACE_RE.sub(" ", element.tail or "").strip()
+            if tail and (sibling is None or element.tag in ("b", "strong", "label", "em", "span")):
+                # The value is the text after the label element: <b>文号：</b>… (gov.cn),
+                # <li><span>[发文机构]</span>北京市人民政府</li> (首都之窗, www.beijing.gov.cn).
+                found[name] = tail
+                continue
             if element.tag in ("b", "strong", "label", "em") and sibling is None:
                 parent = element.getparent()
                 sibling = parent.getnext() if parent is not None else None
-                tail = (element.tail or "").strip()
-                if tail:
-                    found[name] = tail
-                    continue
             # An empty value cell still counts: the page shows the field, with nothing in it.
             found[name] = _text(sibling) if sibling is not None else ""
             continue
@@ -180,7 +197,7 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
         if match:
             name = _LABEL_TO_FIELD[_SPACE_RE.sub("", match.group(1))]
             rest = own[match.end() :]
-            following = _LABEL_RE.search(rest)
+            following = _ANY_LABEL_RE.search(rest)
             if following:
                 rest = rest[: following.start()]
             if name not in inline:

@@ -6,7 +6,15 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["DateParseError", "find_date", "find_dates", "parse_date", "parse_feed_date", "CHINA_TZ"]
+__all__ = [
+    "CHINA_TZ",
+    "DateParseError",
+    "chinese_numeral_date",
+    "find_date",
+    "find_dates",
+    "parse_date",
+    "parse_feed_date",
+]
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
@@ -27,6 +35,37 @@ URL_DATE_RE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)"
 )
 URL_MONTH_DAY_RE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
+
+
+# 二〇二四年五月八日: the date form of official documents' signatures before GB/T 9704-2012
+# (and still in use on many sites).
+CHINESE_NUMERAL_DATE_RE = re.compile(
+    r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+    r"\s*([一二三四五六七八九十]{1,3})\s*日"
+)
+_CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+
+
+def _chinese_number(text: str) -> int:
+    """Return the value of 五, 十, 十二, 二十, 二十八 (a month or a day)."""
+    if "十" not in text:
+        return _CHINESE_DIGITS[text]
+    tens, _, units = text.partition("十")
+    return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[units] if units else 0)
+
+
+def chinese_numeral_date(text: str) -> str | None:
+    """Return the ISO date of the first 二〇二四年五月八日 in text, or None."""
+    match = CHINESE_NUMERAL_DATE_RE.search(text)
+    if match is None:
+        return None
+    year = int("".join(str(_CHINESE_DIGITS[c]) for c in match.group(1)))
+    try:
+        return date(
+            year, _chinese_number(match.group(2)), _chinese_number(match.group(3))
+        ).isoformat()
+    except (KeyError, ValueError):
+        return None
 
 
 def _build(match: re.Match[str]) -> str | None:
