@@ -167,3 +167,33 @@ def test_the_cycle_check_finds_a_cycle_through_a_function_import():
     cycle = find_cycle(graph)
     assert cycle is not None
     assert "crawler.ops.monitor" in cycle
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """Return the top-level names of every module a file imports anywhere in its source."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_cleaner_reaches_no_crawler_framework_or_database():
+    # crawler/clean is plain functions over bytes and trees: no Scrapy, Twisted or SQLite,
+    # directly or through any project module it imports.
+    modules, graph = project_modules(), import_graph()
+    forbidden = {"scrapy", "twisted", "sqlite3", "sqlite_utils", "datasette"}
+    for start in (name for name in modules if name.startswith("crawler.clean")):
+        seen, todo = {start}, [start]
+        while todo:
+            current = todo.pop()
+            reached = third_party_imports(modules[current]) & forbidden
+            assert not reached, "%s reaches %s through %s" % (start, sorted(reached), current)
+            todo.extend(graph[current] - seen)
+            seen |= graph[current]
+
+
+def test_the_cleaner_check_sees_a_forbidden_import():
+    assert "scrapy" in third_party_imports(ROOT / "spiders" / "sources_spider.py")
