@@ -153,8 +153,7 @@ def extract_article(
         _label_value(cp.OUTLET_LABEL_RE, near_blocks)
         or _label_value(cp.OUTLET_LABEL_RE, tail_blocks)
         or _outlet_by_date(near_blocks)
-        or meta.get("source")
-        or None
+        or _credited_source(meta, page_title, title)
     )
     author = (
         _author_from(near_blocks)
@@ -233,10 +232,28 @@ def _metadata_line(block: _Block) -> bool:
     """
     if block.link_chars * 2 <= block.chars:
         return True
+    # An info bar of links around a plain date, "ent.QQ.com 2009年11月09日11:30 腾讯音乐 我要评论(0)"
+    # (ent.qq.com; sohu-like bars linking the outlet and the comment count): the unlinked text
+    # is long enough to be the date.
+    if block.chars <= 80 and block.chars - block.link_chars >= 10 and find_dates(block.text):
+        return True
     return block.chars <= 40 and (
         cp.META_LABEL_RE.search(block.compact) is not None
         or cp.META_LABEL_SPACED_RE.search(block.text) is not None
     )
+
+
+def _credited_source(meta: dict[str, str], page_title: str, title: str | None) -> str | None:
+    """Return a <meta name="source"> naming another outlet; the site naming itself is none.
+
+    setn.com and ettoday.net put their own name there on their own stories, which credit
+    no 来源 on the page.
+    """
+    source = (meta.get("source") or "").strip()
+    if not source:
+        return None
+    own = meta.get("og:site_name", "") + " " + page_title.replace(title or "", " ")
+    return None if source in own else source
 
 
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
