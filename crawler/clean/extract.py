@@ -35,6 +35,7 @@ from crawler.clean.metadata import (
     _keywords_from,
     _label_value,
     _meta_content,
+    _names,
     _outlet_by_date,
     _published_at,
     _reporter_in_body,
@@ -169,6 +170,8 @@ def extract_article(
         author = _reporter_in_body(container_lines[-6:])
     if author is None:
         author = _reporter_in_body([b.text for b in blocks[end : end + 3]])
+    if author is None:
+        author = _rel_author(container)
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)
     published = _published_at(meta, jsonld_date, near_blocks, lines, url)
@@ -241,6 +244,20 @@ def _metadata_line(block: _Block) -> bool:
         cp.META_LABEL_RE.search(block.compact) is not None
         or cp.META_LABEL_SPACED_RE.search(block.text) is not None
     )
+
+
+def _rel_author(container: Any) -> str | None:
+    """Return the name a link marked rel="author" gives inside the article container.
+
+    chinatimes.com credits its reporter as <cite><a rel="author">謝明俊</a></cite> beside the
+    date; WordPress themes mark the author link the same way.
+    """
+    for link in container.iter("a"):
+        if "author" in (link.get("rel") or "").lower().split():
+            value = _names(" ".join("".join(link.itertext()).split()))
+            if value:
+                return value
+    return None
 
 
 def _credited_source(meta: dict[str, str], page_title: str, title: str | None) -> str | None:

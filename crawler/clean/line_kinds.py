@@ -16,6 +16,14 @@ _ONLY_DATE_RE = re.compile(
 )
 
 
+# A date and time, then a short name and nothing else: the info line of a story,
+# "2018年09月16日 15:31 中時" (chinatimes.com), "2019-09-26 10:56:28 证券时报网" (stcn.com).
+_DATE_TIME_NAME_RE = re.compile(
+    r"^\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?"
+    r"\s+[\u4e00-\u9fffA-Za-z]{1,8}\s*$"
+)
+
+
 def _compact(text: str) -> str:
     return "".join(text.split())  # as WHITESPACE_RE.sub("", text), faster
 
@@ -103,7 +111,7 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
         compact = _compact(text)
     if len(compact) > 90:
         return False
-    if _ONLY_DATE_RE.match(text) or _byline_names(text, compact):
+    if _ONLY_DATE_RE.match(text) or _DATE_TIME_NAME_RE.match(text) or _byline_names(text, compact):
         return True
     if len(compact) <= 30 and (
         cp.CREDIT_OPENER_RE.match(compact) or cp.DESK_CREDIT_LINE_RE.match(compact)
