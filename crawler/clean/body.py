@@ -120,8 +120,10 @@ def _drop_contact_notice(lines: list[str]) -> list[str]:
         while end < len(flat) and cp.CONTACT_LINE_RE.match(_compact(flat[end])):
             end += 1
         if end - index >= 2:
+            # Its lead-in: up to three short lines ("《蘋果》關心你", "再給自己一次機會"), never
+            # the whole body (appledaily.com.tw, chinatimes.com, ettoday.net).
             start = index
-            if start > 0 and cp.NOTICE_LEAD_RE.match(_compact(flat[start - 1])):
+            while start > 1 and index - start < 3 and len(_compact(flat[start - 1])) <= 30:
                 start -= 1
             return flat[:start] + flat[end:]
         index = end + 1

@@ -308,9 +308,6 @@ CREDIT_OPENER_RE = re.compile(r"^[\[【（(]?(?:文|图|圖|图文|圖文|文字
 CONTACT_LINE_RE = re.compile(
     r"^[\u4e00-\u9fff《》A-Za-z]{2,14}[:：]\s*\d[\d\-－ ]{2,14}(?:[（(][^）)]{1,8}[）)])?[；;。]?$"
 )
-# The lead-in of such a block: a short line opened by a symbol or closed by a colon,
-# "★中時電子報關心您：再給自己一次機會", "●《ETNEWS新聞雲》提醒您，請給自己機會：".
-NOTICE_LEAD_RE = re.compile(r"^(?:[★●■◆※].{2,40}|.{2,40}[:：])$")
 # A desk's credit alone on a line, no person named: "社會中心／綜合報導" (setn.com), "生活中心／
 # 綜合報導" (ettoday.net), "国际新闻部/编译报道"; a person's byline is BYLINE_LINE_RE's.
 DESK_CREDIT_LINE_RE = re.compile(
