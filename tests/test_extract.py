@@ -188,3 +188,18 @@ def test_reprint_original_title_line_and_follow_prompt_are_chrome():
     assert "天津港集团今天发布消息" in result.body
     # An article sentence that merely asks readers to watch for warnings stays.
     assert "请关注预警信息" in result.body
+
+
+UPDATED_LABEL = """<html><head><title>北捷新站啟用 | 地方 | 示例社</title></head><body>
+<article><h1>北捷新站啟用</h1><div class="timeBox">最新更新：2024/03/01 10:48</div>
+<div class="picinfo">捷運新站今天啟用，旅客排隊進站，站務人員在閘門旁協助引導。（示例社記者王小明攝）</div>
+<div class="paragraph"><p>（示例社記者王小明台北1日電）捷運新站今天啟用，首日進出站人次超過兩萬，站內動線大致順暢。</p>
+<p>捷運公司表示，新站周邊的公車接駁路線將同步調整，提醒旅客出發前查詢最新班次資訊。</p></div>
+</article></body></html>"""
+
+
+def test_a_date_after_any_short_label_is_a_date_line_not_body():
+    result = extract_article(UPDATED_LABEL.encode("utf-8"), "http://example.tw/a.html")
+    assert "最新更新" not in result.body
+    assert "（示例社記者王小明台北1日電）" in result.body
+    assert result.published_at.startswith("2024-03-01")

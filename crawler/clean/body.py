@@ -104,4 +104,28 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
         if block.punct:
             prose_seen += 1
         lines.append(text)
+    return _drop_contact_notice(lines)
+
+
+def _drop_contact_notice(lines: list[str]) -> list[str]:
+    """Drop a run of help-line lines near the end of the body, with the line leading into it.
+
+    Taiwan news sites close stories of suicide with a block of hotlines (chinatimes.com,
+    ettoday.net): two or more "label：number" lines among the last six of the body.
+    """
+    flat = [part for line in lines for part in line.split("\n") if part.strip()]
+    tail = max(0, len(flat) - 6)
+    index = tail
+    while index < len(flat):
+        end = index
+        while end < len(flat) and cp.CONTACT_LINE_RE.match(_compact(flat[end])):
+            end += 1
+        if end - index >= 2:
+            # Its lead-in: up to three short lines ("《蘋果》關心你", "再給自己一次機會"), never
+            # the whole body (appledaily.com.tw, chinatimes.com, ettoday.net).
+            start = index
+            while start > 1 and index - start < 3 and len(_compact(flat[start - 1])) <= 30:
+                start -= 1
+            return flat[:start] + flat[end:]
+        index = end + 1
     return lines

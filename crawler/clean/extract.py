@@ -35,6 +35,7 @@ from crawler.clean.metadata import (
     _keywords_from,
     _label_value,
     _meta_content,
+    _names,
     _outlet_by_date,
     _published_at,
     _reporter_in_body,
@@ -153,8 +154,7 @@ def extract_article(
         _label_value(cp.OUTLET_LABEL_RE, near_blocks)
         or _label_value(cp.OUTLET_LABEL_RE, tail_blocks)
         or _outlet_by_date(near_blocks)
-        or meta.get("source")
-        or None
+        or _credited_source(meta, page_title, title)
     )
     author = (
         _author_from(near_blocks)
@@ -170,6 +170,8 @@ def extract_article(
         author = _reporter_in_body(container_lines[-6:])
     if author is None:
         author = _reporter_in_body([b.text for b in blocks[end : end + 3]])
+    if author is None:
+        author = _rel_author(container)
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)
     published = _published_at(meta, jsonld_date, near_blocks, lines, url)
@@ -233,6 +235,11 @@ def _metadata_line(block: _Block) -> bool:
     """
     if block.link_chars * 2 <= block.chars:
         return True
+    # An info bar of links around a plain date, "ent.QQ.com 2009年11月09日11:30 腾讯音乐 我要评论(0)"
+    # (ent.qq.com; sohu-like bars linking the outlet and the comment count): the unlinked text
+    # is long enough to be the date.
+    if block.chars <= 80 and block.chars - block.link_chars >= 10 and find_dates(block.text):
+        return True
     return block.chars <= 40 and (
         cp.META_LABEL_RE.search(block.compact) is not None
         or cp.META_LABEL_SPACED_RE.search(block.text) is not None
@@ -268,6 +275,33 @@ def _is_printed_head(line: str, issuer: str, after_number: bool) -> bool:
         or (after_number and cp.ORGANIZATION_RE.match(token))
         for token in tokens
     )
+
+
+def _rel_author(container: Any) -> str | None:
+    """Return the name a link marked rel="author" gives inside the article container.
+
+    chinatimes.com credits its reporter as <cite><a rel="author">謝明俊</a></cite> beside the
+    date; WordPress themes mark the author link the same way.
+    """
+    for link in container.iter("a"):
+        if "author" in (link.get("rel") or "").lower().split():
+            value = _names(" ".join("".join(link.itertext()).split()))
+            if value:
+                return value
+    return None
+
+
+def _credited_source(meta: dict[str, str], page_title: str, title: str | None) -> str | None:
+    """Return a <meta name="source"> naming another outlet; the site naming itself is none.
+
+    setn.com and ettoday.net put their own name there on their own stories, which credit
+    no 来源 on the page.
+    """
+    source = (meta.get("source") or "").strip()
+    if not source:
+        return None
+    own = meta.get("og:site_name", "") + " " + page_title.replace(title or "", " ")
+    return None if source in own else source
 
 
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:

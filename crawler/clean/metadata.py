@@ -54,6 +54,20 @@ def _site_name(
     return None
 
 
+def _strip_value(text: str) -> str:
+    """Strip punctuation around a value, keeping the closing mark of a title it opened.
+
+    "人民网-《人民日报》" keeps its 》 (people.com.cn; ce.cn-like "中国经济网－《经济日报》");
+    a value wholly in marks, "《经济日报》", loses both as before.
+    """
+    value = text.strip(_VALUE_STRIP)
+    if value.count("《") > value.count("》"):
+        end = text.find(value) + len(value)
+        if text[end : end + 1] == "》":
+            value += "》"
+    return value
+
+
 def _cut_value(text: str) -> str:
     """Cut a labelled value where the next label, a date or a separator begins."""
     match = cp.NEXT_LABEL_RE.search(text)
@@ -61,7 +75,7 @@ def _cut_value(text: str) -> str:
         text = text[: match.start()]
     elif match and match.start() == 0:
         return ""
-    return text.strip(_VALUE_STRIP)
+    return _strip_value(text)
 
 
 def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
@@ -72,7 +86,7 @@ def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
                 rest = _value_on_next_line(lines[index + 1])
             value = _cut_value(rest)
             value = re.split(r"\s{1,}", value)[0] if value else value
-            value = value.strip(_VALUE_STRIP)
+            value = _strip_value(value)
             if value and len(value) <= 40:
                 return value
     return None

@@ -302,6 +302,18 @@ REPORTER_SPACED_RE = re.compile(
 # A short credit line opening with 文／, 图／, 文｜ ("文｜财新 杜知航 王婧", "文／鄭心怡": caixin-like
 # and storm-like pages of tests/fixtures/unseen_news; "文/王晓东" set into dev pages).
 CREDIT_OPENER_RE = re.compile(r"^[\[【（(]?(?:文|图|圖|图文|圖文|文字)[/／|｜丨]")
+# A help line closing a story: a short label, a colon and a phone number, "生命線：1995",
+# "自殺防治諮詢安心專線：0800-788995；" (ettoday.net, chinatimes.com append such a block to
+# stories of suicide); a run of two or more at the end of a body is a notice, not the story.
+CONTACT_LINE_RE = re.compile(
+    r"^[\u4e00-\u9fff《》A-Za-z]{2,14}[:：]\s*\d[\d\-－ ]{2,14}(?:[（(][^）)]{1,8}[）)])?[；;。]?$"
+)
+# A desk's credit alone on a line, no person named: "社會中心／綜合報導" (setn.com), "生活中心／
+# 綜合報導" (ettoday.net), "国际新闻部/编译报道"; a person's byline is BYLINE_LINE_RE's.
+DESK_CREDIT_LINE_RE = re.compile(
+    r"^[\[〔【（(]?[\u4e00-\u9fff]{2,8}[/／|｜丨](?:綜合|综合|編譯|编译|整理)?(?:報導|报道|報道)"
+    r"[\]〕】）)]?$"
+)
 # A line that is nothing but a byline: an outlet's name glued before the role, the names, a
 # photographer, the place of the report ("本报记者 蒋欣", "澎湃新闻记者 周倩", "界面新闻记者 |
 # 吴洋", "21世纪经济报道记者 彭强 北京报道", "記者林育綾／台北報導", "聯合報／ 記者林佳慧／
