@@ -554,3 +554,17 @@ def test_title_shown_in_page_title_only_reads_the_same(name):
     assert found["title"] == expected["title"] == truth["title"]
     for name_ in ("written_at", "issuer"):
         assert found[name_] == expected[name_]
+
+
+@pytest.mark.parametrize("name", ["policy-multi-dev/005", "policy-multi-dev/014"])
+def test_signature_of_the_date_alone_still_gives_the_written_date(name):
+    html, url, truth = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    issuer_line, _, printed = _signature_elements(root, truth)
+    issuer_line.getparent().remove(issuer_line)
+    found = _fields(_html(root), url)
+    assert found["written_at"] == expected["written_at"] == truth["written_at"]
+    assert found["issuer"] == expected["issuer"]  # the title names it
+    assert found["body"][:40] == expected["body"][:40]
+    assert found["body"].endswith(printed)  # the text still ends at the date

@@ -518,6 +518,8 @@ ISSUER_NUMBER_RE = re.compile(
 DOCUMENT_KIND_RE = re.compile(
     r"(?:通知|通告|公告|公报|意见|决定|决议|命令|令|通报|报告|请示|批复|议案|函|纪要|办法|规定|"
     r"细则|条例|规则|规程|方案|规划|计划|纲要|要点|措施|指引|指南|目录|清单|标准|章程|"
+    # Not 政策, 制度, 规范: they also end a wrapped title's first line as verbs' objects
+    # (东莞市人民政府办公室关于进一步规范 / 我市房地产市场发展的通知, www.dg.gov.cn).
     r"通知书|答复|复函|意見|決定|規定|細則|條例|規則|規劃|計劃|綱要|措施)"
     r"(?:[(（][^()（）]{1,20}[)）])?$"
 )
@@ -527,6 +529,9 @@ TITLE_NUMBER_SUFFIX_RE = re.compile(r"\s*[(（]\s*(%s)\s*[)）]\s*$" % DOC_NUMBE
 # The verb of a forwarding title, 机关 + 转发/批转 + the forwarded document (GB/T 9704): the
 # issuer is the body before it (www.hebei.gov.cn 国务院办公厅转发…, www.xiongan.gov.cn).
 TITLE_FORWARDING_RE = re.compile(r"转发|批转|轉發")
+# The verbs of a title without 关于, 机关 + 印发 / 转发 + the document: "安化县人民政府办公室印发
+# 《…》的通知" (www.anhua.gov.cn's heading, policy-multi-dev 008; 国务院办公厅转发… on gov.cn).
+TITLE_ISSUING_RE = re.compile(r"印发|印發|转发|批转|轉發")
 # A labelled line of a header table printed inside the text container: a short label, a
 # colon, a value (www.lf.gov.cn 统一编号：…, www.baoding.gov.cn 索引号：…信息分类：…).
 HEADER_LINE_RE = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{1,9}[:：]\s*\S")

@@ -111,7 +111,9 @@ def find_signature(lines: list[str]) -> Signature | None:
         issuers: list[str] = []
         written = _signature_date(compact)
         if written is None:
-            one_line = _issuers_and_date(line) if len(compact) <= 80 else None
+            one_line = (
+                _issuers_and_date(line) if len(compact) <= 80 and compact.endswith("日") else None
+            )
             if one_line is None:
                 prose_before = prose_before or _is_prose(line)
                 continue
@@ -132,6 +134,28 @@ def find_signature(lines: list[str]) -> Signature | None:
         if prose_before and (issuers or signed):
             return Signature(tuple(issuers), written, first, end)
         prose_before = prose_before or _is_prose(line)
+    return _date_alone(lines)
+
+
+def _date_alone(lines: list[str]) -> Signature | None:
+    """Return a signature of the date alone: the text's last date line, right after prose.
+
+    A 公告 or a notice whose issuer the title names may close with its date only ("特此公告。"
+    then 2024年3月5日; unseen-policy 033, 034); the date is its 成文日期.
+    """
+    for index in range(len(lines) - 1, 0, -1):
+        written = _signature_date(_compact(lines[index]))
+        if written is None:
+            continue
+        before = lines[index - 1].rstrip()
+        if not (
+            before and cp.PROSE_END_RE.match(before[-1]) and any(map(_is_prose, lines[:index]))
+        ):
+            return None  # "特此公告。" is short, yet ends the text
+        end = index + 1
+        while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
+            end += 1
+        return Signature((), written, index, end)
     return None
 
 
@@ -185,7 +209,11 @@ def _title_issuer(title: str) -> str | None:
     """Return the issuing bodies a title opens with: 财政部 税务总局关于… -> 财政部 税务总局."""
     prefix, found, _ = title.partition("关于")
     if not found:
-        return None
+        # 机关 + 印发 / 转发 + the issued document, without 关于: 某市人民政府办公室印发《…》的通知.
+        match = cp.TITLE_ISSUING_RE.search(title)
+        if match is None:
+            return None
+        prefix = title[: match.start()]
     prefix = cp.TITLE_FORWARDING_RE.split(prefix, maxsplit=1)[0].strip()
     return prefix if prefix and _organizations(prefix) else None
 
