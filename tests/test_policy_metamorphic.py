@@ -132,6 +132,15 @@ def _render(rows: list[tuple[str, str]], form: str) -> str:
         items.insert(1, "<li><span>统一登记号：ABCR-2024-00012</span></li>")
         items.insert(2, "<li><span>公开责任部门：市法制办</span></li>")
         return "<ul>%s</ul>" % "".join(items)
+    if form == "bracket-lines":  # 【发布单位】… lines a <br> apart in one element
+        return '<div class="fbxx">%s</div>' % "<br>".join("【%s】%s" % row for row in rows)
+    if form == "label-cells-jiangsu":  # 信息索引号, 文件编号: other names, label cells, no colon
+        other = {"索引号": "信息索引号", "发文字号": "文件编号"}
+        cells = "".join(
+            '<tr><td class="t">%s</td><td>%s</td></tr>' % (other.get(label, label), value)
+            for label, value in rows
+        )
+        return '<table class="xxgk_table"><tbody>%s</tbody></table>' % cells
     assert form == "document-write"
     lines = "".join(
         "document.write('<tr><th>%s</th><td>%s</td></tr>');\n"
@@ -154,6 +163,8 @@ def _render(rows: list[tuple[str, str]], form: str) -> str:
         "span-grid",
         "table-padded",
         "list-with-other-fields",
+        "bracket-lines",
+        "label-cells-jiangsu",
     ],
 )
 @pytest.mark.parametrize("name", TABLE_PAGES)
@@ -452,3 +463,100 @@ def test_registration_number_above_the_text_is_not_the_text(name):
     first.addprevious(line)
     found = _fields(_html(root), url)
     _same_document(found, expected)
+
+
+def _signature_elements(root: Any, truth: dict[str, Any]) -> tuple[Any, Any, str]:
+    """Return the signature's issuer line, its date line and the date as printed."""
+    year, month, day = (int(part) for part in truth["written_at"].split("-"))
+    printed = "%d年%d月%d日" % (year, month, day)
+    date_line = _deepest_with(root, printed)
+    issuer_line = date_line.getprevious()
+    assert issuer_line is not None
+    assert _compact_text("".join(issuer_line.itertext())) == _compact_text(truth["issuer"])
+    return issuer_line, date_line, printed
+
+
+def _set_text(element: Any, text: str) -> None:
+    for child in list(element):
+        element.remove(child)
+    element.text = text
+
+
+@pytest.mark.parametrize("form", ["issuer-and-date-on-one-line", "issuer-spaced-letter-by-letter"])
+@pytest.mark.parametrize("name", ["policy-multi-dev/005", "policy-multi-dev/014"])
+def test_signature_printed_another_way_reads_the_same(name, form):
+    html, url, truth = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    issuer_line, date_line, printed = _signature_elements(root, truth)
+    if form == "issuer-and-date-on-one-line":
+        _set_text(issuer_line, "%s\u3000\u3000%s" % (truth["issuer"], printed))
+        date_line.getparent().remove(date_line)
+    else:
+        _set_text(issuer_line, " ".join(_compact_text(truth["issuer"])))
+    found = _fields(_html(root), url)
+    _same_document(found, expected)
+    assert found["written_at"] == truth["written_at"]
+
+
+@pytest.mark.parametrize("name", ["policy-multi-dev/005", "policy-multi-dev/014"])
+@pytest.mark.parametrize("zero", ["〇", "Ｏ", "0"])
+def test_signature_date_typed_in_full_width_or_with_a_letter_zero_reads_the_same(name, zero):
+    html, url, truth = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    _, date_line, printed = _signature_elements(root, truth)
+    year, month, day = (int(part) for part in truth["written_at"].split("-"))
+    full_width = printed.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    chinese = "%s年%s月%s日" % (
+        "".join(_CHINESE_DIGITS[int(digit)] for digit in str(year)).replace("〇", zero),
+        _chinese_numeral(month),
+        _chinese_numeral(day),
+    )
+    for typed in (full_width, chinese):
+        _set_text(date_line, typed)
+        found = _fields(_html(root), url)
+        assert found["written_at"] == expected["written_at"] == truth["written_at"]
+        assert found["issuer"] == expected["issuer"]
+        assert found["body"].endswith(_compact_text(typed))
+
+
+@pytest.mark.parametrize("name", ["policy-multi-dev/005", "policy-multi-dev/014"])
+def test_title_shown_in_page_title_only_reads_the_same(name):
+    html, url, truth = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    title = _compact_text(truth["title"])
+    removed = 0
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag in ("title", "script", "style"):
+            continue
+        own = _compact_text(element.text or "")
+        if (
+            len(own) >= 6
+            and (own in title or title in own)
+            and own != _compact_text(truth["issuer"])
+        ):
+            element.text = ""  # the heading, its copy above the text, a wrapped title's lines
+            removed += 1
+    assert removed
+    page_title = root.find(".//title")
+    page_title.text = "%s_%s" % (truth["title"], "某某市人民政府门户网站")
+    found = _fields(_html(root), url)
+    assert found["title"] == expected["title"] == truth["title"]
+    for name_ in ("written_at", "issuer"):
+        assert found[name_] == expected[name_]
+
+
+@pytest.mark.parametrize("name", ["policy-multi-dev/005", "policy-multi-dev/014"])
+def test_signature_of_the_date_alone_still_gives_the_written_date(name):
+    html, url, truth = _page(name)
+    expected = _fields(html, url)
+    root = _tree(html)
+    issuer_line, _, printed = _signature_elements(root, truth)
+    issuer_line.getparent().remove(issuer_line)
+    found = _fields(_html(root), url)
+    assert found["written_at"] == expected["written_at"] == truth["written_at"]
+    assert found["issuer"] == expected["issuer"]  # the title names it
+    assert found["body"][:40] == expected["body"][:40]
+    assert found["body"].endswith(printed)  # the text still ends at the date

@@ -42,7 +42,7 @@ from crawler.clean.metadata import (
     _site_name,
 )
 from crawler.clean.pagination import find_pagination
-from crawler.clean.policy_document import read_policy
+from crawler.clean.policy_document import heading_from_page_title, read_policy
 from crawler.clean.policy_header import header_fields_in_lines, parse_policy
 from crawler.clean.selectors import _select_text, _selected_container
 from crawler.clean.title import _find_title, _SpamCheck, _title_text
@@ -82,6 +82,7 @@ _MIN_BODY_CHARS = 120  # shorter bodies make is_article False
 _META_WINDOW = 12  # blocks before the body searched for metadata lines
 _TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
 _POLICY_HEAD_WINDOW = 20  # blocks before the body searched for a policy's title and number
+_POLICY_AFTER_WINDOW = 8  # blocks after the body searched for a signature (signer, bodies, date)
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -124,6 +125,7 @@ def extract_article(
     title, title_index = _find_title(page_title, meta, blocks, spam)
     if policy and policy.get("title"):
         title = policy["title"]
+    title = heading_from_page_title(title, page_title) or title
     lines = _body_lines(body_blocks, title, container)
     policy_head = [
         b.text
@@ -131,13 +133,26 @@ def extract_article(
         if b.link_chars < b.chars
     ]
     opening = [b.text for b in body_blocks[:4]]
+    after: list[str] = []
+    for block in blocks[end : end + _POLICY_AFTER_WINDOW]:
+        if block.chrome or block.link_chars * 2 > block.chars or block.chars > 40:
+            break  # the footer's chrome, a link list or prose: no signature
+        after.append(block.text)
     reading = read_policy(
-        policy, title=title, head=policy_head, opening=opening, lines=lines, root=root, url=url
+        policy,
+        title=title,
+        head=policy_head,
+        opening=opening,
+        lines=lines,
+        root=root,
+        url=url,
+        after=after,
     )
     policy = reading.fields if reading else None
     if reading:
         title = reading.title or title
-        lines = _drop_policy_head(lines[: reading.body_end], reading.fields)
+        lines = [*lines, *reading.closing][: reading.body_end]
+        lines = _drop_policy_head(lines, reading.fields)
     elif title:
         title = cp.TITLE_DATE_SUFFIX_RE.sub("", title)  # "… ( 2025年08月25日 )"
     body = "\n".join(lines)

@@ -520,11 +520,18 @@ DOC_NUMBER_LINE_RE = re.compile(r"^[(（]?(%s)[)）]?$" % DOC_NUMBER_RE.pattern)
 # one, the metamorphic tests do).
 NONE_VALUE_RE = re.compile(r"^(?:无|無|暂无|暫無|空|/|-+|—+|null|none)$", re.IGNORECASE)
 
+# The number of an order or notice, under its issuer's name: 安徽省人民政府令第318号,
+# 天津海关公告2024年第3号 (the issuer of 令 pages signed by a person; unseen-policy 024, 029).
+ISSUER_NUMBER_RE = re.compile(
+    r"^([\u4e00-\u9fff]{2,30}?)(?:令|公告|通告)(?:(?:19|20)\d{2}年)?第\d{1,5}号$"
+)
 # The kinds of official document (文种) a document title ends with (GB/T 9704's fifteen, plus
 # the regulation kinds): 通知 (dg.gov.cn, gjj.wuhan.gov.cn), 公告 (chinatax), 意见 (gov.cn).
 DOCUMENT_KIND_RE = re.compile(
     r"(?:通知|通告|公告|公报|意见|决定|决议|命令|令|通报|报告|请示|批复|议案|函|纪要|办法|规定|"
     r"细则|条例|规则|规程|方案|规划|计划|纲要|要点|措施|指引|指南|目录|清单|标准|章程|"
+    # Not 政策, 制度, 规范: they also end a wrapped title's first line as verbs' objects
+    # (东莞市人民政府办公室关于进一步规范 / 我市房地产市场发展的通知, www.dg.gov.cn).
     r"通知书|答复|复函|意見|決定|規定|細則|條例|規則|規劃|計劃|綱要|措施)"
     r"(?:[(（][^()（）]{1,20}[)）])?$"
 )
@@ -534,6 +541,9 @@ TITLE_NUMBER_SUFFIX_RE = re.compile(r"\s*[(（]\s*(%s)\s*[)）]\s*$" % DOC_NUMBE
 # The verb of a forwarding title, 机关 + 转发/批转 + the forwarded document (GB/T 9704): the
 # issuer is the body before it (www.hebei.gov.cn 国务院办公厅转发…, www.xiongan.gov.cn).
 TITLE_FORWARDING_RE = re.compile(r"转发|批转|轉發")
+# The verbs of a title without 关于, 机关 + 印发 / 转发 + the document: "安化县人民政府办公室印发
+# 《…》的通知" (www.anhua.gov.cn's heading, policy-multi-dev 008; 国务院办公厅转发… on gov.cn).
+TITLE_ISSUING_RE = re.compile(r"印发|印發|转发|批转|轉發")
 # A labelled line of a header table printed inside the text container: a short label, a
 # colon, a value (www.lf.gov.cn 统一编号：…, www.baoding.gov.cn 索引号：…信息分类：…).
 HEADER_LINE_RE = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{1,9}[:：]\s*\S")
@@ -545,6 +555,10 @@ TITLE_TAG_PREFIX_RE = re.compile(r"^(?:[【\[［][^【】\[\]［］]{1,10}[】\]
 TITLE_DATE_SUFFIX_RE = re.compile(
     r"\s*[(（\[【]\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*[)）\]】]\s*$"
 )
+# The separators of a <title> between document title, column and site names: "标题_站名",
+# "站名 - 栏目 - 标题" (hyphens spaced: a title's own hyphen, 京津冀-雄安, has no spaces);
+# unseen-policy 026 (常州) and 031 (太原).
+PAGE_TITLE_SEPARATOR_RE = re.compile(r"\s*(?:_|\||｜)\s*|\s+(?:-{1,2}|–|—{1,2})\s+")
 # Genre of pages about a policy, not the policy itself: 政策解读, 答记者问, 图解 (issue 9:
 # never take policy fields from their text; the metamorphic tests rename dev titles so).
 INTERPRETATION_TITLE_RE = re.compile(
@@ -556,14 +570,35 @@ INTERPRETATION_TITLE_RE = re.compile(
 ORGANIZATION_RE = re.compile(
     r"^[\u4e00-\u9fff（）()]{2,40}?(?:局|委|厅|廳|办公室|辦公室|办|辦|政府|中心|部|院|会|會|署|"
     r"委员会|委員會|总局|總局|行|所|处|處|室|组|組|馆|館|站|队|隊|团|團|社|司|府|监狱|"
+    # 海关: the customs offices of every port city (unseen-policy 032, 天津海关-like).
+    r"海关|海關|"
     r"分局|支局|学校|大学|集团|公司|银行|银保监局|税务局|管委会|管理局|领导小组|联席会议)$"
 )
 # 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax), or
 # in Chinese numerals, 二〇二四年五月八日 (www.xiongan.gov.cn; the national format's form for
 # 成文日期 until 2012, so older documents of every site).
-SIGNATURE_DATE_RE = re.compile(
-    r"^(?:(?:19|20)\d{2}年\d{1,2}月\d{1,2}日"
-    r"|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)$"
+_SIGNATURE_DATE = (
+    r"(?:(?:19|20|１９|２０)\d{2}年\d{1,2}月\d{1,2}日"
+    r"|[〇○零OＯ0０一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)"
+)
+# Full-width digits (２０２４年３月５日) and a zero typed as the letter O or the digit 0
+# (二Ｏ二四年, 二0二四年) are the same date as typed in word processors: unseen-policy 027
+# (合肥-like) and 030 (无锡-like); metamorphic tests on dg.gov.cn and gjj.wuhan.gov.cn pages.
+SIGNATURE_DATE_RE = re.compile(r"^%s$" % _SIGNATURE_DATE)
+# The signature on one line, issuing bodies then the date: "某市财政局　某市交通运输局
+# 2024年3月5日" (right-aligned signatures joined into one paragraph: unseen-policy 028,
+# 南京-like; metamorphic tests on dg.gov.cn and gjj.wuhan.gov.cn signatures).
+SIGNATURE_WITH_DATE_RE = re.compile(
+    r"^(?P<issuers>[\u4e00-\u9fff（）()][\u4e00-\u9fff（）()\s]{1,120}?)\s*"
+    r"(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|[〇○零O0一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)$"
+)
+# The signer of an order (令): the post then the name, "部长　李小鹏", "省长　王某" (GB/T 9704
+# signs 命令 so; unseen-policy 024, a mot.gov.cn-like 部令, and 029, an ah.gov.cn-like 政府令).
+SIGNER_RE = re.compile(
+    r"^[\u4e00-\u9fff]{0,10}?(?:部长|局长|署长|主任|省长|市长|县长|区长|州长|盟长|旗长|主席|"
+    r"总理|總理|行长|行長|院长|院長|厅长|廳長|部長|局長|署長|省長|市長|縣長)"
+    r"\s*[\u4e00-\u9fff]{2,4}$"
 )
 # A note closing the document after its signature, still part of it: （此件公开发布）
 # (fcj.shenyang.gov.cn, and 7 of policy-dev's gov.cn documents), （此件主动公开）.

@@ -10,6 +10,7 @@ Pages about a policy (解读, news) get no fields from their text.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,14 @@ from crawler.clean.policy_header import (
 )
 from crawler.text.dates import chinese_numeral_date, find_date
 
-__all__ = ["PolicyReading", "Signature", "clean_title", "find_signature", "read_policy"]
+__all__ = [
+    "PolicyReading",
+    "Signature",
+    "clean_title",
+    "find_signature",
+    "heading_from_page_title",
+    "read_policy",
+]
 
 _SIGNATURE_LINES = 6  # issuing bodies listed above the date, one per line at most
 _HEAD_LINES = 4  # body lines searched for the document number under the title
@@ -45,6 +53,9 @@ class PolicyReading:
     fields: dict[str, Any]
     title: str | None
     body_end: int  # body lines from here on are attachments lists and footer
+    # Signature lines standing after the text's container (a one-paragraph 令 whose
+    # container is its paragraph): the body goes on with them, up to ``body_end``.
+    closing: tuple[str, ...] = ()
 
 
 def _compact(text: str) -> str:
@@ -55,6 +66,7 @@ def _signature_date(compact: str) -> str | None:
     """Return the ISO date of a line holding only a date: 2023年9月3日, 二〇二四年五月八日."""
     if not cp.SIGNATURE_DATE_RE.match(compact):
         return None
+    compact = unicodedata.normalize("NFKC", compact)
     return find_date(compact) or chinese_numeral_date(compact)
 
 
@@ -63,9 +75,23 @@ def _organizations(line: str) -> list[str] | None:
     tokens = line.split()
     if not tokens or len(_compact(line)) > 60:
         return None
+    if len(tokens) >= 3 and all(len(token) == 1 for token in tokens):
+        # Spaced letter by letter to fill the line, 合 肥 市 人 民 政 府 (unseen-policy 027;
+        # metamorphic tests on dg.gov.cn and gjj.wuhan.gov.cn signatures).
+        tokens = ["".join(tokens)]
     if all(cp.ORGANIZATION_RE.match(token) for token in tokens):
         return tokens
     return None
+
+
+def _issuers_and_date(line: str) -> tuple[list[str], str] | None:
+    """Return the bodies and the date of a signature printed on one line, or None."""
+    match = cp.SIGNATURE_WITH_DATE_RE.match(unicodedata.normalize("NFKC", line.strip()))
+    if match is None:
+        return None
+    issuers = _organizations(match.group("issuers"))
+    written = _signature_date(_compact(match.group("date")))
+    return (issuers, written) if issuers and written else None
 
 
 def _is_prose(line: str) -> bool:
@@ -73,10 +99,11 @@ def _is_prose(line: str) -> bool:
 
 
 def find_signature(lines: list[str]) -> Signature | None:
-    """Find the first signature after some prose: issuing bodies above a date line.
+    """Find the first signature after some prose: issuing bodies (or a signer) above a date.
 
     The first one is the document's own: a document that forwards (转发) or issues (印发)
-    another prints its signature before the forwarded text.
+    another prints its signature before the forwarded text. A 令 is signed by a person
+    (部长 李小鹏): its issuer is the body its title names.
     """
     prose_before = False
     for index, line in enumerate(lines):
@@ -84,21 +111,51 @@ def find_signature(lines: list[str]) -> Signature | None:
         issuers: list[str] = []
         written = _signature_date(compact)
         if written is None:
-            prose_before = prose_before or _is_prose(line)
-            continue
+            one_line = (
+                _issuers_and_date(line) if len(compact) <= 80 and compact.endswith("日") else None
+            )
+            if one_line is None:
+                prose_before = prose_before or _is_prose(line)
+                continue
+            issuers, written = one_line
         first = index
+        signed = False
         while first > 0 and index - first < _SIGNATURE_LINES:
             names = _organizations(lines[first - 1])
             if names is None:
-                break
+                if not cp.SIGNER_RE.match(_compact(lines[first - 1])):
+                    break
+                signed, names = True, []
             issuers[:0] = names
             first -= 1
         end = index + 1
         while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
             end += 1
-        if prose_before and issuers:
+        if prose_before and (issuers or signed):
             return Signature(tuple(issuers), written, first, end)
         prose_before = prose_before or _is_prose(line)
+    return _date_alone(lines)
+
+
+def _date_alone(lines: list[str]) -> Signature | None:
+    """Return a signature of the date alone: the text's last date line, right after prose.
+
+    A 公告 or a notice whose issuer the title names may close with its date only ("特此公告。"
+    then 2024年3月5日; unseen-policy 033, 034); the date is its 成文日期.
+    """
+    for index in range(len(lines) - 1, 0, -1):
+        written = _signature_date(_compact(lines[index]))
+        if written is None:
+            continue
+        before = lines[index - 1].rstrip()
+        if not (
+            before and cp.PROSE_END_RE.match(before[-1]) and any(map(_is_prose, lines[:index]))
+        ):
+            return None  # "特此公告。" is short, yet ends the text
+        end = index + 1
+        while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
+            end += 1
+        return Signature((), written, index, end)
     return None
 
 
@@ -129,13 +186,46 @@ def _is_document_title(text: str) -> bool:
     )
 
 
+def heading_from_page_title(heading: str | None, page_title: str | None) -> str | None:
+    """Return the document title a page shows only in <title>, when its heading is no title.
+
+    Pages whose text container holds the document without its title (a 政府文件 page that
+    prints the title in <title> alone; the issue's open gap, unseen-policy pages 026, 030)
+    leave the headline finder a column name, the signature's issuer or <title> whole. The
+    longest part of <title> between separators shaped like a document title is the title then.
+    """
+    if not page_title or (
+        heading
+        and _is_document_title(clean_title(heading)[0])  # a number glued to it stays its own
+        and not cp.PAGE_TITLE_SEPARATOR_RE.search(heading)  # <title> itself, site name and all
+    ):
+        return None
+    parts = (clean_title(part.strip())[0] for part in cp.PAGE_TITLE_SEPARATOR_RE.split(page_title))
+    shaped = [part for part in parts if _is_document_title(part)]
+    return max(shaped, key=len) if shaped else None
+
+
 def _title_issuer(title: str) -> str | None:
     """Return the issuing bodies a title opens with: 财政部 税务总局关于… -> 财政部 税务总局."""
     prefix, found, _ = title.partition("关于")
     if not found:
-        return None
+        # 机关 + 印发 / 转发 + the issued document, without 关于: 某市人民政府办公室印发《…》的通知.
+        match = cp.TITLE_ISSUING_RE.search(title)
+        if match is None:
+            return None
+        prefix = title[: match.start()]
     prefix = cp.TITLE_FORWARDING_RE.split(prefix, maxsplit=1)[0].strip()
     return prefix if prefix and _organizations(prefix) else None
+
+
+def _number_issuer(number: str | None) -> str | None:
+    """Return the body an order's or notice's number names: 安徽省人民政府令第318号 -> 安徽省人民政府.
+
+    令, 公告 and 通告 are numbered under their issuer's name (GB/T 9704): the 政府令 and 部令
+    signed by a person (www.ah.gov.cn-like, www.mot.gov.cn-like pages of unseen-policy).
+    """
+    match = cp.ISSUER_NUMBER_RE.match(number or "")
+    return match.group(1) if match and _organizations(match.group(1)) else None
 
 
 def _title_candidates(lines: list[str]) -> list[tuple[str, bool]]:
@@ -167,8 +257,19 @@ def _document_title(
     cleaned, number = clean_title(title) if title else (None, None)
     near = list(reversed(_title_candidates(head))) + _title_candidates(first_lines)
     if cleaned and _is_document_title(cleaned):
-        # The heading may be the last line of a wrapped title: take the whole title.
         whole = _compact(cleaned)
+        if number is None:
+            # A copy of the title above the text may carry the number the heading lacks
+            # (dg.gov.cn's title element glued to its number; the title read from <title>).
+            number = next(
+                (
+                    glued
+                    for glued_title, glued in map(clean_title, (line for line, _ in near))
+                    if glued and _compact(glued_title) == whole
+                ),
+                None,
+            )
+        # The heading may be the last line of a wrapped title: take the whole title.
         for line, wrapped in near:
             if wrapped and _compact(line).endswith(whole) and len(line) > len(whole):
                 return clean_title(line)[0], number
@@ -234,14 +335,25 @@ def read_policy(
     lines: list[str],
     root: Any,
     url: str = "",
+    after: list[str] | None = None,
 ) -> PolicyReading | None:
     """Return a page's policy fields, title and text end; None when it is no policy document.
 
     ``table`` holds what the header table shows (or None), ``head`` the lines between the
     page's heading area and the body, ``opening`` the body's first lines as the page has
-    them (a wrapped title among them), ``lines`` the cleaned body lines.
+    them (a wrapped title among them), ``lines`` the cleaned body lines, ``after`` the short
+    lines standing right after the text's container (where a signature may stand).
     """
     signature = find_signature(lines)
+    closing: tuple[str, ...] = ()
+    if signature is None and after:
+        # The container may end before the signature (a one-paragraph 令 is its own
+        # container): a signature ending among the lines after it closes the text.
+        joined = [*lines, *after]
+        found = find_signature(joined)
+        if found is not None and found.end > len(lines):
+            signature, closing = found, tuple(joined[len(lines) : found.end])
+            lines = joined[: found.end]
     if (
         table is None
         and signature is None
@@ -249,14 +361,17 @@ def read_policy(
     ):
         return None  # most news pages stop here: no header, signature or document number
     document_title, glued_number = _document_title(title, head, opening)
-    if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or _cites_title(lines, document_title):
+    below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
+    number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
+    # An order (令) quotes the regulation it issues, whose name is the page's heading; its
+    # number line and its signature say it is the document (政府令 and 部令 pages).
+    cites = _cites_title(lines, document_title) and not (number and signature)
+    if (title and cp.INTERPRETATION_TITLE_RE.search(title)) or cites:
         # A page about a policy: its header table, if any, and nothing from its story.
         if table is None:
             return None
-        return PolicyReading(dict.fromkeys(POLICY_LABELS) | table, title, len(lines))
+        return PolicyReading(dict.fromkeys(POLICY_LABELS) | table, title, len(lines) - len(closing))
     labelled = header_fields_in_lines(head)
-    below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
-    number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
     if table is None and not (
         document_title and _is_document_title(document_title) and (signature or number)
     ):
@@ -271,8 +386,10 @@ def read_policy(
         fields["published_at"] = _posted_date(head, document_title) or _posted_date(head, title)
     if "attachments" not in fields:
         fields["attachments"] = attachment_urls(root, url)
-    issuer = _title_issuer(document_title or "") or (
-        signature.issuers[0] if signature and signature.issuers else None
+    issuer = (
+        _title_issuer(document_title or "")
+        or (signature.issuers[0] if signature and signature.issuers else None)
+        or _number_issuer(number)
     )
     derived = {
         "title": document_title,
@@ -289,4 +406,4 @@ def read_policy(
         for line in lines[signature.end :]
     ):
         body_end = signature.end
-    return PolicyReading(fields, fields["title"], body_end)
+    return PolicyReading(fields, fields["title"], body_end, closing)

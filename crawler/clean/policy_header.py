@@ -29,7 +29,9 @@ __all__ = [
 
 # Field name -> label forms (compared with whitespace and colons removed).
 POLICY_LABELS: dict[str, tuple[str, ...]] = {
-    "index_number": ("索引号", "索引號", "索取号", "索取號"),
+    # 信息索引号: Jiangsu's xxgk tables (the 无锡 templates public crawlers parse, and
+    # unseen-policy page 031).
+    "index_number": ("索引号", "索引號", "索取号", "索取號", "信息索引号", "信息索引號"),
     "topic": ("主题分类", "主題分類", "主题", "分类", "主题词", "分類", "信息分类", "信息分類"),
     "issuer": (
         "发文机关",
@@ -44,6 +46,11 @@ POLICY_LABELS: dict[str, tuple[str, ...]] = {
         "发文机构",
         "发布单位",
         "發布單位",
+        # 发布部门 / 发文部门: county and bureau sites' 信息公开 lists (unseen-policy 031, 032).
+        "发布部门",
+        "發布部門",
+        "发文部门",
+        "發文部門",
     ),
     "written_at": (
         "成文日期",
@@ -54,9 +61,23 @@ POLICY_LABELS: dict[str, tuple[str, ...]] = {
         "生成日期",
         "签发日期",
         "簽發日期",
+        # Not 发文日期: www.anhua.gov.cn fills it with the publication day, not the
+        # signature's (policy-multi-dev 008); the signature gives 成文日期 there.
     ),
     "title": ("标题", "標題", "名称", "名稱", "文件名称", "文件名稱"),
-    "doc_number": ("发文字号", "發文字號", "文号", "文號", "发文文号", "發文文號"),
+    # 文件编号 (无锡's xxgk tables, unseen-policy 031), 发布文号 (【发布文号】 lines, 032).
+    "doc_number": (
+        "发文字号",
+        "發文字號",
+        "文号",
+        "文號",
+        "发文文号",
+        "發文文號",
+        "文件编号",
+        "文件編號",
+        "发布文号",
+        "發布文號",
+    ),
     "published_at": (
         "发布日期",
         "發布日期",
@@ -115,6 +136,8 @@ _HINT_RE = re.compile(
             "成文日期",
             "印发日期",
             "生成日期",
+            "发布文号",
+            "文件编号",
         )
     )
     + r"|文[\s\u3000\xa0]*[号號][\s\u3000\xa0]*[:：]"
@@ -249,7 +272,11 @@ def header_fields_in_lines(lines: list[str]) -> dict[str, str | None]:
     for line in lines:
         if len(line) > 200:
             continue
-        matches = list(_LABEL_RE.finditer(line))
+        # 索引号：… or 【索引号】… (lines a <br> apart: the 【发布单位】【发文日期】 pages).
+        matches = sorted(
+            [*_LABEL_RE.finditer(line), *_BRACKETED_LABEL_RE.finditer(line)],
+            key=lambda match: match.start(),
+        )
         for index, match in enumerate(matches):
             following = matches[index + 1] if index + 1 < len(matches) else None
             name = _LABEL_TO_FIELD[_SPACE_RE.sub("", match.group(1))]

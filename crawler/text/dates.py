@@ -39,11 +39,14 @@ URL_MONTH_DAY_RE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])/(0[1-9]|[
 
 # 二〇二四年五月八日: the date form of official documents' signatures before GB/T 9704-2012
 # (and still in use on many sites).
+# The zero is typed many ways: 〇, ○, 零, and the letter or digit O / 0 (二Ｏ二四年, 二0二四年).
 CHINESE_NUMERAL_DATE_RE = re.compile(
-    r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+    r"([〇○零OＯ0０一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
     r"\s*([一二三四五六七八九十]{1,3})\s*日"
 )
-_CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+_CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | dict.fromkeys(
+    "○零OＯ0０", 0
+)
 
 
 def _chinese_number(text: str) -> int:
