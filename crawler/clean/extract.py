@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from crawler.clean import patterns as cp
+from crawler.clean.attachments import AttachmentLink, find_attachment_links
 from crawler.clean.body import _body_lines
 from crawler.clean.decode import DecodedPage, decode_html
 from crawler.clean.layout import (
@@ -75,6 +76,8 @@ class Extraction:
     is_article: bool = False
     page_urls: list[str] = field(default_factory=list)
     policy: dict[str, Any] | None = None
+    # Files the page attaches: every one on a policy page, those labelled 附件 elsewhere.
+    attachments: list[AttachmentLink] = field(default_factory=list)
 
 
 _MIN_BODY_CHARS = 120  # shorter bodies make is_article False
@@ -102,6 +105,7 @@ def extract_article(
     meta = _meta_content(root)
     jsonld_date = _jsonld_date(root)
     policy = parse_policy(root, url)
+    links = find_attachment_links(root, url)
     pagination = find_pagination(root, url) if url else None
     page_urls = pagination.other_urls() if pagination else []
     _clean_tree(root)
@@ -134,6 +138,8 @@ def extract_article(
         policy, title=title, head=policy_head, opening=opening, lines=lines, root=root, url=url
     )
     policy = reading.fields if reading else None
+    if policy is None and links:
+        links = find_attachment_links(root, url, labelled_only=True)
     if reading:
         title = reading.title or title
         lines = _drop_policy_head(lines[: reading.body_end], reading.fields)
@@ -222,6 +228,7 @@ def extract_article(
         is_article=is_article,
         page_urls=page_urls,
         policy=policy,
+        attachments=links,
     )
 
 
@@ -329,6 +336,7 @@ def merge_pages(extractions: list[Extraction]) -> Extraction:
         text_quality=quality,
         page_urls=[],
         is_article=any(e.is_article for e in extractions),
+        attachments=list(dict.fromkeys(link for e in extractions for link in e.attachments)),
         author=first.author or next((e.author for e in extractions if e.author), None),
         editor=first.editor or next((e.editor for e in extractions if e.editor), None),
     )
@@ -339,6 +347,7 @@ def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
     data = {f.name: getattr(extraction, f.name) for f in fields(extraction)}
     if data["policy"] is None:
         del data["policy"]
+    data["attachments"] = [link._asdict() for link in extraction.attachments]
     return data
 
 
