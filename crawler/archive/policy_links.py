@@ -56,13 +56,13 @@ def _policy(row: tuple[Any, ...]) -> ArchivedPolicy:
     return ArchivedPolicy(row[0], row[1] or "", row[2], row[3])
 
 
-def _article_text(conn: sqlite3.Connection, article_id: str) -> tuple[str, str] | None:
+def _article_text(conn: sqlite3.Connection, article_id: str) -> tuple[str, str, str] | None:
     row = conn.execute(
         "select coalesce(nullif(title_simplified, ''), title, ''),"
-        " coalesce(nullif(body_simplified, ''), body, '') from articles where id = ?",
+        " coalesce(nullif(body_simplified, ''), body, ''), kind from articles where id = ?",
         [article_id],
     ).fetchone()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2] or "") if row else None
 
 
 class PolicyLinker:
@@ -97,13 +97,16 @@ class PolicyLinker:
         text = _article_text(self.db.conn, article_id)
         if text is None:
             return
-        title = _SPACE_RE.sub("", text[0])
-        links = [
-            link
-            for link in self.matcher.link(text[0], text[1], article_id)
-            # 关于印发《X》的通知 prints X (often as its attachment): not a citation of another.
-            if link.policy_id is not None or _SPACE_RE.sub("", link.cited_as) not in title
-        ]
+        links = self.matcher.link(text[0], text[1], article_id)
+        if text[2] == POLICY_KIND:
+            # A policy titled 关于印发X的通知 prints X (often as its attachment): X is the
+            # policy itself, not a citation of another.
+            title = _SPACE_RE.sub("", text[0])
+            links = [
+                link
+                for link in links
+                if link.policy_id is not None or _SPACE_RE.sub("", link.cited_as) not in title
+            ]
         self._write(article_id, links)
 
     def _write(self, article_id: str, links: Iterable[PolicyLink]) -> None:
