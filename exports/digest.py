@@ -159,7 +159,11 @@ class DigestStory:
         return self.url if _is_http(self.url) else None
 
 
-VIA_LABELS = {"title": "引用 cites", "doc_number": "文号 by number", "interpretation": "解读 explains"}
+VIA_LABELS = {
+    "title": "引用 cites",
+    "doc_number": "文号 by number",
+    "interpretation": "解读 explains",
+}
 
 
 @dataclass
@@ -639,7 +643,9 @@ def _add_attachments_and_stories(db: sqlite_utils.Database, entries: list[Digest
         of_week = {entry.id: entry for entry in entries}
         for policy_id, citing in stories_citing(db.conn, policies).items():
             policies[policy_id].stories = [
-                DigestStory(story["id"], of_week[story["id"]].title, of_week[story["id"]].url, story["via"])
+                DigestStory(
+                    story["id"], of_week[story["id"]].title, of_week[story["id"]].url, story["via"]
+                )
                 for story in citing
                 if story["id"] in of_week
             ]

@@ -166,7 +166,12 @@ class AttachmentsPipeline:
         loop = asyncio.get_running_loop()
         try:
             attachment.text = await loop.run_in_executor(
-                self.reader, extract_attachment_text, data, name or url, content_type, self.max_bytes
+                self.reader,
+                extract_attachment_text,
+                data,
+                name or url,
+                content_type,
+                self.max_bytes,
             )
         except AttachmentError as error:
             attachment.error = error.kind

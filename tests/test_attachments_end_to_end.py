@@ -299,3 +299,131 @@ def test_digest_json_puts_each_story_under_the_policy_it_cites(digest):
         ("1.2024年河北省推进京津冀协同发展重点任务清单.xlsx", ""),
         ("2.重点项目资金安排表.pdf", "broken"),
     ]
+
+
+# --- files that give no text, on a site built for the test -----------------------------------
+POLICY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><div class="nav"><a href="/index.html">首页</a></div>
+<table class="xxgk"><tr><th>索引号：</th><td>000014349/2024-00099</td><th>主题分类：</th><td>综合政务</td></tr>
+<tr><th>发文机关：</th><td>河北省人民政府办公厅</td><th>成文日期：</th><td>2024年02月20日</td></tr>
+<tr><th>发文字号：</th><td>冀政办字〔2024〕30号</td><th>发布日期：</th><td>2024年02月21日</td></tr></table>
+<h1 class="title">{title}</h1>
+<div id="content">{body}</div>
+<div class="fujian">附件：<br>{links}</div>
+</body></html>"""
+NEWS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1 class="title">{title}</h1><div id="content">{body}
+<p>附件：<a href="/files/signup.xlsx">报名表.xlsx</a></p></div>
+<div class="footer"><a href="/files/app.pdf">客户端下载说明.pdf</a></div></body></html>"""
+SENTENCES = (
+    "为推动京津冀协同发展重点任务落地见效，现就有关事项通知如下。"
+    "各地要加强组织领导，细化工作措施，明确责任分工，确保各项任务按期完成。"
+    "省直有关部门要加强指导服务，及时协调解决工作推进中遇到的困难和问题。"
+    "各地各部门要于每季度末将工作进展情况报送省协同办，年底前报送全年工作总结。"
+)
+NEWS_SENTENCES = (
+    "记者日前从团省委获悉，京津冀协同发展志愿服务项目今年首批志愿者招募正式启动。"
+    "本次招募面向三地高校学生和社会青年，服务内容包括社区治理、生态保护和文化交流等。"
+    "报名者可下载报名表填写后提交，主办方将组织面试并开展岗前培训。"
+    "据介绍，项目自启动以来已累计组织志愿者三千余人次，服务时长超过五万小时。"
+)
+
+
+@pytest.fixture(scope="module")
+def unreadable(tmp_path_factory) -> dict[str, Any]:
+    """Crawl a site whose policy attaches files that give no text, and a news page."""
+    from crawler.demo.server import DemoSites
+    from tests.attachment_files import make_locked_pdf, make_pdf, make_scanned_pdf, make_xlsx
+
+    root = tmp_path_factory.mktemp("unreadable")
+    site = root / "site"
+    files = site / "files"
+    files.mkdir(parents=True)
+    (site / "_site.toml").write_text('charset = "utf-8"\n', encoding="utf-8")
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /files/private/\n", encoding="utf-8")
+    (files / "locked.pdf").write_bytes(make_locked_pdf())
+    (files / "scanned.pdf").write_bytes(make_scanned_pdf())
+    (files / "big.pdf").write_bytes(make_pdf(copies=40))
+    (files / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    (files / "signup.xlsx").write_bytes(make_xlsx())
+    (files / "app.pdf").write_bytes(make_pdf())
+    (files / "private").mkdir()
+    (files / "private" / "internal.pdf").write_bytes(make_pdf())
+    names = {
+        "locked.pdf": "1.加密文件.pdf",
+        "scanned.pdf": "2.扫描件.pdf",
+        "big.pdf": "3.汇编.pdf",
+        "old.doc": "4.旧格式.doc",
+        "missing.pdf": "5.已删除.pdf",
+        "private/internal.pdf": "6.内部.pdf",
+    }
+    links = "<br>".join('<a href="/files/%s">%s</a>' % item for item in names.items())
+    body = "".join("<p>%s</p>" % sentence for sentence in SENTENCES.split("。") if sentence)
+    (site / "policy.html").write_text(
+        POLICY_PAGE.format(title="关于做好协同发展重点任务落实工作的通知", body=body, links=links),
+        encoding="utf-8",
+    )
+    (site / "news.html").write_text(
+        NEWS_PAGE.format(
+            title="京津冀协同发展志愿者招募启动",
+            body="".join("<p>%s。</p>" % part for part in NEWS_SENTENCES.split("。") if part),
+        ),
+        encoding="utf-8",
+    )
+    (site / "index.html").write_text(
+        '<html><body><a href="/policy.html">通知</a><a href="/news.html">新闻</a></body></html>',
+        encoding="utf-8",
+    )
+    with DemoSites(root) as sites:
+        sources = root / "sources.toml"
+        sources.write_text(
+            '[[sources]]\nname = "site"\nkind = "auto"\nstart_urls = ["%s/index.html"]\n'
+            "article_urls = ['/(policy|news)\\.html$']\n"
+            'selectors = { title = "h1.title", body = "#content" }\n' % sites.base_urls["site"],
+            encoding="utf-8",
+        )
+        db_path = root / "xietong.db"
+        # A cap between the size of the readable files and that of big.pdf.
+        cap = (len(make_pdf()) + (files / "big.pdf").stat().st_size) // 2
+        result = run_xietong(
+            "crawl",
+            "--sources",
+            str(sources),
+            "--db",
+            str(db_path),
+            "-s",
+            "DOWNLOAD_MAXSIZE=%d" % cap,
+            *FAST,
+        )
+        counts = sites.request_counts["site"]
+    db = sqlite_utils.Database(db_path)
+    rows = {row["file_name"]: row for row in db["attachments"].rows}
+    return {"result": result, "rows": rows, "db": db, "requests": counts}
+
+
+def test_files_that_give_no_text_are_recorded_with_why_and_the_crawl_goes_on(unreadable):
+    result = unreadable["result"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = unreadable["rows"]
+    assert rows["1.加密文件.pdf"]["error"] == "encrypted"
+    assert rows["2.扫描件.pdf"]["error"] == "scanned"
+    assert rows["3.汇编.pdf"]["error"] == "too_large"
+    assert rows["4.旧格式.doc"]["error"] == "unsupported"
+    assert rows["5.已删除.pdf"]["error"] == "http_404"
+    assert rows["6.内部.pdf"]["error"] == "robots_forbidden"
+    assert all(rows[name]["text"] is None for name in rows if name != "报名表.xlsx")
+    titles = {row["title"] for row in unreadable["db"]["articles"].rows}
+    assert "关于做好协同发展重点任务落实工作的通知" in titles
+
+
+def test_robots_txt_keeps_a_forbidden_attachment_unfetched(unreadable):
+    assert "/files/private/internal.pdf" not in unreadable["requests"]
+    assert "/robots.txt" in unreadable["requests"]
+
+
+def test_a_news_page_fetches_only_the_files_labelled_as_its_attachments(unreadable):
+    rows = unreadable["rows"]
+    assert rows["报名表.xlsx"]["error"] is None
+    assert "重点任务" in rows["报名表.xlsx"]["text"]
+    assert "客户端下载说明.pdf" not in rows
+    assert "/files/app.pdf" not in unreadable["requests"]

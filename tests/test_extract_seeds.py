@@ -50,7 +50,9 @@ def test_seed_article_is_clean_with_right_metadata(site, article):
     if article.get("body_from_attachment"):
         # The page only points to its attachment: the crawl reads the body from that file
         # (tests/test_attachments_end_to_end.py); the page must name the file.
-        assert any(link.url.endswith(article["body_from_attachment"]) for link in result.attachments)
+        assert any(
+            link.url.endswith(article["body_from_attachment"]) for link in result.attachments
+        )
         return
     for sentence in article.get("must_contain", []):
         assert sentence in result.body

@@ -79,10 +79,13 @@ def save_attachments(
     """Write an article's attachments; a file archived unchanged keeps its row as it is."""
     table = db.table(ATTACHMENTS_TABLE)
     for attachment in attachments:
-        if attachment.unchanged and db.execute(
-            "select 1 from attachments where article_id = ? and url = ?",
-            [article_id, attachment.url],
-        ).fetchone():
+        if (
+            attachment.unchanged
+            and db.execute(
+                "select 1 from attachments where article_id = ? and url = ?",
+                [article_id, attachment.url],
+            ).fetchone()
+        ):
             continue
         table.upsert(
             {
