@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from crawler.clean.attachments import is_attachment_pointer
 from crawler.clean.extract import Extraction, extract_article, merge_pages
 from crawler.demo import SITES_DIR
 
@@ -53,6 +54,7 @@ def test_seed_article_is_clean_with_right_metadata(site, article):
         assert any(
             link.url.endswith(article["body_from_attachment"]) for link in result.attachments
         )
+        assert is_attachment_pointer(result.body, result.title or "")
         return
     for sentence in article.get("must_contain", []):
         assert sentence in result.body

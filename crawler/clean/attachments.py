@@ -331,11 +331,16 @@ _PAGE_RE = re.compile(r"\.(?:s?html?|jhtml)(?=$|[?#])", re.IGNORECASE)
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 
 
+def _element_text(node: Any) -> str:
+    """Return the text inside an element; a comment or processing instruction has none."""
+    return "".join(node.itertext()) if isinstance(node.tag, str) else ""
+
+
 def _text_before(anchor: Any) -> str:
     previous = anchor.getprevious()
     if previous is not None:
         # <span>附件：</span><a …>: the label is the element's text, or its tail.
-        return "".join(previous.itertext()) + (previous.tail or "")
+        return _element_text(previous) + (previous.tail or "")
     parent = anchor.getparent()
     return (parent.text or "") if parent is not None else ""
 
@@ -365,7 +370,7 @@ def find_attachment_links(
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith("#") or re.match(r"(?i)(javascript|mailto|tel):", href):
             continue
-        shown = _SPACE_RE.sub(" ", "".join(anchor.itertext())).strip()
+        shown = _SPACE_RE.sub(" ", _element_text(anchor)).strip()
         title = _SPACE_RE.sub(" ", anchor.get("title") or "").strip()
         names_file = bool(
             _LINK_EXTENSION_RE.search(href) or _extension(shown) in ATTACHMENT_EXTENSIONS

@@ -16,7 +16,11 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.attachments import AttachmentLink, find_attachment_links
+from crawler.clean.attachments import (
+    AttachmentLink,
+    find_attachment_links,
+    is_attachment_pointer,
+)
 from crawler.clean.body import _body_lines
 from crawler.clean.decode import DecodedPage, decode_html
 from crawler.clean.layout import (
@@ -214,6 +218,12 @@ def extract_article(
     body_chars = len(_compact(body))
     prose_lines = sum(1 for line in lines if cp.SENTENCE_PUNCT_RE.search(line))
     is_article = body_chars >= _MIN_BODY_CHARS and prose_lines >= 1 and bool(title)
+    if not is_article and policy is not None and links:
+        # A policy page whose whole text points to its attachment (详见附件) is so short
+        # that another block may have won the container: keep the pointing line as the body.
+        pointer = _pointer_block(blocks, title or "")
+        if pointer is not None:
+            body = pointer
     return Extraction(
         title=title.strip() if title else None,
         published_at=published,
@@ -230,6 +240,14 @@ def extract_article(
         policy=policy,
         attachments=links,
     )
+
+
+def _pointer_block(blocks: list[_Block], title: str) -> str | None:
+    """Return the first block of text (not links) that only points to the attachment."""
+    for block in blocks:
+        if block.link_chars < block.chars and is_attachment_pointer(block.text, title):
+            return block.text
+    return None
 
 
 def _metadata_line(block: _Block) -> bool:
