@@ -19,7 +19,12 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.text.citations import ArchivedPolicy, Citation, PolicyLink, PolicyMatcher
+from crawler.text.citations import (
+    ArchivedPolicy,
+    PolicyLink,
+    PolicyMatcher,
+    doc_number_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +35,9 @@ POLICY_LINK_COLUMNS: dict[str, Any] = {
     "cited_as": str,  # the text cited: a title, a 发文字号
     "via": str,  # title | doc_number | interpretation
 }
-POLICY_KIND = "policy"
+POLICY_KIND = "policy"  # the articles.kind of a policy
 _SPACE_RE = re.compile(r"[\s\u3000]+")
+_ASCII_PARENTHESES = str.maketrans("（）", "()")
 
 # Archived policies as the matcher reads them: the title, and the header's issuer and number.
 _POLICIES_SQL = """select articles.id,
@@ -101,11 +107,12 @@ class PolicyLinker:
         if text[2] == POLICY_KIND:
             # A policy titled 关于印发X的通知 prints X (often as its attachment): X is the
             # policy itself, not a citation of another.
-            title = _SPACE_RE.sub("", text[0])
+            title = _SPACE_RE.sub("", text[0]).translate(_ASCII_PARENTHESES)
             links = [
                 link
                 for link in links
-                if link.policy_id is not None or _SPACE_RE.sub("", link.cited_as) not in title
+                if link.policy_id is not None
+                or _SPACE_RE.sub("", link.cited_as).translate(_ASCII_PARENTHESES) not in title
             ]
         self._write(article_id, links)
 
@@ -137,18 +144,24 @@ class PolicyLinker:
         row = self.db.execute(_POLICIES_SQL + " and articles.id = ?", [policy_id]).fetchone()
         if row is None:
             return
-        only_this = PolicyMatcher([_policy(row)])
+        policy = _policy(row)
+        # Narrowed in SQL first, so the cost grows with the citations that may name this
+        # policy, not with every unresolved citation in the archive: a title cited in
+        # any form ends like a piece of the policy's title; a doc number ends 〔year〕N号.
+        number = doc_number_key(policy.doc_number or "")
         pending = self.db.execute(
             "select distinct article_id, cited_as, via from policy_links"
-            " where policy_id is null and article_id != ?",
-            [policy_id],
+            " where policy_id is null and article_id != :id"
+            " and (instr(:title, substr(replace(replace(replace(cited_as, ' ', ''), '（', '('), '）', ')'), -4)) > 0"
+            " or (:number != '' and cited_as like :number))",
+            {
+                "id": policy_id,
+                "title": _SPACE_RE.sub("", policy.title).translate(_ASCII_PARENTHESES),
+                "number": "%" + number[number.index("〔") :] if number else "",
+            },
         ).fetchall()
-        articles = {
-            article_id
-            for article_id, cited_as, via in pending
-            if only_this.resolve(Citation(cited_as, via)) is not None
-        }
-        for article_id in sorted(articles):
+        # Each is linked again with its own text, which tells a place or issuer it names.
+        for article_id in sorted({article_id for article_id, _, _ in pending}):
             self._relink(article_id)
             logger.debug("citations of %s resolved against policy %s", article_id, policy_id)
 
