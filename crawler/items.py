@@ -20,6 +20,26 @@ class PolicyDocument:
 
 
 @dataclass
+class AttachmentFile:
+    """One attachment (附件) of an article as fetched: its text, or why it has none.
+
+    ``error`` is one of broken, encrypted, scanned, too_large, unsupported (the file gave
+    no text) or a fetch failure (http_404, timeout …); ``unchanged`` marks a file already
+    archived with the same URL and size, not fetched again (the archive keeps its row).
+    """
+
+    url: str
+    file_name: str
+    content_type: str | None = None
+    size: int | None = None  # the `bytes` column
+    sha256: str | None = None
+    text: str | None = None
+    fetched_at: str | None = None
+    error: str | None = None
+    unchanged: bool = False
+
+
+@dataclass
 class Article:
     """One article page (all pages of a multi-page article) as fetched, then cleaned.
 
@@ -50,6 +70,10 @@ class Article:
     text_quality: str = "ok"  # "ok" | "repaired" | "mojibake"
     encoding: str | None = None
     policy: PolicyDocument | None = None
+    attachment_links: list[tuple[str, str]] = field(default_factory=list)  # (URL, name shown)
+    attachment_pointer: bool = False  # the body only points to the attachment (详见附件)
+    # Filled by the attachments pipeline.
+    attachments: list[AttachmentFile] = field(default_factory=list)
     # Filled by the script-normalizing pipeline.
     script: str = ""  # "hans" | "hant" | "mixed"
     variant: str | None = None  # "tw" | "hk" where the phrasing shows it

@@ -46,6 +46,18 @@ XIETONG_SPIDER_MAX_PAGES_PER_SOURCE = int(
     os.environ.get("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", "5000")
 )
 
+# Attachments (附件): fetch each policy's attachment files, and files labelled 附件 on other
+# pages, in the same crawl (same politeness, robots.txt and DOWNLOAD_MAXSIZE); store their text.
+XIETONG_ATTACHMENTS_ENABLED = os.environ.get("XIETONG_ATTACHMENTS_ENABLED", "1") not in (
+    "0",
+    "false",
+    "False",
+)
+# Attachments fetched per article at most (the rest of a long list are left alone).
+XIETONG_ATTACHMENTS_MAX_PER_ARTICLE = int(
+    os.environ.get("XIETONG_ATTACHMENTS_MAX_PER_ARTICLE", "20")
+)
+
 # --- Extensions ---------------------------------------------------------------------------
 EXTENSIONS = {
     "crawler.ops.monitor.RunMonitor": 500,  # crawl_runs / crawl_run_sources rows, source health
@@ -54,10 +66,11 @@ EXTENSIONS = {
 # --- Item pipelines: one job each, in this order ----------------------------------------
 ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # HTML -> clean text + metadata; drops non-articles
-    "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # script detection, simplified copies
-    "pipelines.tag_topics.TagTopicsPipeline": 300,  # kind, topics, regions; drops off-topic pages
-    "pipelines.deduplicate.DeduplicatePipeline": 400,  # canonical URL + text fingerprint for matching
-    "pipelines.store.StorePipeline": 500,  # the archive merges copies and writes (crawler/archive/)
+    "pipelines.attachments.AttachmentsPipeline": 200,  # fetch attachments, read their text
+    "pipelines.normalize_script.NormalizeScriptPipeline": 300,  # script detection, simplified copies
+    "pipelines.tag_topics.TagTopicsPipeline": 400,  # kind, topics, regions; drops off-topic pages
+    "pipelines.deduplicate.DeduplicatePipeline": 500,  # canonical URL + text fingerprint for matching
+    "pipelines.store.StorePipeline": 600,  # the archive merges copies and writes (crawler/archive/)
 }
 
 # --- Distributed mode: N workers share one crawl through Redis (crawler/distributed/workers.py) -----
@@ -68,9 +81,10 @@ XIETONG_REDIS_MAX_IDLE = float(os.environ.get("XIETONG_REDIS_MAX_IDLE", "10"))
 # Worker pipelines: clean on the workers; `xietong ingest`, the one writer, deduplicates and stores.
 XIETONG_REDIS_ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # as above
-    "pipelines.normalize_script.NormalizeScriptPipeline": 200,  # as above
-    "pipelines.tag_topics.TagTopicsPipeline": 300,  # as above
-    "pipelines.redis_queue.RedisQueuePipeline": 400,  # JSON onto the Redis item list
+    "pipelines.attachments.AttachmentsPipeline": 200,  # as above (every attachment fetched)
+    "pipelines.normalize_script.NormalizeScriptPipeline": 300,  # as above
+    "pipelines.tag_topics.TagTopicsPipeline": 400,  # as above
+    "pipelines.redis_queue.RedisQueuePipeline": 500,  # JSON onto the Redis item list
 }
 ADDONS = {
     "crawler.distributed.workers.DistributedAddon": 100,  # swaps scheduler and pipelines when XIETONG_REDIS_URL is set

@@ -31,6 +31,10 @@ INGEST_ITEMS = PREFIX + "ingest/items"
 MONITOR_RUN_ID = PREFIX + "monitor/run_id"
 MONITOR_WARNINGS = PREFIX + "monitor/warnings"  # list of one-line health warnings
 SITEMAP_TOO_LARGE = PREFIX + "sitemap/too_large"  # gzip sitemaps inflating past the cap
+ATTACHMENTS_FETCHED = PREFIX + "attachments/fetched"  # files downloaded (text or error)
+ATTACHMENTS_UNCHANGED = PREFIX + "attachments/unchanged"  # archived, same URL and size: not fetched
+ATTACHMENTS_BODIES = PREFIX + "attachments/bodies"  # pages (详见附件) given their attachment's text
+ATTACHMENTS_BYTES = PREFIX + "attachments/bytes"  # bytes of the files fetched
 
 # --- Per-source counters: xietong/source/<name>/<counter> ----------------------------------
 PAGES = "pages"  # responses received (listings, feeds, sitemaps, articles)
@@ -40,7 +44,8 @@ ERRORS = "errors"  # failed requests, all kinds
 SKIPPED = "skipped"  # article links not fetched: already archived
 STORED = "stored"  # appearances written
 DATED = "dated"  # of those, with a publication date
-COUNTERS = (PAGES, NEW_ARTICLES, DUPLICATES, ERRORS, SKIPPED, STORED, DATED)
+ATTACHMENTS = "attachments"  # attachment files fetched
+COUNTERS = (PAGES, NEW_ARTICLES, DUPLICATES, ERRORS, SKIPPED, STORED, DATED, ATTACHMENTS)
 
 # --- Groups of reasons: xietong/<group>/<reason>, and per source ---------------------------
 DROPPED = "dropped"  # pages or items not kept: not_html, empty, not_article, off_topic …
@@ -48,7 +53,10 @@ ERROR_KINDS = "errors"  # why requests failed: http_404, timeout, too_large …
 LIMITS = "limits"  # links not followed: max_depth, max_pages
 DEDUP = "dedup"  # merge decisions: same_url, same_text, same_policy, near_duplicate
 SCRIPT = "script"  # items by script: hans, hant, mixed
-GROUPS = (DROPPED, ERROR_KINDS, LIMITS)
+# Why an attachment gave no text: broken, encrypted, scanned, too_large, unsupported, or
+# why its download failed (http_404, timeout, robots_forbidden …).
+ATTACHMENT_ERRORS = "attachment_errors"
+GROUPS = (DROPPED, ERROR_KINDS, LIMITS, ATTACHMENT_ERRORS)
 
 # Drop reasons a reader needs by name (writers may count others).
 ALREADY_ARCHIVED = "already_archived"  # same URL as an archived article
@@ -152,6 +160,8 @@ class SourceSummary:
     skipped_known: int = 0  # article links not fetched: already archived (incremental)
     stored: int = 0  # appearances written to the archive
     dated: int = 0  # of those, with a publication date
+    attachments: int = 0  # attachment files fetched
+    attachment_errors: dict[str, int] = field(default_factory=dict)  # files without text, by why
 
     @property
     def article_pages(self) -> int:
@@ -177,6 +187,8 @@ def summarize_source(stats: Mapping[str, Any], source: str) -> SourceSummary:
             setattr(summary, _SUMMARY_FIELDS[key.counter], value)
         elif key.group == ERROR_KINDS:
             summary.errors_by_kind[key.reason or ""] = value
+        elif key.group == ATTACHMENT_ERRORS:
+            summary.attachment_errors[key.reason or ""] = value
         else:  # dropped, and links not followed (limits): both are pages not kept
             summary.dropped[key.reason or ""] = value
     return summary

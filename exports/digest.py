@@ -2,7 +2,8 @@
 
 A digest covers one ISO week (Monday to Sunday, China Standard Time); an article without a
 publication date counts in the week it was first seen. Policy announcements come first,
-each with its issuer (发文机关), 发文字号, 成文日期 and attachment links. News follows in
+each with its issuer (发文机关), 发文字号, 成文日期, its attachments by name and the week's
+stories that cite or explain it. News follows in
 groups that say something: a story (articles whose titles tell the same event), else the
 article's most telling topic (a topic most of the week's articles carry says nothing and
 is passed over), headed by the regions the group shares. Every entry carries its title,
@@ -32,6 +33,8 @@ from urllib.parse import quote
 import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from crawler.archive.attachments import attachments_of
+from crawler.archive.policy_links import stories_citing
 from crawler.text.lead import make_lead
 from crawler.text.topics import PROVINCE_ORDER
 from crawler.text.urls import file_name
@@ -128,6 +131,42 @@ class IsoWeek:
 
 
 @dataclass
+class DigestAttachment:
+    """One attachment of a policy as the digest lists it: its name as shown, its link."""
+
+    name: str
+    url: str
+    error: str = ""  # why no text could be read from it (broken, scanned …), if so
+
+    @property
+    def safe_url(self) -> str | None:
+        """Return the link when it is http(s), else None."""
+        return self.url if _is_http(self.url) else None
+
+
+@dataclass
+class DigestStory:
+    """A story of the week citing a policy: title, link and how it cites it."""
+
+    id: str
+    title: str
+    url: str
+    via: str  # title | doc_number | interpretation
+
+    @property
+    def safe_url(self) -> str | None:
+        """Return the link when it is http(s), else None."""
+        return self.url if _is_http(self.url) else None
+
+
+VIA_LABELS = {
+    "title": "引用 cites",
+    "doc_number": "文号 by number",
+    "interpretation": "解读 explains",
+}
+
+
+@dataclass
 class DigestEntry:
     """One article as a digest lists it."""
 
@@ -150,6 +189,16 @@ class DigestEntry:
     doc_number: str = ""  # 发文字号
     written_at: str = ""  # 成文日期
     attachments: list[str] = field(default_factory=list)  # http(s) links only
+    # The attachments by name, from the archive's attachments table (when it holds them).
+    attachment_files: list[DigestAttachment] = field(default_factory=list)
+    stories: list[DigestStory] = field(default_factory=list)  # this week's stories citing it
+
+    @property
+    def shown_attachments(self) -> list[DigestAttachment]:
+        """Return the attachments to list: by name when fetched, else by their links."""
+        if self.attachment_files:
+            return self.attachment_files
+        return [DigestAttachment(file_name(link), link) for link in self.attachments]
 
     @property
     def also_on(self) -> int:
@@ -527,6 +576,7 @@ def load_digest(db: sqlite_utils.Database, week: IsoWeek) -> Digest:
     """Read the articles of ``week`` (and where each appeared), and the week before's for changes."""
     entries = _entries_of_week(db, week)
     _add_sites(db, entries)
+    _add_attachments_and_stories(db, entries)
     previous = _entries_of_week(db, IsoWeek.containing(week.monday - timedelta(days=7)))
     logger.info(
         "digest %s: %d articles (%d the week before)", week.name, len(entries), len(previous)
@@ -577,6 +627,30 @@ def _add_sites(db: sqlite_utils.Database, entries: list[DigestEntry]) -> None:
             sites.append(site)
 
 
+def _add_attachments_and_stories(db: sqlite_utils.Database, entries: list[DigestEntry]) -> None:
+    """Give each policy its attachments by name and the week's stories that cite it."""
+    policies = {entry.id: entry for entry in entries if entry.kind == POLICY_KIND}
+    if not policies:
+        return
+    tables = set(db.table_names())
+    if "attachments" in tables:
+        for article_id, files in attachments_of(db.conn, policies).items():
+            policies[article_id].attachment_files = [
+                DigestAttachment(f["file_name"] or file_name(f["url"]), f["url"], f["error"] or "")
+                for f in files
+            ]
+    if "policy_links" in tables:
+        of_week = {entry.id: entry for entry in entries}
+        for policy_id, citing in stories_citing(db.conn, policies).items():
+            policies[policy_id].stories = [
+                DigestStory(
+                    story["id"], of_week[story["id"]].title, of_week[story["id"]].url, story["via"]
+                )
+                for story in citing
+                if story["id"] in of_week
+            ]
+
+
 # --- rendering ------------------------------------------------------------------------------
 
 
@@ -592,6 +666,7 @@ def _template_environment() -> Environment:
     environment.filters["md"] = markdown_escape
     environment.filters["md_url"] = markdown_url
     environment.filters["file_name"] = file_name
+    environment.globals["via_labels"] = VIA_LABELS
     return environment
 
 
@@ -716,13 +791,30 @@ def _atom_content(entry: DigestEntry) -> str:
             % "<br/>".join("%s：%s" % (name, html_escape(value)) for name, value in header if value)
         )
     parts.append("<p>%s</p>" % html_escape(entry.lead))
-    if entry.attachments:
+    if entry.shown_attachments:
         parts.append(
             "<p>附件 Attachments: %s</p>"
             % " ".join(
-                '<a href="%s">%s</a>'
-                % (html_escape(link, quote=True), html_escape(file_name(link)))
-                for link in entry.attachments
+                '<a href="%s">%s</a>' % (html_escape(file.url, quote=True), html_escape(file.name))
+                if file.safe_url
+                else html_escape(file.name)
+                for file in entry.shown_attachments
+            )
+        )
+    if entry.stories:
+        parts.append(
+            "<p>本周相关报道 Stories this week:</p><ul>%s</ul>"
+            % "".join(
+                '<li><a href="%s">%s</a> (%s)</li>'
+                % (
+                    html_escape(story.safe_url or "", quote=True),
+                    html_escape(story.title),
+                    VIA_LABELS.get(story.via, story.via),
+                )
+                if story.safe_url
+                else "<li>%s (%s)</li>"
+                % (html_escape(story.title), VIA_LABELS.get(story.via, story.via))
+                for story in entry.stories
             )
         )
     if entry.also_on:

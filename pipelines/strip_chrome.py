@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import stats
+from crawler.clean.attachments import is_attachment_pointer
 from crawler.clean.extract import Extraction, ExtractionError, extract_article, merge_pages
 from crawler.items import Article, PolicyDocument
 
@@ -58,7 +59,12 @@ class StripChromePipeline:
                 item, "extraction_error", "cannot clean (%s): %s" % (error, item.url)
             ) from None
         item.raw_pages = []  # the archive keeps text, not HTML
-        if not result.is_article:
+        # A page whose text only points to its attachment (详见附件) is kept: the attachments
+        # pipeline gives it the attachment's text as its body.
+        pointer = bool(result.attachments) and is_attachment_pointer(
+            result.body, result.title or ""
+        )
+        if not result.is_article and not pointer:
             raise self._drop(item, "not_article", "not an article page: %s" % item.url)
         if not result.body.strip() or not (result.title or "").strip():
             raise self._drop(item, "no_body", "no article title or body: %s" % item.url)
@@ -71,6 +77,8 @@ class StripChromePipeline:
         item.keywords = list(result.keywords)
         item.text_quality = result.text_quality
         item.encoding = result.encoding
+        item.attachment_links = [(link.url, link.file_name) for link in result.attachments]
+        item.attachment_pointer = pointer
         if not item.site:
             item.site = result.site
         if result.policy:

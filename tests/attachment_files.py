@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import zipfile
 from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -58,9 +62,8 @@ TABLE_ROWS = (
 
 
 def known_text() -> str:
-    """Return every character the generated documents hold, title and table included."""
-    rows = [TABLE_HEADER, *TABLE_ROWS]
-    return "\n".join([TITLE, *PARAGRAPHS, *("\t".join(row) for row in rows)])
+    """Return every character the default generated documents hold, title and table included."""
+    return Document().known_text()
 
 
 def recovered_share(known: str, extracted: str) -> float:
@@ -78,29 +81,55 @@ def _new_pdf() -> FPDF:
     return pdf
 
 
-def _write_policy(pdf: FPDF) -> None:
+# Fixed times inside the files, so a build writes the same bytes every time.
+FILE_TIME = datetime(2024, 2, 22, 9, 0, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an attachment holds: a title, paragraphs and one table."""
+
+    title: str = TITLE
+    paragraphs: tuple[str, ...] = PARAGRAPHS
+    header: tuple[str, ...] = TABLE_HEADER
+    rows: tuple[tuple[str, ...], ...] = TABLE_ROWS
+    sheet: str = "重点任务"
+
+    def known_text(self) -> str:
+        """Return every character the generated files hold, title and table included."""
+        rows = [self.header, *self.rows]
+        return "\n".join([self.title, *self.paragraphs, *("\t".join(row) for row in rows)])
+
+
+def _write_policy(pdf: FPDF, document: Document = Document()) -> None:
     pdf.add_page()
     pdf.set_font_size(16)
-    pdf.multi_cell(0, 10, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 10, document.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font_size(12)
-    for paragraph in PARAGRAPHS:
+    for paragraph in document.paragraphs:
         pdf.multi_cell(0, 8, paragraph, new_x="LMARGIN", new_y="NEXT")
-    widths = (15, 75, 60, 35)
-    for row in (TABLE_HEADER, *TABLE_ROWS):
+    total = 185
+    first = 15
+    rest = (total - first) / max(len(document.header) - 1, 1)
+    widths = (first, *([rest] * (len(document.header) - 1)))
+    for row in (document.header, *document.rows):
         for width, cell in zip(widths, row, strict=True):
             pdf.cell(width, 8, cell, border=1)
         pdf.ln(8)
 
 
-def make_pdf(copies: int = 1, owner_password: str | None = None) -> bytes:
-    """Return a PDF with a text layer holding ``known_text()`` ``copies`` times, a page each.
+def make_pdf(
+    copies: int = 1, owner_password: str | None = None, document: Document = Document()
+) -> bytes:
+    """Return a PDF with a text layer holding ``document`` ``copies`` times, a page each.
 
     With ``owner_password`` the file is encrypted but opens without a password (only
     printing and copying are restricted), as many government PDFs are.
     """
     pdf = _new_pdf()
+    pdf.set_creation_date(FILE_TIME)
     for _ in range(copies):
-        _write_policy(pdf)
+        _write_policy(pdf, document)
     if owner_password:
         pdf.set_encryption(owner_password=owner_password, user_password="")
     return bytes(pdf.output())
@@ -130,34 +159,56 @@ def make_scanned_pdf(pages: int = 2) -> bytes:
     return bytes(pdf.output())
 
 
-def make_docx() -> bytes:
-    """Return a DOCX with the title, the paragraphs and the task table of ``known_text()``."""
-    document = docx.Document()
-    document.add_heading(TITLE, level=1)
-    for paragraph in PARAGRAPHS:
-        document.add_paragraph(paragraph)
-    table = document.add_table(rows=0, cols=len(TABLE_HEADER))
-    for row in (TABLE_HEADER, *TABLE_ROWS):
+def make_docx(document: Document = Document()) -> bytes:
+    """Return a DOCX with the title, the paragraphs and the table of ``document``."""
+    word = docx.Document()
+    word.core_properties.created = FILE_TIME.replace(tzinfo=None)
+    word.core_properties.modified = FILE_TIME.replace(tzinfo=None)
+    word.add_heading(document.title, level=1)
+    for paragraph in document.paragraphs:
+        word.add_paragraph(paragraph)
+    table = word.add_table(rows=0, cols=len(document.header))
+    for row in (document.header, *document.rows):
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = value
     buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    word.save(buffer)
+    return reproducible_zip(buffer.getvalue())
 
 
-def make_xlsx() -> bytes:
-    """Return an XLSX whose first sheet is the task table, with the title above it."""
+def make_xlsx(document: Document = Document()) -> bytes:
+    """Return an XLSX whose first sheet is the table, with the title above it."""
     workbook = openpyxl.Workbook()
+    workbook.properties.created = FILE_TIME.replace(tzinfo=None)
     sheet = workbook.active
-    sheet.title = "重点任务"
-    sheet.append([TITLE])
-    sheet.append(list(TABLE_HEADER))
-    for row in TABLE_ROWS:
-        sheet.append([int(row[0]), *row[1:]])
+    sheet.title = document.sheet
+    sheet.append([document.title])
+    sheet.append(list(document.header))
+    for row in document.rows:
+        sheet.append([int(row[0]) if row[0].isdigit() else row[0], *row[1:]])
     notes = workbook.create_sheet("说明")
-    for paragraph in PARAGRAPHS:
+    for paragraph in document.paragraphs:
         notes.append([paragraph])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return reproducible_zip(buffer.getvalue())
+
+
+_CORE_TIME_RE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """Rewrite an Office file with fixed member times and document dates (same bytes each build)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = FILE_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "docProps/core.xml":
+                content = _CORE_TIME_RE.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
+            info = zipfile.ZipInfo(member.filename, date_time=FILE_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content)
+    return out.getvalue()

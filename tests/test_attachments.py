@@ -297,3 +297,13 @@ def test_short_body_whose_sentences_only_point_to_the_attachment_is_a_pointer(bo
 )
 def test_body_with_content_of_its_own_is_not_a_pointer(body):
     assert not is_attachment_pointer(body, title="关于印发2024年重点任务清单的通知")
+
+
+def test_attachment_label_after_a_comment_is_read_from_the_comment_tail():
+    page = (
+        "<html><body><p><!-- 附件开始 -->附件：<a href='/f?id=7'>资金安排表</a></p>"
+        "<p><!-- x --><a href='/list.html'>更多</a></p></body></html>"
+    )
+    assert find_attachment_links(page, "http://gov.cn/a/b.html") == [
+        AttachmentLink("http://gov.cn/f?id=7", "资金安排表")
+    ]

@@ -92,7 +92,7 @@ def test_feed_and_sitemap_have_xml_content_types(demo_sites, site, path, content
     assert body.startswith(b"<?xml")
 
 
-def test_policy_attachments_are_served_as_pdf_and_docx(demo_sites):
+def test_policy_attachments_are_served_as_pdf_docx_and_xlsx(demo_sites):
     attachments = [path for page in expected("gov") for path in page["attachments"]]
     types = set()
     for path in attachments:
@@ -103,6 +103,7 @@ def test_policy_attachments_are_served_as_pdf_and_docx(demo_sites):
     assert types == {
         "application/pdf",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
 
 

@@ -152,7 +152,8 @@ def test_source_yielding_no_article_exits_3_and_is_named(demo_sites, empty_site,
     assert rows["hebnews"]["health"] is None
     # hebnews' seed article and crntt's traditional copy race: whichever is stored first
     # is new, the other a duplicate.
-    assert rows["hebnews"]["new_articles"] + rows["hebnews"]["duplicates"] == 4
+    hebnews = len(article_paths()["hebnews"])
+    assert rows["hebnews"]["new_articles"] + rows["hebnews"]["duplicates"] == hebnews
     assert json.loads(rows["dyrbw"]["dropped"]) == {"off_topic": 2}
 
 
@@ -170,8 +171,9 @@ def test_recrawl_finding_nothing_new_is_healthy_and_recorded(demo_sites, tmp_pat
             " order by r.started_at, r.rowid"
         )
     )
-    assert [row["new_articles"] for row in rows] == [4, 0]
-    assert rows[1]["article_pages"] == 4  # all four skipped as already archived
+    hebnews = len(article_paths()["hebnews"])
+    assert [row["new_articles"] for row in rows] == [hebnews, 0]
+    assert rows[1]["article_pages"] == hebnews  # all skipped as already archived
     assert all(row["health"] is None for row in rows)
 
 

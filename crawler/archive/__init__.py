@@ -4,7 +4,9 @@
 item (merge, revisions) on one connection. The modules, one idea each:
 ``database`` (opening), ``schema`` (tables, indexes), ``articles`` (the write path),
 ``merge`` (which article a copy belongs to), ``revisions``, ``near_duplicates``,
-``search_index`` and ``runs`` (crawl run records).
+``search_index`` and ``runs`` (crawl run records), ``attachments`` and
+``attachment_search`` (attachment files, their text and its search index),
+``policy_links`` (which policy each article cites).
 """
 
 from __future__ import annotations

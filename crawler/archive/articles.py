@@ -27,6 +27,8 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.archive.attachment_search import index_attachments_in_python
+from crawler.archive.attachments import KnownAttachment, known_attachment, save_attachments
 from crawler.archive.database import open_database
 from crawler.archive.merge import (
     MOJIBAKE,
@@ -37,6 +39,7 @@ from crawler.archive.merge import (
     known_page,
 )
 from crawler.archive.near_duplicates import NearDuplicateIndex
+from crawler.archive.policy_links import PolicyLinker
 from crawler.archive.revisions import record_revision
 from crawler.archive.search_index import index_in_python
 from crawler.items import Article
@@ -90,6 +93,8 @@ class Archive:
     ):
         self.db = db
         index_in_python(db.conn)
+        index_attachments_in_python(db.conn)
+        self.linker = PolicyLinker(db)
         self.batch_size = max(1, batch_size)
         self.near_duplicates = near_duplicates
         self.pending = 0
@@ -113,6 +118,10 @@ class Archive:
         """Return every canonical URL in the archive (for incremental crawls)."""
         return {row[0] for row in self.db.execute("select url from appearances")}
 
+    def known_attachment(self, url: str) -> KnownAttachment | None:
+        """Return the archived copy of the attachment at ``url`` (incremental), or None."""
+        return known_attachment(self.db.conn, url)
+
     # --- the one write path ----------------------------------------------------------------
     def store(self, item: Article) -> Stored:
         """Decide what ``item`` is and write it; commit when the batch is full.
@@ -126,6 +135,14 @@ class Archive:
             self.db.begin()
         with self.db.atomic():
             stored = self._store(item)
+            if item.attachments:
+                save_attachments(self.db, stored.article_id, item.attachments)
+            if stored.outcome != UNCHANGED:
+                # The article's text was written: its citations (and, for a policy, the
+                # earlier citations it answers) are linked in the same transaction.
+                self.linker.article_changed(
+                    stored.article_id, item.kind == "policy" or item.policy is not None
+                )
         self.pending += 1
         if self.pending >= self.batch_size:
             self.commit()

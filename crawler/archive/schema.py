@@ -12,6 +12,9 @@ Tables
   fingerprints, fingerprint_bands  the near-duplicate index (``near_duplicates``)
   articles_search    the bigram full-text index (``search_index``)
   crawl_runs, crawl_run_sources    one row per crawl and per source (``runs``)
+  attachments        each article's attachment files: text or error (``attachments``),
+                     searched through ``attachments_search`` (``attachment_search``)
+  policy_links       the policies each article cites (``policy_links``)
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.archive.attachments import create_attachment_table
 from crawler.archive.near_duplicates import NearDuplicateIndex
+from crawler.archive.policy_links import create_policy_links_table
 from crawler.archive.runs import create_run_tables
 from crawler.archive.search_index import ensure_search_index
 
@@ -137,4 +142,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     NearDuplicateIndex.create_tables(db.conn)
     ensure_search_index(db)
     create_run_tables(db)
+    create_attachment_table(db)
+    create_policy_links_table(db)
     db.conn.commit()

@@ -331,22 +331,31 @@ _PAGE_RE = re.compile(r"\.(?:s?html?|jhtml)(?=$|[?#])", re.IGNORECASE)
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
 
 
+def _element_text(node: Any) -> str:
+    """Return the text inside an element; a comment or processing instruction has none."""
+    return "".join(node.itertext()) if isinstance(node.tag, str) else ""
+
+
 def _text_before(anchor: Any) -> str:
     previous = anchor.getprevious()
     if previous is not None:
         # <span>附件：</span><a …>: the label is the element's text, or its tail.
-        return previous.text_content() + (previous.tail or "")
+        return _element_text(previous) + (previous.tail or "")
     parent = anchor.getparent()
     return (parent.text or "") if parent is not None else ""
 
 
-def find_attachment_links(page: Any, base_url: str = "") -> list[AttachmentLink]:
+def find_attachment_links(
+    page: Any, base_url: str = "", labelled_only: bool = False
+) -> list[AttachmentLink]:
     """Return the attachment links of a page (an lxml tree or HTML), in page order.
 
     A link is an attachment when its URL or its text names a PDF, Word, Excel, WPS or
     OFD file, or when it, its title or the text just before it is labelled 附件 and it
     does not lead to another HTML page. URLs are made absolute against ``base_url`` (or the page's
     ``<base href>``); each URL comes once, with the first non-empty name shown for it.
+    ``labelled_only`` keeps only links labelled 附件 (how a news page marks its files,
+    unlike the "download the app" PDF in its footer).
     """
     if isinstance(page, (str, bytes)):
         if not page.strip():
@@ -361,15 +370,20 @@ def find_attachment_links(page: Any, base_url: str = "") -> list[AttachmentLink]
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith("#") or re.match(r"(?i)(javascript|mailto|tel):", href):
             continue
-        shown = _SPACE_RE.sub(" ", anchor.text_content()).strip()
+        shown = _SPACE_RE.sub(" ", _element_text(anchor)).strip()
         title = _SPACE_RE.sub(" ", anchor.get("title") or "").strip()
-        if not _LINK_EXTENSION_RE.search(href) and _extension(shown) not in ATTACHMENT_EXTENSIONS:
+        names_file = bool(
+            _LINK_EXTENSION_RE.search(href) or _extension(shown) in ATTACHMENT_EXTENSIONS
+        )
+        if labelled_only or not names_file:
             labelled = (
                 _LABEL_RE.match(shown)
                 or _LABEL_RE.match(title)
                 or _LABEL_BEFORE_RE.search(_text_before(anchor)[-30:])
             )
-            if not labelled or _PAGE_RE.search(href):
+            if not labelled or (not names_file and _PAGE_RE.search(href)):
+                continue
+            if labelled_only and not names_file:
                 continue
         url = urljoin(base_url, href) if base_url else href
         name = shown or title or unquote(urlsplit(url).path.rsplit("/", 1)[-1])

@@ -16,6 +16,11 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from crawler.clean import patterns as cp
+from crawler.clean.attachments import (
+    AttachmentLink,
+    find_attachment_links,
+    is_attachment_pointer,
+)
 from crawler.clean.body import _body_lines
 from crawler.clean.decode import DecodedPage, decode_html
 from crawler.clean.layout import (
@@ -76,6 +81,8 @@ class Extraction:
     is_article: bool = False
     page_urls: list[str] = field(default_factory=list)
     policy: dict[str, Any] | None = None
+    # Files the page attaches: every one on a policy page, those labelled 附件 elsewhere.
+    attachments: list[AttachmentLink] = field(default_factory=list)
 
 
 _MIN_BODY_CHARS = 120  # shorter bodies make is_article False
@@ -104,6 +111,7 @@ def extract_article(
     meta = _meta_content(root)
     jsonld_date = _jsonld_date(root)
     policy = parse_policy(root, url)
+    links = find_attachment_links(root, url)
     pagination = find_pagination(root, url) if url else None
     page_urls = pagination.other_urls() if pagination else []
     _clean_tree(root)
@@ -149,6 +157,8 @@ def extract_article(
         after=after,
     )
     policy = reading.fields if reading else None
+    if policy is None and links:
+        links = find_attachment_links(root, url, labelled_only=True)
     if reading:
         title = reading.title or title
         lines = [*lines, *reading.closing][: reading.body_end]
@@ -225,6 +235,12 @@ def extract_article(
     body_chars = len(_compact(body))
     prose_lines = sum(1 for line in lines if cp.SENTENCE_PUNCT_RE.search(line))
     is_article = body_chars >= _MIN_BODY_CHARS and prose_lines >= 1 and bool(title)
+    if not is_article and policy is not None and links:
+        # A policy page whose whole text points to its attachment (详见附件) is so short
+        # that another block may have won the container: keep the pointing line as the body.
+        pointer = _pointer_block(blocks, title or "")
+        if pointer is not None:
+            body = pointer
     return Extraction(
         title=title.strip() if title else None,
         published_at=published,
@@ -239,7 +255,16 @@ def extract_article(
         is_article=is_article,
         page_urls=page_urls,
         policy=policy,
+        attachments=links,
     )
+
+
+def _pointer_block(blocks: list[_Block], title: str) -> str | None:
+    """Return the first block of text (not links) that only points to the attachment."""
+    for block in blocks:
+        if block.link_chars < block.chars and is_attachment_pointer(block.text, title):
+            return block.text
+    return None
 
 
 def _metadata_line(block: _Block) -> bool:
@@ -378,6 +403,7 @@ def merge_pages(extractions: list[Extraction]) -> Extraction:
         text_quality=quality,
         page_urls=[],
         is_article=any(e.is_article for e in extractions),
+        attachments=list(dict.fromkeys(link for e in extractions for link in e.attachments)),
         author=first.author or next((e.author for e in extractions if e.author), None),
         editor=first.editor or next((e.editor for e in extractions if e.editor), None),
     )
@@ -388,6 +414,7 @@ def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
     data = {f.name: getattr(extraction, f.name) for f in fields(extraction)}
     if data["policy"] is None:
         del data["policy"]
+    data["attachments"] = [link._asdict() for link in extraction.attachments]
     return data
 
 

@@ -45,7 +45,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler import stats
-from crawler.items import Article, PolicyDocument
+from crawler.items import Article, AttachmentFile, PolicyDocument
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +144,11 @@ def article_from_json(text: str | bytes) -> Article:
     """Rebuild an article from :func:`article_to_json` output."""
     data = json.loads(text)
     policy = data.pop("policy", None)
+    attachments = data.pop("attachments", None) or []
     item = Article(**{k: v for k, v in data.items() if k in _ARTICLE_FIELDS})
     item.policy = PolicyDocument(**policy) if policy else None
+    item.attachments = [AttachmentFile(**attachment) for attachment in attachments]
+    item.attachment_links = [tuple(link) for link in item.attachment_links]  # type: ignore[misc]
     return item
 
 

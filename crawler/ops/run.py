@@ -37,7 +37,7 @@ class CrawlSummary:
 
     def table(self) -> str:
         """Render the end-of-crawl table."""
-        header = ("source", "pages", "new", "dupes", "dropped", "errors")
+        header = ("source", "pages", "new", "dupes", "dropped", "errors", "attachments")
         rows = [header]
         for s in self.sources:
             dropped = ", ".join("%s %d" % (k, v) for k, v in sorted(s.dropped.items())) or "0"
@@ -50,6 +50,7 @@ class CrawlSummary:
                     str(s.duplicates),
                     dropped,
                     errors or str(s.errors),
+                    _attachments_cell(s.attachments, s.attachment_errors),
                 )
             )
         totals = (
@@ -59,6 +60,10 @@ class CrawlSummary:
             str(sum(s.duplicates for s in self.sources)),
             str(sum(sum(s.dropped.values()) for s in self.sources)),
             str(sum(s.errors for s in self.sources)),
+            _attachments_cell(
+                sum(s.attachments for s in self.sources),
+                {"failed": sum(sum(s.attachment_errors.values()) for s in self.sources)},
+            ),
         )
         rows.append(totals)
         widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
@@ -68,6 +73,12 @@ class CrawlSummary:
             if n == 0 or n == len(rows) - 2:
                 lines.append("  ".join("-" * w for w in widths))
         return "\n".join(lines)
+
+
+def _attachments_cell(fetched: int, errors: dict[str, int]) -> str:
+    """Show files fetched and, of those, the ones without text by why: ``3 (broken 1)``."""
+    shown = ", ".join("%s %d" % (kind, count) for kind, count in sorted(errors.items()) if count)
+    return "%d (%s)" % (fetched, shown) if shown else str(fetched)
 
 
 def _width(text: str) -> int:

@@ -108,8 +108,15 @@ def _title_keys(title: str) -> list[str]:
         # 关于印发《X》的通知 is cited as 《X》.
         if is_policy_title(inner):
             keys += _title_keys(inner)
+    printed = _PRINTS_RE.search(key)
+    if printed and is_policy_title(printed.group(1)):
+        # The same without quotes: 关于印发X的通知 is cited as 《X》 too.
+        keys += _title_keys(printed.group(1))
     return list(dict.fromkeys(k for k in keys if len(k) >= _MIN_TITLE))
 
+
+# 关于印发X的通知, 关于转发X的通知: a notice that prints (or forwards) the document X.
+_PRINTS_RE = re.compile(r"关于(?:印发|转发|发布)([^《》]{5,100})的(?:通知|通告|公告)$")
 
 _DOC_NUMBER_RE = re.compile(
     r"(?P<prefix>[\u4e00-\u9fff]{1,10})\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）】]"

@@ -4,8 +4,9 @@
   and a short lead; bodies stay in the data and the JSON, not in the page
   (``templates/_table-xietong-articles.html``).
 * The article page reads as an article: title, a meta line, the policy header (发文机关,
-  发文字号, 成文日期, 索引号, attachments), the body as paragraphs, every appearance, and its
-  revisions when the archive keeps an ``article_revisions`` table
+  发文字号, 成文日期, 索引号, attachments by name), the body as paragraphs, the stories citing
+  a policy or the policies a story cites, every appearance, and its revisions when the
+  archive keeps an ``article_revisions`` table
   (``templates/row-xietong-articles.html``, data from ``extra_template_vars``).
 * Cells: times are shown in China Standard Time (+08:00), whatever offset they were stored
   with; long URLs are shortened so they do not squeeze titles; in a query, an article's
@@ -35,6 +36,9 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import Request
 from markupsafe import Markup, escape
 
+from crawler.archive.attachment_search import ATTACHMENTS_TABLE
+from crawler.archive.attachments import attachments_of
+from crawler.archive.policy_links import POLICY_LINKS_TABLE, policies_cited_by, stories_citing
 from crawler.text.lead import make_lead
 from crawler.text.script import to_simplified
 from crawler.text.urls import file_name
@@ -197,7 +201,9 @@ def article_context(conn: sqlite3.Connection, article_id: str) -> dict[str, Any]
 
     ``policy``: its policy header or None; ``appearances``: every URL it was found at, first
     copy first; ``revisions``: earlier versions, newest first, or None when the archive has
-    no revisions table.
+    no revisions table; ``attachments``: its files with their names and errors;
+    ``cited_by``: the articles citing it (a policy), newest first; ``cites``: the policies
+    it cites, archived ones first.
     """
     previous_factory = conn.row_factory
     conn.row_factory = sqlite3.Row
@@ -218,6 +224,13 @@ def article_context(conn: sqlite3.Connection, article_id: str) -> dict[str, Any]
                 [article_id],
             )
         ]
+        attachments = []
+        if _has_table(conn, ATTACHMENTS_TABLE):
+            attachments = attachments_of(conn, [article_id]).get(article_id, [])
+        cited_by, cites = [], []
+        if _has_table(conn, POLICY_LINKS_TABLE):
+            cited_by = stories_citing(conn, [article_id]).get(article_id, [])
+            cites = policies_cited_by(conn, article_id)
         revisions = None
         if _has_table(conn, REVISIONS_TABLE):
             revisions = [
@@ -230,7 +243,14 @@ def article_context(conn: sqlite3.Connection, article_id: str) -> dict[str, Any]
             ]
     finally:
         conn.row_factory = previous_factory
-    return {"policy": policy, "appearances": appearances, "revisions": revisions}
+    return {
+        "policy": policy,
+        "appearances": appearances,
+        "revisions": revisions,
+        "attachments": attachments,
+        "cited_by": cited_by,
+        "cites": cites,
+    }
 
 
 @hookimpl

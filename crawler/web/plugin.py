@@ -1,7 +1,8 @@
 """Xietong's datasette plugin: Chinese full-text search for the table page and JSON API.
 
 ``?_search=…`` (and ``?_search_title=…``, ``?_search_body=…``) on a table whose metadata
-names our bigram index (``plugins: xietong: search_table: articles_search``) is answered
+names one of our bigram indexes (``plugins: xietong: search_table: articles_search``, or
+``attachments_search`` for the attachments table) is answered
 by this plugin's ``filters_from_request`` hook, not by datasette's own FTS support: the
 query is converted to simplified and each term to its bigram phrase in Python
 (``crawler.text.search_query.search_query``), and the hook adds one where clause,
@@ -42,6 +43,7 @@ from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
+from crawler.archive.attachment_search import ATTACHMENT_SEARCH_TABLE
 from crawler.archive.search_index import SEARCH_TABLE, register_search_functions
 from crawler.text.search_query import SEARCH_COLUMNS, search_query_or_nothing
 
@@ -54,6 +56,9 @@ SEARCH_PARAMETER = "xietong_search"
 # the walk reads about page size x table rows / matches index entries (~5,000 here at
 # 100,000 articles, ~1 ms), the lookups ~2-4 µs per match.
 MANY_MATCHES = 1000
+# The bigram indexes a table's metadata may name (``plugins: xietong: search_table``): the
+# articles' and the attachments' (``crawler.archive.attachment_search``).
+SEARCH_TABLES = (SEARCH_TABLE, ATTACHMENT_SEARCH_TABLE)
 # With counts and facets, the index walk pays off only when the matches are this share of
 # the table (each facet then scans the table instead of looking up the matches).
 SHARE_FOR_FACETS = 0.25
@@ -126,6 +131,7 @@ def _walk_sort_index(
     query: str,
     sort_column: str | None,
     counts_and_facets: bool,
+    search_table: str = SEARCH_TABLE,
 ) -> bool:
     """Decide whether SQLite should walk the sort column's index (``+rowid in``)."""
     if sort_column is not None and sort_column != "rowid":
@@ -145,7 +151,7 @@ def _walk_sort_index(
         enough = max(enough, int(rows * SHARE_FOR_FACETS))
     (matches,) = conn.execute(
         "select count(*) from (select rowid from {fts} where {fts} match :query limit :enough)".format(
-            fts=escape_sqlite(SEARCH_TABLE)
+            fts=escape_sqlite(search_table)
         ),
         {"query": query, "enough": enough},
     ).fetchone()
@@ -160,7 +166,8 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
     after datasette's own, which says False because the table has no ``fts_table``.
     """
     config = datasette.plugin_config(PLUGIN_NAME, database=database, table=table) or {}
-    if config.get("search_table") != SEARCH_TABLE:
+    search_table = config.get("search_table")
+    if search_table not in SEARCH_TABLES:
         return None
 
     async def inner() -> FilterArguments:
@@ -171,11 +178,13 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
         sort_column = _sort_column(request.args, datasette.table_metadata(database, table))
         counts_and_facets = _counts_and_facets(request.args)
         walk = await datasette.get_database(database).execute_fn(
-            lambda conn: _walk_sort_index(conn, table, query, sort_column, counts_and_facets)
+            lambda conn: _walk_sort_index(
+                conn, table, query, sort_column, counts_and_facets, search_table
+            )
         )
         clause = "{plus}rowid in (select rowid from {fts} where {fts} match :{param})".format(
             plus="+" if walk else "",
-            fts=escape_sqlite(SEARCH_TABLE),
+            fts=escape_sqlite(search_table),
             param=SEARCH_PARAMETER,
         )
         return FilterArguments(
