@@ -7,6 +7,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet.task import LoopingCall
 
 from crawler import stats
 from crawler.archive import MERGED, NEW, REVISED, Archive, Stored
@@ -19,11 +20,14 @@ class StorePipeline:
     """Store each item through ``Archive.store`` on one connection for the whole crawl.
 
     The archive makes the merge decision inside its transaction, so copies met in one
-    batch of ``XIETONG_STORE_BATCH_SIZE`` items merge as they would one at a time. A page
+    batch of ``XIETONG_STORE_BATCH_SIZE`` items merge as they would one at a time. A batch
+    is committed when full, at the latest ``XIETONG_STORE_BATCH_SECONDS`` after its first
+    item (a timer commits it when no more items come), and when the crawl closes. A page
     already archived at the same URL is dropped once the archive has noted it (and revised
     the article when its text changed).
 
-    Settings: ``XIETONG_DB``, ``XIETONG_STORE_BATCH_SIZE``, ``XIETONG_DEDUP_NEAR_ENABLED``.
+    Settings: ``XIETONG_DB``, ``XIETONG_STORE_BATCH_SIZE``, ``XIETONG_STORE_BATCH_SECONDS``,
+    ``XIETONG_DEDUP_NEAR_ENABLED``.
     Stats: ``xietong/dedup/<reason>`` (same_url, same_text, same_policy, near_duplicate),
     ``xietong/store/new_articles``, ``xietong/store/appearances``, ``xietong/store/revised``,
     ``xietong/dropped/already_archived``; per source ``xietong/source/<name>/new_articles``,
@@ -33,13 +37,20 @@ class StorePipeline:
     """
 
     def __init__(
-        self, db_path: str, batch_size: int = 1, near_enabled: bool = True, stats: Any = None
+        self,
+        db_path: str,
+        batch_size: int = 1,
+        near_enabled: bool = True,
+        stats: Any = None,
+        batch_seconds: float = 0.0,
     ):
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
         self.near_enabled = near_enabled
         self.stats = stats
         self.archive: Archive | None = None
+        self.commit_timer: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -50,16 +61,28 @@ class StorePipeline:
             batch_size=settings.getint("XIETONG_STORE_BATCH_SIZE", 1),
             near_enabled=settings.getbool("XIETONG_DEDUP_NEAR_ENABLED", True),
             stats=crawler.stats,
+            batch_seconds=settings.getfloat("XIETONG_STORE_BATCH_SECONDS", 0.0),
         )
 
     def open_spider(self) -> None:
-        """Open the archive for the crawl."""
+        """Open the archive for the crawl; start the timer that commits a batch left waiting."""
         self.archive = Archive.open(
-            self.db_path, batch_size=self.batch_size, near_duplicates=self.near_enabled
+            self.db_path,
+            batch_size=self.batch_size,
+            near_duplicates=self.near_enabled,
+            batch_seconds=self.batch_seconds,
         )
+        if self.batch_size > 1 and self.batch_seconds > 0:
+            self.commit_timer = LoopingCall(self.archive.commit_if_due)
+            # Checked four times per period: a waiting batch is committed at most a quarter
+            # of XIETONG_STORE_BATCH_SECONDS late.
+            self.commit_timer.start(self.batch_seconds / 4, now=False)
 
     def close_spider(self) -> None:
         """Commit the last batch and close the archive."""
+        if self.commit_timer is not None and self.commit_timer.running:
+            self.commit_timer.stop()
+        self.commit_timer = None
         if self.archive is not None:
             self.archive.close()
             self.archive = None

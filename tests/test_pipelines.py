@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from crawler.archive import Archive, open_database
 from crawler.demo import SITES_DIR
 from crawler.items import Article, PolicyDocument
 from crawler.text.script import to_traditional
@@ -173,6 +174,34 @@ def test_store_commits_every_item_by_the_end(tmp_path, batch_size):
     db = sqlite_utils.Database(db_path)
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert db["appearances"].count == 4
+
+
+def test_a_waiting_batch_is_committed_once_batch_seconds_have_passed(tmp_path):
+    db_path = tmp_path / "a.db"
+    now = [1000.0]
+    archive = Archive(
+        open_database(db_path), batch_size=100, batch_seconds=2.0, clock=lambda: now[0]
+    )
+    fingerprinted = [
+        DeduplicatePipeline().process_item(NormalizeScriptPipeline().process_item(item))
+        for item in (
+            make_item("http://a.example/1.html", BODY),
+            make_item("http://b.example/2.html", OTHER_BODY, title="港口"),
+        )
+    ]
+    reader = sqlite_utils.Database(db_path)  # another connection sees committed rows only
+    try:
+        archive.store(fingerprinted[0])
+        now[0] += 1.5
+        archive.store(fingerprinted[1])  # the batch began with the first item, 1.5 s ago
+        assert not archive.commit_if_due()
+        assert reader["appearances"].count == 0
+        now[0] += 0.5
+        assert archive.commit_if_due()
+        assert reader["appearances"].count == 2
+        assert not archive.commit_if_due()  # nothing left waiting
+    finally:
+        archive.close()
 
 
 SITES = SITES_DIR

@@ -12,8 +12,10 @@ archive's transaction, decides what it is (``merge``) and writes it:
   unchanged  a page met again with the same text: only ``last_seen_at`` moves
 
 Writes go through sqlite-utils with explicit primary keys; ``batch_size`` items share a
-transaction. Re-running a crawl changes nothing but ``last_seen_at``, and a crash leaves
-either a whole item or none of it.
+transaction, committed when full or ``batch_seconds`` after its first item, whichever comes
+first. Re-running a crawl changes nothing but ``last_seen_at``, and a crash leaves either a
+whole item or none of it (a crawl reads its known URLs from committed rows only, so the
+pages of a batch a crash lost are fetched again).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,24 +84,45 @@ class Stored:
 class Archive:
     """The archive file behind one connection: decide and write each item, in batches.
 
-    ``batch_size`` items share a transaction (committed when full and on ``close``);
+    ``batch_size`` items share a transaction, committed when full, on ``close``, and by
+    ``store`` or ``commit_if_due`` once ``batch_seconds`` have passed since its first item
+    (``clock`` tells the time, ``time.monotonic`` unless a test gives its own);
     ``near_duplicates`` turns near-duplicate matching on (exact text and policy matching
     always run).
     """
 
     def __init__(
-        self, db: sqlite_utils.Database, batch_size: int = 1, near_duplicates: bool = True
+        self,
+        db: sqlite_utils.Database,
+        batch_size: int = 1,
+        near_duplicates: bool = True,
+        batch_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.db = db
         index_in_python(db.conn)
         self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self.clock = clock
         self.near_duplicates = near_duplicates
         self.pending = 0
+        self.batch_started = 0.0
 
     @classmethod
-    def open(cls, path: str | Path, batch_size: int = 1, near_duplicates: bool = True) -> Archive:
+    def open(
+        cls,
+        path: str | Path,
+        batch_size: int = 1,
+        near_duplicates: bool = True,
+        batch_seconds: float = 0.0,
+    ) -> Archive:
         """Open the archive file at ``path``."""
-        return cls(open_database(path), batch_size=batch_size, near_duplicates=near_duplicates)
+        return cls(
+            open_database(path),
+            batch_size=batch_size,
+            near_duplicates=near_duplicates,
+            batch_seconds=batch_seconds,
+        )
 
     def close(self) -> None:
         """Commit what is pending and close the connection."""
@@ -109,13 +134,25 @@ class Archive:
         self.db.commit()
         self.pending = 0
 
+    def commit_if_due(self) -> bool:
+        """Commit the pending batch if it is full or ``batch_seconds`` old; say whether it did."""
+        if not self.pending:
+            return False
+        full = self.pending >= self.batch_size
+        if full or (
+            self.batch_seconds > 0 and self.clock() - self.batch_started >= self.batch_seconds
+        ):
+            self.commit()
+            return True
+        return False
+
     def known_urls(self) -> set[str]:
         """Return every canonical URL in the archive (for incremental crawls)."""
         return {row[0] for row in self.db.execute("select url from appearances")}
 
     # --- the one write path ----------------------------------------------------------------
     def store(self, item: Article) -> Stored:
-        """Decide what ``item`` is and write it; commit when the batch is full.
+        """Decide what ``item`` is and write it; commit when the batch is full or due.
 
         The item must carry ``canonical_url`` and its fingerprint (``text_hash``, and
         ``signature`` for near-duplicate matching): the deduplicating pipeline fills them.
@@ -126,9 +163,10 @@ class Archive:
             self.db.begin()
         with self.db.atomic():
             stored = self._store(item)
+        if not self.pending:
+            self.batch_started = self.clock()
         self.pending += 1
-        if self.pending >= self.batch_size:
-            self.commit()
+        self.commit_if_due()
         return stored
 
     def _store(self, item: Article) -> Stored:
