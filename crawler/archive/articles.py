@@ -67,6 +67,30 @@ def _json_list(values: list[str] | None) -> str:
     return json.dumps(list(values or []), ensure_ascii=False)
 
 
+# The per-item writes are plain SQL through sqlite-utils' ``execute``, not its ``Table``
+# methods: those read the table's columns and keys (PRAGMA queries) on every call, which
+# cost more than the write itself at one item per call. The tables exist (``ensure_schema``)
+# and rows name their columns, so there is nothing left to find out.
+def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table`` (IntegrityError when its primary key exists)."""
+    db.execute(
+        "insert into [%s] (%s) values (%s)"
+        % (table, ", ".join("[%s]" % name for name in row), ", ".join("?" * len(row))),
+        list(row.values()),
+    )
+
+
+def _update(
+    db: sqlite_utils.Database, table: str, key: str, value: str, changes: dict[str, Any]
+) -> None:
+    """Set ``changes`` on the row of ``table`` whose ``key`` column is ``value``."""
+    db.execute(
+        "update [%s] set %s where [%s] = ?"
+        % (table, ", ".join("[%s] = ?" % name for name in changes), key),
+        [*changes.values(), value],
+    )
+
+
 @dataclass(frozen=True)
 class Stored:
     """What the archive did with one item."""
@@ -177,7 +201,7 @@ class Archive:
         match = find_copy_of(self.db, item, key, self.near_duplicates)
         if match is None:
             article_id = article_id_for(item.canonical_url)
-            self.db.table("articles").insert(self._article_row(item, article_id), pk="id")
+            _insert(self.db, "articles", self._article_row(item, article_id))
             if item.signature is not None:
                 NearDuplicateIndex(self.db.conn).add(
                     article_id, item.signature, item.signature_length
@@ -189,11 +213,12 @@ class Archive:
         if item.policy is not None:
             self._save_policy(item, stored.article_id, key)
         self._save_appearance(item, stored)
-        self.db.execute(
-            "update articles set appearance_count ="
-            " (select count(*) from appearances where article_id = ?) where id = ?",
-            [stored.article_id, stored.article_id],
-        )
+        if stored.outcome == MERGED:  # a new article was inserted with its one appearance
+            self.db.execute(
+                "update articles set appearance_count ="
+                " (select count(*) from appearances where article_id = ?) where id = ?",
+                [stored.article_id, stored.article_id],
+            )
         return stored
 
     def _merge_copy(self, item: Article, article_id: str) -> None:
@@ -203,7 +228,7 @@ class Archive:
         update: dict[str, Any] = {"last_seen_at": item.fetched_at}
         if copy_text_wins(item, body_length, quality):
             update.update(self._text_columns(item, article_id))
-        self.db.table("articles").update(article_id, update)
+        _update(self.db, "articles", "id", article_id, update)
 
     def _met_again(self, item: Article, page: KnownPage) -> Stored:
         """Handle a URL already archived: revise the article when its text or validity changed."""
@@ -226,7 +251,10 @@ class Archive:
                 NearDuplicateIndex(self.db.conn).replace(
                     article_id, item.signature, item.signature_length
                 )
-            self.db.table("appearances").update(
+            _update(
+                self.db,
+                "appearances",
+                "url",
                 item.canonical_url,
                 {
                     "title": item.title,
@@ -236,11 +264,15 @@ class Archive:
                 },
             )
         elif page.text_hash is None:
-            self.db.table("appearances").update(item.canonical_url, {"text_hash": item.text_hash})
+            _update(
+                self.db, "appearances", "url", item.canonical_url, {"text_hash": item.text_hash}
+            )
         if validity_changed:
             assert item.policy is not None
-            self.db.table("policies").update(article_id, {"validity": item.policy.validity})
-        self.db.table("articles").update(article_id, update)
+            _update(
+                self.db, "policies", "article_id", article_id, {"validity": item.policy.validity}
+            )
+        _update(self.db, "articles", "id", article_id, update)
         if text_changed or validity_changed:
             logger.info("revised article %s: %s", article_id, item.url)
             return Stored(article_id, REVISED, SAME_URL)
@@ -294,7 +326,10 @@ class Archive:
         }
 
     def _save_appearance(self, item: Article, stored: Stored) -> None:
-        self.db.table("appearances").upsert(
+        # A new URL: ``_store`` handles a URL already in the archive as met again.
+        _insert(
+            self.db,
+            "appearances",
             {
                 "url": item.canonical_url,
                 "article_id": stored.article_id,
@@ -307,7 +342,6 @@ class Archive:
                 "match_reason": stored.reason,
                 "text_hash": item.text_hash,
             },
-            pk="url",
         )
 
     def _save_policy(self, item: Article, article_id: str, key: str | None) -> None:
@@ -315,7 +349,9 @@ class Archive:
         assert policy is not None
         if self.db.execute("select 1 from policies where article_id = ?", [article_id]).fetchone():
             return  # the first posting's header stays; later copies are appearances
-        self.db.table("policies").insert(
+        _insert(
+            self.db,
+            "policies",
             {
                 "article_id": article_id,
                 "index_number": policy.index_number,
@@ -328,5 +364,4 @@ class Archive:
                 "attachments": _json_list(policy.attachments),
                 "policy_key": key,
             },
-            pk="article_id",
         )
