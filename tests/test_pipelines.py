@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,61 @@ def strip(item: Article) -> Article | None:
         return pipeline.process_item(item)
     except DropItem:
         return None
+
+
+def cleaned_in(workers: int, items: list[Article]) -> tuple[list[Article | str], dict]:
+    """Run the strip pipeline with ``workers`` processes; each item comes back, or its drop."""
+    crawler = get_crawler()
+    pipeline = StripChromePipeline(stats=crawler.stats, workers=workers)
+
+    async def run() -> list[Article | str]:
+        results: list[Article | str] = []
+        for item in items:
+            try:
+                result = pipeline.process_item(item)
+                results.append(await result if workers else result)
+            except DropItem as drop:
+                results.append(str(drop))
+        return results
+
+    pipeline.open_spider()
+    try:
+        return asyncio.run(run()), crawler.stats.get_stats()
+    finally:
+        pipeline.close_spider()
+
+
+def test_cleaning_in_worker_processes_gives_the_same_items_and_drops():
+    pages = sorted(SITES.glob("*/**/*.html"))
+    assert len(pages) >= 20
+
+    def items() -> list[Article]:
+        made = [
+            Article(
+                url="http://%s.example/%s" % (page.relative_to(SITES).parts[0], page.name),
+                source="test",
+                fetched_at="2024-02-24T00:00:00+00:00",
+                raw_pages=[page.read_bytes()],
+            )
+            for page in pages
+        ]
+        made.append(
+            Article(
+                url="http://bad.example/xml.html",
+                source="test",
+                fetched_at="2024-02-24T00:00:00+00:00",
+                raw_pages=[b'<?xml version="1.0" encoding="utf-8"?>'],
+            )
+        )
+        return made
+
+    in_process, in_process_stats = cleaned_in(0, items())
+    in_workers, in_workers_stats = cleaned_in(1, items())
+    assert in_workers == in_process
+    assert any(isinstance(result, Article) for result in in_workers)
+    assert in_workers_stats["xietong/dropped/extraction_error"] == 1
+    dropped = {key: value for key, value in in_process_stats.items() if "dropped" in key}
+    assert {key: in_workers_stats[key] for key in dropped} == dropped
 
 
 def classify(item: Article) -> Article | None:
