@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,9 @@ class Chain:
     def feed(self, item: Article) -> Article | None:
         try:
             for stage in self.stages:
-                item = stage.process_item(item)
+                result = stage.process_item(item)
+                # The store of a crawl writes on its own thread and returns a coroutine.
+                item = asyncio.run(result) if inspect.iscoroutine(result) else result
         except DropItem:
             return None
         return item
