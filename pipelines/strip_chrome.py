@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -41,6 +44,20 @@ _WARM_UP_PAGE = (
 )
 
 
+def exit_with_parent(parent: int) -> None:
+    """Make this worker process end when the crawl that started it is gone (even SIGKILLed).
+
+    A worker holds both ends of its task pipe, so it would wait for work forever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="xietong-parent-watch", daemon=True).start()
+
+
 def warm_up() -> None:
     """Load the cleaner in a worker process: clean one small page and forget it."""
     clean_pages([_WARM_UP_PAGE.encode("utf-8")], ["http://warm-up.invalid/"], "utf-8", None)
@@ -73,7 +90,10 @@ class StripChromePipeline:
         if self.workers > 0:
             # spawn, not fork: the crawl process runs threads (Twisted's, SQLite's callers).
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
             )
             for _ in range(self.workers):
                 self.pool.submit(warm_up)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,7 @@ from pipelines.normalize_script import NormalizeScriptPipeline
 from pipelines.store import StorePipeline
 from pipelines.strip_chrome import StripChromePipeline
 from pipelines.tag_topics import TagTopicsPipeline
+from tests.conftest import ROOT
 
 BODY = (
     "京津冀产业协同发展加速推进，三地产业联系越来越紧密。\n"
@@ -272,6 +277,45 @@ def test_cleaning_in_worker_processes_gives_the_same_items_and_drops():
     assert in_workers_stats["xietong/dropped/extraction_error"] == 1
     dropped = {key: value for key, value in in_process_stats.items() if "dropped" in key}
     assert {key: in_workers_stats[key] for key in dropped} == dropped
+
+
+# A crawl process with a cleaning pool: prints its worker pids once they run, then waits.
+POOL_PARENT = """
+import multiprocessing, sys, time
+from pipelines.strip_chrome import StripChromePipeline, warm_up
+pipeline = StripChromePipeline(workers=2)
+pipeline.open_spider()
+for future in [pipeline.pool.submit(warm_up) for _ in range(4)]:
+    future.result()
+print(" ".join(str(child.pid) for child in multiprocessing.active_children()), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_cleaning_workers_end_when_their_crawl_is_killed():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", POOL_PARENT],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+        handles = [os.pidfd_open(pid) for pid in workers]
+    finally:
+        parent.kill()
+        parent.wait()
+    try:
+        # Each handle becomes readable when its process has ended; the deadline only keeps
+        # a failing test from hanging.
+        for handle in handles:
+            readable, _, _ = select.select([handle], [], [], 60)
+            assert readable, "a cleaning worker outlived its SIGKILLed crawl"
+    finally:
+        for handle in handles:
+            os.close(handle)
 
 
 def classify(item: Article) -> Article | None:
