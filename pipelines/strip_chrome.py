@@ -115,25 +115,27 @@ class StripChromePipeline:
         if self.pool is not None:
             return self._clean_in_pool(item, self.pool)
         try:
-            result = clean_pages(
-                item.raw_pages,
-                item.page_urls or [item.url],
-                item.declared_encoding,
-                item.selectors or None,
-            )
+            result = clean_pages(*self._cleaner_arguments(item))
         except ExtractionError as error:
             raise self._cannot_clean(item, error) from None
         return self._fill(item, result)
 
+    @staticmethod
+    def _cleaner_arguments(
+        item: Article,
+    ) -> tuple[list[bytes], list[str], str | None, dict[str, str] | None]:
+        """Return what ``clean_pages`` needs of an item (plain values a worker can receive)."""
+        return (
+            item.raw_pages,
+            item.page_urls or [item.url],
+            item.declared_encoding,
+            (item.selectors or None),
+        )
+
     async def _clean_in_pool(self, item: Article, pool: ProcessPoolExecutor) -> Article:
         try:
             result = await asyncio.get_running_loop().run_in_executor(
-                pool,
-                clean_pages,
-                item.raw_pages,
-                item.page_urls or [item.url],
-                item.declared_encoding,
-                item.selectors or None,
+                pool, clean_pages, *self._cleaner_arguments(item)
             )
         except ExtractionError as error:
             raise self._cannot_clean(item, error) from None
