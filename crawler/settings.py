@@ -19,8 +19,16 @@ NEWSPIDER_MODULE = "spiders"
 XIETONG_DB = os.environ.get("XIETONG_DB", "data/xietong.db")
 # Sources file the `sources` spider reads when no -a sources=... is given.
 XIETONG_SOURCES = os.environ.get("XIETONG_SOURCES", "sources/jingjinji.toml")
-# Items written per SQLite transaction by the store pipeline.
-XIETONG_STORE_BATCH_SIZE = int(os.environ.get("XIETONG_STORE_BATCH_SIZE", "1"))
+# Items written per SQLite transaction by the store pipeline: a commit costs about as much as
+# storing an item, and merges do not depend on the batch (the archive decides inside it).
+XIETONG_STORE_BATCH_SIZE = int(os.environ.get("XIETONG_STORE_BATCH_SIZE", "100"))
+# A batch is committed at the latest this many seconds after its first item, full or not.
+XIETONG_STORE_BATCH_SECONDS = float(os.environ.get("XIETONG_STORE_BATCH_SECONDS", "2"))
+# Processes that run the cleaner beside the crawl (0: in the crawl's own thread). One fewer
+# than the machine's CPUs, at most 4: the crawl itself keeps one busy.
+XIETONG_STRIP_WORKERS = int(
+    os.environ.get("XIETONG_STRIP_WORKERS", str(max(0, min(4, (os.cpu_count() or 1) - 1))))
+)
 # Near-duplicate detection (MinHash-LSH over character shingles of the simplified text).
 XIETONG_DEDUP_NEAR_ENABLED = os.environ.get("XIETONG_DEDUP_NEAR_ENABLED", "1") not in (
     "0",

@@ -110,6 +110,26 @@ def test_traditional_copy_merges_with_simplified_original(cases: dict[str, Any])
     assert matches[0][1] >= 0.9
 
 
+def test_similarities_to_many_equal_similarity_to_each(cases: dict[str, Any]) -> None:
+    texts = [_article(cases, key) for key in sorted(cases["bases"])[:6]]
+    original = texts[0]
+    others = [
+        fp.fingerprint(text)
+        for text in [*texts, original[: len(original) // 2], to_traditional(original)]
+    ]
+    mine = fp.fingerprint(original)
+    together = fp.similarities(
+        mine.signature, mine.length, [(other.signature, other.length) for other in others]
+    )
+    one_by_one = [
+        fp.similarity(mine.signature, mine.length, other.signature, other.length)
+        for other in others
+    ]
+    assert together == one_by_one
+    assert together[0].jaccard == 1.0
+    assert fp.similarities(mine.signature, mine.length, []) == []
+
+
 def test_copy_cut_to_80_percent_matches_by_containment(cases: dict[str, Any]) -> None:
     original = _article(cases, "seed-002")
     index = _index()

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import os
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +16,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
+from crawler.archive import Archive, open_database
 from crawler.demo import SITES_DIR
 from crawler.items import Article, PolicyDocument
 from crawler.text.script import to_traditional
@@ -18,6 +25,7 @@ from pipelines.normalize_script import NormalizeScriptPipeline
 from pipelines.store import StorePipeline
 from pipelines.strip_chrome import StripChromePipeline
 from pipelines.tag_topics import TagTopicsPipeline
+from tests.conftest import ROOT
 
 BODY = (
     "京津冀产业协同发展加速推进，三地产业联系越来越紧密。\n"
@@ -72,7 +80,9 @@ class Chain:
     def feed(self, item: Article) -> Article | None:
         try:
             for stage in self.stages:
-                item = stage.process_item(item)
+                result = stage.process_item(item)
+                # The store of a crawl writes on its own thread and returns a coroutine.
+                item = asyncio.run(result) if inspect.iscoroutine(result) else result
         except DropItem:
             return None
         return item
@@ -175,6 +185,34 @@ def test_store_commits_every_item_by_the_end(tmp_path, batch_size):
     assert db["appearances"].count == 4
 
 
+def test_a_waiting_batch_is_committed_once_batch_seconds_have_passed(tmp_path):
+    db_path = tmp_path / "a.db"
+    now = [1000.0]
+    archive = Archive(
+        open_database(db_path), batch_size=100, batch_seconds=2.0, clock=lambda: now[0]
+    )
+    fingerprinted = [
+        DeduplicatePipeline().process_item(NormalizeScriptPipeline().process_item(item))
+        for item in (
+            make_item("http://a.example/1.html", BODY),
+            make_item("http://b.example/2.html", OTHER_BODY, title="港口"),
+        )
+    ]
+    reader = sqlite_utils.Database(db_path)  # another connection sees committed rows only
+    try:
+        archive.store(fingerprinted[0])
+        now[0] += 1.5
+        archive.store(fingerprinted[1])  # the batch began with the first item, 1.5 s ago
+        assert not archive.commit_if_due()
+        assert reader["appearances"].count == 0
+        now[0] += 0.5
+        assert archive.commit_if_due()
+        assert reader["appearances"].count == 2
+        assert not archive.commit_if_due()  # nothing left waiting
+    finally:
+        archive.close()
+
+
 SITES = SITES_DIR
 
 
@@ -184,6 +222,100 @@ def strip(item: Article) -> Article | None:
         return pipeline.process_item(item)
     except DropItem:
         return None
+
+
+def cleaned_in(workers: int, items: list[Article]) -> tuple[list[Article | str], dict]:
+    """Run the strip pipeline with ``workers`` processes; each item comes back, or its drop."""
+    crawler = get_crawler()
+    pipeline = StripChromePipeline(stats=crawler.stats, workers=workers)
+
+    async def run() -> list[Article | str]:
+        results: list[Article | str] = []
+        for item in items:
+            try:
+                result = pipeline.process_item(item)
+                results.append(await result if workers else result)
+            except DropItem as drop:
+                results.append(str(drop))
+        return results
+
+    pipeline.open_spider()
+    try:
+        return asyncio.run(run()), crawler.stats.get_stats()
+    finally:
+        pipeline.close_spider()
+
+
+def test_cleaning_in_worker_processes_gives_the_same_items_and_drops():
+    pages = sorted(SITES.glob("*/**/*.html"))
+    assert len(pages) >= 20
+
+    def items() -> list[Article]:
+        made = [
+            Article(
+                url="http://%s.example/%s" % (page.relative_to(SITES).parts[0], page.name),
+                source="test",
+                fetched_at="2024-02-24T00:00:00+00:00",
+                raw_pages=[page.read_bytes()],
+            )
+            for page in pages
+        ]
+        made.append(
+            Article(
+                url="http://bad.example/xml.html",
+                source="test",
+                fetched_at="2024-02-24T00:00:00+00:00",
+                raw_pages=[b'<?xml version="1.0" encoding="utf-8"?>'],
+            )
+        )
+        return made
+
+    in_process, in_process_stats = cleaned_in(0, items())
+    in_workers, in_workers_stats = cleaned_in(1, items())
+    assert in_workers == in_process
+    assert any(isinstance(result, Article) for result in in_workers)
+    assert in_workers_stats["xietong/dropped/extraction_error"] == 1
+    dropped = {key: value for key, value in in_process_stats.items() if "dropped" in key}
+    assert {key: in_workers_stats[key] for key in dropped} == dropped
+
+
+# A crawl process with a cleaning pool: prints its worker pids once they run, then waits.
+POOL_PARENT = """
+import multiprocessing, sys, time
+from pipelines.strip_chrome import StripChromePipeline, warm_up
+pipeline = StripChromePipeline(workers=2)
+pipeline.open_spider()
+for future in [pipeline.pool.submit(warm_up) for _ in range(4)]:
+    future.result()
+print(" ".join(str(child.pid) for child in multiprocessing.active_children()), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_cleaning_workers_end_when_their_crawl_is_killed():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", POOL_PARENT],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+        handles = [os.pidfd_open(pid) for pid in workers]
+    finally:
+        parent.kill()
+        parent.wait()
+    try:
+        # Each handle becomes readable when its process has ended; the deadline only keeps
+        # a failing test from hanging.
+        for handle in handles:
+            readable, _, _ = select.select([handle], [], [], 60)
+            assert readable, "a cleaning worker outlived its SIGKILLed crawl"
+    finally:
+        for handle in handles:
+            os.close(handle)
 
 
 def classify(item: Article) -> Article | None:

@@ -12,8 +12,10 @@ archive's transaction, decides what it is (``merge``) and writes it:
   unchanged  a page met again with the same text: only ``last_seen_at`` moves
 
 Writes go through sqlite-utils with explicit primary keys; ``batch_size`` items share a
-transaction. Re-running a crawl changes nothing but ``last_seen_at``, and a crash leaves
-either a whole item or none of it.
+transaction, committed when full or ``batch_seconds`` after its first item, whichever comes
+first. Re-running a crawl changes nothing but ``last_seen_at``, and a crash leaves either a
+whole item or none of it (a crawl reads its known URLs from committed rows only, so the
+pages of a batch a crash lost are fetched again).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +70,30 @@ def _json_list(values: list[str] | None) -> str:
     return json.dumps(list(values or []), ensure_ascii=False)
 
 
+# The per-item writes are plain SQL through sqlite-utils' ``execute``, not its ``Table``
+# methods: those read the table's columns and keys (PRAGMA queries) on every call, which
+# cost more than the write itself at one item per call. The tables exist (``ensure_schema``)
+# and rows name their columns, so there is nothing left to find out.
+def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> None:
+    """Insert ``row`` into ``table`` (IntegrityError when its primary key exists)."""
+    db.execute(
+        "insert into [%s] (%s) values (%s)"
+        % (table, ", ".join("[%s]" % name for name in row), ", ".join("?" * len(row))),
+        list(row.values()),
+    )
+
+
+def _update(
+    db: sqlite_utils.Database, table: str, key: str, value: str, changes: dict[str, Any]
+) -> None:
+    """Set ``changes`` on the row of ``table`` whose ``key`` column is ``value``."""
+    db.execute(
+        "update [%s] set %s where [%s] = ?"
+        % (table, ", ".join("[%s] = ?" % name for name in changes), key),
+        [*changes.values(), value],
+    )
+
+
 @dataclass(frozen=True)
 class Stored:
     """What the archive did with one item."""
@@ -83,26 +111,47 @@ class Stored:
 class Archive:
     """The archive file behind one connection: decide and write each item, in batches.
 
-    ``batch_size`` items share a transaction (committed when full and on ``close``);
+    ``batch_size`` items share a transaction, committed when full, on ``close``, and by
+    ``store`` or ``commit_if_due`` once ``batch_seconds`` have passed since its first item
+    (``clock`` tells the time, ``time.monotonic`` unless a test gives its own);
     ``near_duplicates`` turns near-duplicate matching on (exact text and policy matching
     always run).
     """
 
     def __init__(
-        self, db: sqlite_utils.Database, batch_size: int = 1, near_duplicates: bool = True
+        self,
+        db: sqlite_utils.Database,
+        batch_size: int = 1,
+        near_duplicates: bool = True,
+        batch_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.db = db
         index_in_python(db.conn)
         index_attachments_in_python(db.conn)
         self.linker = PolicyLinker(db)
         self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self.clock = clock
         self.near_duplicates = near_duplicates
         self.pending = 0
+        self.batch_started = 0.0
 
     @classmethod
-    def open(cls, path: str | Path, batch_size: int = 1, near_duplicates: bool = True) -> Archive:
+    def open(
+        cls,
+        path: str | Path,
+        batch_size: int = 1,
+        near_duplicates: bool = True,
+        batch_seconds: float = 0.0,
+    ) -> Archive:
         """Open the archive file at ``path``."""
-        return cls(open_database(path), batch_size=batch_size, near_duplicates=near_duplicates)
+        return cls(
+            open_database(path),
+            batch_size=batch_size,
+            near_duplicates=near_duplicates,
+            batch_seconds=batch_seconds,
+        )
 
     def close(self) -> None:
         """Commit what is pending and close the connection."""
@@ -114,6 +163,18 @@ class Archive:
         self.db.commit()
         self.pending = 0
 
+    def commit_if_due(self) -> bool:
+        """Commit the pending batch if it is full or ``batch_seconds`` old; say whether it did."""
+        if not self.pending:
+            return False
+        full = self.pending >= self.batch_size
+        if full or (
+            self.batch_seconds > 0 and self.clock() - self.batch_started >= self.batch_seconds
+        ):
+            self.commit()
+            return True
+        return False
+
     def known_urls(self) -> set[str]:
         """Return every canonical URL in the archive (for incremental crawls)."""
         return {row[0] for row in self.db.execute("select url from appearances")}
@@ -124,7 +185,7 @@ class Archive:
 
     # --- the one write path ----------------------------------------------------------------
     def store(self, item: Article) -> Stored:
-        """Decide what ``item`` is and write it; commit when the batch is full.
+        """Decide what ``item`` is and write it; commit when the batch is full or due.
 
         The item must carry ``canonical_url`` and its fingerprint (``text_hash``, and
         ``signature`` for near-duplicate matching): the deduplicating pipeline fills them.
@@ -143,9 +204,10 @@ class Archive:
                 self.linker.article_changed(
                     stored.article_id, item.kind == "policy" or item.policy is not None
                 )
+        if not self.pending:
+            self.batch_started = self.clock()
         self.pending += 1
-        if self.pending >= self.batch_size:
-            self.commit()
+        self.commit_if_due()
         return stored
 
     def _store(self, item: Article) -> Stored:
@@ -156,7 +218,7 @@ class Archive:
         match = find_copy_of(self.db, item, key, self.near_duplicates)
         if match is None:
             article_id = article_id_for(item.canonical_url)
-            self.db.table("articles").insert(self._article_row(item, article_id), pk="id")
+            _insert(self.db, "articles", self._article_row(item, article_id))
             if item.signature is not None:
                 NearDuplicateIndex(self.db.conn).add(
                     article_id, item.signature, item.signature_length
@@ -168,11 +230,12 @@ class Archive:
         if item.policy is not None:
             self._save_policy(item, stored.article_id, key)
         self._save_appearance(item, stored)
-        self.db.execute(
-            "update articles set appearance_count ="
-            " (select count(*) from appearances where article_id = ?) where id = ?",
-            [stored.article_id, stored.article_id],
-        )
+        if stored.outcome == MERGED:  # a new article was inserted with its one appearance
+            self.db.execute(
+                "update articles set appearance_count ="
+                " (select count(*) from appearances where article_id = ?) where id = ?",
+                [stored.article_id, stored.article_id],
+            )
         return stored
 
     def _merge_copy(self, item: Article, article_id: str) -> None:
@@ -182,7 +245,7 @@ class Archive:
         update: dict[str, Any] = {"last_seen_at": item.fetched_at}
         if copy_text_wins(item, body_length, quality):
             update.update(self._text_columns(item, article_id))
-        self.db.table("articles").update(article_id, update)
+        _update(self.db, "articles", "id", article_id, update)
 
     def _met_again(self, item: Article, page: KnownPage) -> Stored:
         """Handle a URL already archived: revise the article when its text or validity changed."""
@@ -205,7 +268,10 @@ class Archive:
                 NearDuplicateIndex(self.db.conn).replace(
                     article_id, item.signature, item.signature_length
                 )
-            self.db.table("appearances").update(
+            _update(
+                self.db,
+                "appearances",
+                "url",
                 item.canonical_url,
                 {
                     "title": item.title,
@@ -215,11 +281,15 @@ class Archive:
                 },
             )
         elif page.text_hash is None:
-            self.db.table("appearances").update(item.canonical_url, {"text_hash": item.text_hash})
+            _update(
+                self.db, "appearances", "url", item.canonical_url, {"text_hash": item.text_hash}
+            )
         if validity_changed:
             assert item.policy is not None
-            self.db.table("policies").update(article_id, {"validity": item.policy.validity})
-        self.db.table("articles").update(article_id, update)
+            _update(
+                self.db, "policies", "article_id", article_id, {"validity": item.policy.validity}
+            )
+        _update(self.db, "articles", "id", article_id, update)
         if text_changed or validity_changed:
             logger.info("revised article %s: %s", article_id, item.url)
             return Stored(article_id, REVISED, SAME_URL)
@@ -273,7 +343,10 @@ class Archive:
         }
 
     def _save_appearance(self, item: Article, stored: Stored) -> None:
-        self.db.table("appearances").upsert(
+        # A new URL: ``_store`` handles a URL already in the archive as met again.
+        _insert(
+            self.db,
+            "appearances",
             {
                 "url": item.canonical_url,
                 "article_id": stored.article_id,
@@ -286,7 +359,6 @@ class Archive:
                 "match_reason": stored.reason,
                 "text_hash": item.text_hash,
             },
-            pk="url",
         )
 
     def _save_policy(self, item: Article, article_id: str, key: str | None) -> None:
@@ -294,7 +366,9 @@ class Archive:
         assert policy is not None
         if self.db.execute("select 1 from policies where article_id = ?", [article_id]).fetchone():
             return  # the first posting's header stays; later copies are appearances
-        self.db.table("policies").insert(
+        _insert(
+            self.db,
+            "policies",
             {
                 "article_id": article_id,
                 "index_number": policy.index_number,
@@ -307,5 +381,4 @@ class Archive:
                 "attachments": _json_list(policy.attachments),
                 "policy_key": key,
             },
-            pk="article_id",
         )

@@ -17,7 +17,7 @@ from crawler.text.fingerprint import (
     MINIMUM_SHINGLES,
     band_keys,
     signature_array,
-    similarity,
+    similarities,
 )
 
 
@@ -103,12 +103,16 @@ class NearDuplicateIndex:
         if length < MINIMUM_SHINGLES:
             return []
         array = signature_array(signature)
-        matches: list[tuple[str, float]] = []
-        for article_id, stored, stored_length in self.candidates(array):
-            if stored_length < MINIMUM_SHINGLES:
-                continue
-            found = similarity(array, length, stored, stored_length)
-            if found.is_match:
-                matches.append((article_id, found.score))
+        candidates = [
+            (article_id, stored, stored_length)
+            for article_id, stored, stored_length in self.candidates(array)
+            if stored_length >= MINIMUM_SHINGLES
+        ]
+        found = similarities(array, length, [(stored, size) for _, stored, size in candidates])
+        matches = [
+            (article_id, one.score)
+            for (article_id, _, _), one in zip(candidates, found, strict=True)
+            if one.is_match
+        ]
         matches.sort(key=lambda match: (-match[1], match[0]))
         return matches

@@ -204,6 +204,23 @@ def similarity(
     return _similarity_from_jaccard(jaccard, length, other_length)
 
 
+def similarities(
+    signature: bytes | np.ndarray, length: int, others: list[tuple[bytes, int]]
+) -> list[Similarity]:
+    """Estimate ``similarity`` to each of ``others`` (signature, length) in one array comparison."""
+    if not others:
+        return []
+    array = signature_array(signature)
+    stacked = np.frombuffer(b"".join(other for other, _ in others), dtype=_SIGNATURE_DTYPE)
+    if stacked.shape != (len(others) * NUM_PERMUTATIONS,):
+        raise ValueError(f"every signature must hold {NUM_PERMUTATIONS} values")
+    agreeing = np.count_nonzero(stacked.reshape(len(others), NUM_PERMUTATIONS) == array, axis=1)
+    return [
+        _similarity_from_jaccard(float(count) / NUM_PERMUTATIONS, length, other_length)
+        for count, (_, other_length) in zip(agreeing, others, strict=True)
+    ]
+
+
 def _similarity_from_jaccard(jaccard: float, length: int, other_length: int) -> Similarity:
     """Derive containment from Jaccard and the two set sizes: |A & B| = J (|A| + |B|) / (1 + J)."""
     shorter, longer = sorted((max(length, 1), max(other_length, 1)))
