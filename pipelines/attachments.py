@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -102,11 +102,18 @@ class AttachmentsPipeline:
             self.archive = None
         self.reader.shutdown(wait=True)
 
-    async def process_item(self, item: Article) -> Article:
-        """Fetch and read the item's attachments; give a pointer page its attachment's text."""
+    def process_item(self, item: Article) -> Article | Coroutine[Any, Any, Article]:
+        """Fetch and read the item's attachments; give a pointer page its attachment's text.
+
+        An item without attachment links is handed on at once; the others get a coroutine
+        (most pages have none, and a coroutine per page costs the crawl's thread).
+        """
         links = item.attachment_links[: self.max_per_article]
         if not links:
             return item
+        return self._with_attachments(item, links)
+
+    async def _with_attachments(self, item: Article, links: list[tuple[str, str]]) -> Article:
         found = await asyncio.gather(*(self._attachment(url, name, item) for url, name in links))
         item.attachments = list(found)
         if item.attachment_pointer:

@@ -87,6 +87,8 @@ class SourcesSpider(Spider):
         self.substitutions: dict[str, str] = json.loads(substitutions) if substitutions else {}
         self.sources: dict[str, Source] = {}
         self.max_xml_size = 0
+        # Per source: the link extractor (its patterns compiled once) and the hosts it keeps.
+        self.link_rules: dict[str, tuple[LinkExtractor, set[str]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourcesSpider:
@@ -250,13 +252,20 @@ class SourcesSpider(Spider):
                 # what stops an endless calendar trap).
                 self._count(stats.LIMITS, "max_depth", source)
             return
-        extractor = LinkExtractor(allow=source.follow or (), deny_extensions=[], unique=True)
-        hosts = source.hosts()
+        extractor, hosts = self._link_rules(source)
         for link in extractor.extract_links(response):
             url = link.url
             if url in exclude or NOT_PAGES.search(url) or urlsplit(url).netloc.lower() not in hosts:
                 continue
             yield self._link_request(url, source, depth + 1)
+
+    def _link_rules(self, source: Source) -> tuple[LinkExtractor, set[str]]:
+        """Return the source's link extractor and own hosts, built at its first page."""
+        rules = self.link_rules.get(source.name)
+        if rules is None:
+            extractor = LinkExtractor(allow=source.follow or (), deny_extensions=[], unique=True)
+            rules = self.link_rules[source.name] = (extractor, source.hosts())
+        return rules
 
     # --- feeds and sitemaps ------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Request]:
