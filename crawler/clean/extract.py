@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.attachments import (
+from crawler.clean.attachment_links import (
     AttachmentLink,
     find_attachment_links,
     is_attachment_pointer,
