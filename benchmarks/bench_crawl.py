@@ -9,7 +9,10 @@ One generated site of realistic Chinese article pages (``tests/bigsite.py``: ind
 listing pages, article pages with navigation, share bar, related links and footer) is
 served on 127.0.0.1 and crawled, each crawl in a fresh process, by
 
-- ``bare scrapy``: a plain Scrapy spider following the same links, no pipeline;
+- ``bare scrapy``: a plain Scrapy spider following the same links, no pipeline, Scrapy's
+  default settings;
+- ``bare, items N``: the same with Xietong's ``CONCURRENT_ITEMS`` (8; Scrapy starts that
+  many tasks per response, 100 by default), to show what the setting alone gives;
 - ``trafilatura``: the same spider whose only pipeline runs ``trafilatura.extract`` on
   every article page;
 - ``xietong``: ``xietong crawl`` in full: cleaner, script normalization, deduplication,
@@ -39,6 +42,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from crawler.settings import CONCURRENT_ITEMS as XIETONG_CONCURRENT_ITEMS  # noqa: E402
+
+# The bare crawl given Xietong's CONCURRENT_ITEMS (Scrapy starts that many tasks per response).
+BARE_WITH_ITEMS = "bare, items %d" % XIETONG_CONCURRENT_ITEMS
 
 ARTICLE_PATTERN = r"/news/\d{6}/t\d+\.html$"
 SETTINGS: dict[str, Any] = {
@@ -85,7 +93,9 @@ def _time_pipelines(classes: list[type]) -> dict[str, float]:
     return spent
 
 
-def _scrapy_child(base_url: str, with_trafilatura: bool) -> dict[str, Any]:
+def _scrapy_child(
+    base_url: str, with_trafilatura: bool, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     import re
 
     import scrapy
@@ -121,7 +131,7 @@ def _scrapy_child(base_url: str, with_trafilatura: bool) -> dict[str, Any]:
             TrafilaturaPipeline.texts += bool(text)
             return item
 
-    settings = dict(SETTINGS)
+    settings = {**SETTINGS, **(overrides or {})}
     spent: dict[str, float] = {}
     if with_trafilatura:
         settings["ITEM_PIPELINES"] = {TrafilaturaPipeline: 100}
@@ -197,7 +207,8 @@ def child_main(argv: list[str]) -> None:
     if mode == "xietong":
         result = _xietong_child(argv[1], argv[2], argv[3] if len(argv) > 3 else None)
     else:
-        result = _scrapy_child(argv[1], with_trafilatura=mode == "trafilatura")
+        overrides = {"CONCURRENT_ITEMS": XIETONG_CONCURRENT_ITEMS} if mode == "bare-items" else {}
+        result = _scrapy_child(argv[1], mode == "trafilatura", overrides)
     print("RESULT " + json.dumps(result))
 
 
@@ -228,7 +239,12 @@ def main() -> None:
     from crawler.demo.server import DemoSites
     from tests.bigsite import build_bigsite, sources_toml
 
-    results: dict[str, list[dict[str, Any]]] = {"bare scrapy": [], "trafilatura": [], "xietong": []}
+    results: dict[str, list[dict[str, Any]]] = {
+        "bare scrapy": [],
+        BARE_WITH_ITEMS: [],
+        "trafilatura": [],
+        "xietong": [],
+    }
     with tempfile.TemporaryDirectory(prefix="xietong-bench-crawl-") as tmp_name:
         tmp = Path(tmp_name)
         site = build_bigsite(tmp / "sites", pages=args.pages)
@@ -243,6 +259,7 @@ def main() -> None:
             )
             for run in range(args.repeat):
                 results["bare scrapy"].append(run_child("bare", base))
+                results[BARE_WITH_ITEMS].append(run_child("bare-items", base))
                 results["trafilatura"].append(run_child("trafilatura", base))
                 db = tmp / ("archive-%d.db" % run)
                 results["xietong"].append(run_child("xietong", str(sources), str(db)))
@@ -253,19 +270,23 @@ def main() -> None:
                 print_profile(profile)
 
     print()
-    print("%-12s %7s %9s %8s %12s" % ("crawler", "pages", "articles", "pages/s", "CPU ms/page"))
+    print("%-14s %7s %9s %8s %12s" % ("crawler", "pages", "articles", "pages/s", "CPU ms/page"))
     rates = {}
     for name, runs in results.items():
         rate = statistics.median(r["pages"] / r["seconds"] for r in runs)
         cpu = statistics.median(1000 * r["cpu"] / r["pages"] for r in runs)
         rates[name] = rate
         print(
-            "%-12s %7d %9d %8.1f %12.2f" % (name, runs[0]["pages"], runs[0]["articles"], rate, cpu)
+            "%-14s %7d %9d %8.1f %12.2f" % (name, runs[0]["pages"], runs[0]["articles"], rate, cpu)
         )
     print()
     print(
         "xietong / trafilatura: %.2fx (target >= 4)    xietong / bare scrapy: %.2fx (target >= 0.8)"
         % (rates["xietong"] / rates["trafilatura"], rates["xietong"] / rates["bare scrapy"])
+    )
+    print(
+        "xietong / bare scrapy with CONCURRENT_ITEMS = %d: %.2fx"
+        % (XIETONG_CONCURRENT_ITEMS, rates["xietong"] / rates[BARE_WITH_ITEMS])
     )
     print()
     print("CPU ms per article page, median of runs:")
