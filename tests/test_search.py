@@ -11,12 +11,21 @@ import sqlite_utils
 from crawler.archive import Archive, article_id_for, open_database
 from crawler.archive.search_index import (
     _bigrams_sql,
+    _title_bigrams_sql,
     rebuild_search_index,
+    register_search_functions,
+    search_condition_sql,
     search_article_ids,
     search_index_paused,
 )
 from crawler.items import Article, PolicyDocument
-from crawler.text.search_query import SearchQueryError, bigram_text, search_query
+from crawler.text.search_query import (
+    TITLE_MARKER,
+    SearchQueryError,
+    bigram_text,
+    search_query,
+    title_index_text,
+)
 
 
 def make_article(
@@ -118,6 +127,29 @@ def test_sql_bigrams_in_triggers_equal_python_bigrams(text: str):
     assert from_sql == bigram_text(text)
 
 
+@pytest.mark.parametrize("title", ["京津冀协同发展", "雄", "", "5G网络，Beijing 2024年。"])
+def test_sql_title_index_text_in_triggers_equals_python(title: str):
+    conn = sqlite3.connect(":memory:")
+    (from_sql,) = conn.execute("select " + _title_bigrams_sql(":text"), {"text": title}).fetchone()
+    assert from_sql == title_index_text(title)
+
+
+def test_longer_term_whose_windows_stand_apart_is_not_found(tmp_path: Path):
+    # 京津 and 津冀 are both in the text, 京津冀 is not: the index matches, the check drops it.
+    path = build_archive(
+        tmp_path / "a.db",
+        [
+            make_article("https://a.example/1", "京津两地", "津冀合作。", "2024-02-20"),
+            make_article("https://a.example/2", "京津冀", "协同。", "2024-02-21"),
+        ],
+    )
+    db = sqlite_utils.Database(path)
+    assert search_article_ids(db, "京津冀") == ids_for("https://a.example/2")
+    assert search_article_ids(db, "京津") == ids_for(
+        "https://a.example/2", "https://a.example/1"
+    )
+
+
 def test_traditional_query_finds_the_same_articles_as_simplified(archive: sqlite_utils.Database):
     simplified = search_article_ids(archive, "协同")
     assert simplified
@@ -156,7 +188,16 @@ def test_query_of_only_punctuation_is_an_error():
 
 
 def test_column_filter_limits_to_title():
-    assert search_query("協同", column="title") == '{title} : ("协同")'
+    assert search_query("協同", column="title") == '"%s协同"' % TITLE_MARKER
+
+
+def test_title_search_finds_title_hits_only(archive: sqlite_utils.Database):
+    register_search_functions(archive.conn)
+    (title_hits,) = archive.execute(
+        "select group_concat(id) from articles where " + search_condition_sql("協同", "q", "title"),
+        {"q": "協同"},
+    ).fetchone()
+    assert title_hits == ids_for("https://crntt.example/a")[0]
 
 
 def test_plain_connection_writes_keep_the_index_in_sync(archive: sqlite_utils.Database):

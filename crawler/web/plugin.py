@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from datasette import hookimpl
@@ -42,8 +43,12 @@ from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
-from crawler.archive.search_index import SEARCH_TABLE, register_search_functions
-from crawler.text.search_query import SEARCH_COLUMNS, search_query_or_nothing
+from crawler.archive.search_index import (
+    SEARCH_TABLE,
+    register_search_functions,
+    text_check_sql,
+)
+from crawler.text.search_query import SEARCH_COLUMNS, needs_text_check, search_query_or_nothing
 
 logger = logging.getLogger(__name__)
 
@@ -80,18 +85,29 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     logger.debug("bigram search enabled on database %s", database)
 
 
-def match_query(request_args: Any) -> tuple[str, str] | None:
-    """Return (FTS5 query, text shown to the user) for the search arguments of a request.
+@dataclass(frozen=True)
+class SearchRequest:
+    """The search arguments of a request, as the where clause needs them."""
+
+    query: str  # one FTS5 query: every argument's windows must match
+    checks: list[tuple[str, str | None]]  # (text, column) whose matches need a text check
+    shown: str  # what the user typed, for the page
+
+
+def match_query(request_args: Any) -> SearchRequest | None:
+    """Return the search of a request: its FTS5 query, text checks and text shown.
 
     ``_search`` searches title and body, ``_search_title`` / ``_search_body`` one column;
     all given must match. Return None when the request has no search argument.
     """
     parts = []
+    checks: list[tuple[str, str | None]] = []
     shown = []
     for key in request_args:
         if not key.startswith("_search") or key == "_searchmode":
             continue
         text = request_args[key]
+        column: str | None
         if key == "_search":
             column = None
         else:
@@ -99,10 +115,12 @@ def match_query(request_args: Any) -> tuple[str, str] | None:
             if column not in SEARCH_COLUMNS:
                 raise BadRequest("Cannot search by that column")
         parts.append("(%s)" % search_query_or_nothing(text, column))
+        if needs_text_check(text, column):
+            checks.append((text, column))
         shown.append(text)
     if not parts:
         return None
-    return " AND ".join(parts), " ".join(shown)
+    return SearchRequest(" AND ".join(parts), checks, " ".join(shown))
 
 
 def _sort_column(request_args: Any, table_metadata: dict[str, Any]) -> str | None:
@@ -152,6 +170,24 @@ def _walk_sort_index(
     return bool(matches >= enough)
 
 
+def search_clause(table: str, walk: bool) -> str:
+    """Return the where clause keeping the rows the index matches (``:xietong_search``).
+
+    ``walk``: probe the index once per row SQLite walks in the sort column's order,
+    stopping after a page, instead of first reading every match (``rowid in``).
+    """
+    if walk:
+        return (
+            "exists (select 1 from {fts} where {fts} match :{param}"
+            " and {fts}.rowid = {table}.rowid)".format(
+                fts=escape_sqlite(SEARCH_TABLE), param=SEARCH_PARAMETER, table=escape_sqlite(table)
+            )
+        )
+    return "rowid in (select rowid from {fts} where {fts} match :{param})".format(
+        fts=escape_sqlite(SEARCH_TABLE), param=SEARCH_PARAMETER
+    )
+
+
 @hookimpl(trylast=True)
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     """Answer ``?_search=`` on tables configured with our ``search_table``.
@@ -167,20 +203,21 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
         found = match_query(request.args)
         if found is None:
             return FilterArguments([], extra_context={"supports_search": True})
-        query, shown = found
         sort_column = _sort_column(request.args, datasette.table_metadata(database, table))
         counts_and_facets = _counts_and_facets(request.args)
         walk = await datasette.get_database(database).execute_fn(
-            lambda conn: _walk_sort_index(conn, table, query, sort_column, counts_and_facets)
+            lambda conn: _walk_sort_index(conn, table, found.query, sort_column, counts_and_facets)
         )
-        clause = "{plus}rowid in (select rowid from {fts} where {fts} match :{param})".format(
-            plus="+" if walk else "",
-            fts=escape_sqlite(SEARCH_TABLE),
-            param=SEARCH_PARAMETER,
-        )
+        clause = search_clause(table, walk)
+        params = {SEARCH_PARAMETER: found.query}
+        for number, (text, column) in enumerate(found.checks):
+            parameter = "%s_text_%d" % (SEARCH_PARAMETER, number)
+            clause += " and " + text_check_sql(parameter, column, row=escape_sqlite(table))
+            params[parameter] = text
+        shown = found.shown
         return FilterArguments(
             [clause],
-            params={SEARCH_PARAMETER: query},
+            params=params,
             human_descriptions=['search matches "%s"' % shown],
             extra_context={"supports_search": True, "search": shown},
         )
