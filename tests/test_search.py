@@ -10,12 +10,13 @@ import sqlite_utils
 
 from crawler.archive import Archive, article_id_for, open_database
 from crawler.archive.search_index import (
+    RANKED_CANDIDATES,
     _bigrams_sql,
     _title_bigrams_sql,
     rebuild_search_index,
     register_search_functions,
-    search_condition_sql,
     search_article_ids,
+    search_condition_sql,
     search_index_paused,
 )
 from crawler.items import Article, PolicyDocument
@@ -145,9 +146,7 @@ def test_longer_term_whose_windows_stand_apart_is_not_found(tmp_path: Path):
     )
     db = sqlite_utils.Database(path)
     assert search_article_ids(db, "京津冀") == ids_for("https://a.example/2")
-    assert search_article_ids(db, "京津") == ids_for(
-        "https://a.example/2", "https://a.example/1"
-    )
+    assert search_article_ids(db, "京津") == ids_for("https://a.example/2", "https://a.example/1")
 
 
 def test_traditional_query_finds_the_same_articles_as_simplified(archive: sqlite_utils.Database):
@@ -335,3 +334,24 @@ def test_archive_with_triggers_from_before_the_python_path_is_upgraded(tmp_path:
     )
     assert search_rows(db) == 1  # indexed once, not by both triggers
     assert search_article_ids(db, "雄安") == ids_for("https://a.example/1")
+
+
+def test_ranked_search_orders_a_bounded_set_and_keeps_old_title_hits(tmp_path: Path):
+    # More matches than the ranked search reads: the oldest article, a title hit, still
+    # leads, and the body hits that follow are the newest.
+    db = open_database(tmp_path / "many.db")
+    count = RANKED_CANDIDATES + 500
+    with search_index_paused(db):
+        db["articles"].insert_all(
+            {
+                "id": "n%05d" % number,
+                "title": "雄安新区" if number == 0 else "第%d号" % number,
+                "body": "雄安建设" if number else "港口",
+                "published_at": "2024-01-01" if number == 0 else "2024-02-%02d" % (number % 28 + 1),
+            }
+            for number in range(count)
+        )
+    found = search_article_ids(db, "雄安", limit=5)
+    assert found[0] == "n00000"
+    newest = db.execute("select published_at from articles where id = ?", [found[1]]).fetchone()[0]
+    assert newest == "2024-02-28"
