@@ -224,6 +224,9 @@ class Digest:
     # Where the digest files are published (ends with /); the Atom feed links itself there.
     # Empty: links are relative to the feed's own folder.
     base_url: str = ""
+    _sections: tuple[tuple[DigestEntry, ...], list[DigestSection]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def file_url(self, extension: str) -> str:
         """Return the URL (or relative path) of this digest's file in one format."""
@@ -240,7 +243,16 @@ class Digest:
         return IsoWeek.containing(self.week.monday - timedelta(days=7))
 
     def sections(self) -> list[DigestSection]:
-        """Return the policy list, then each other kind's groups, entries newest first."""
+        """Return the policy list, then each other kind's groups, entries newest first.
+
+        Computed once per set of entries: every format renders the same sections.
+        """
+        key = tuple(self.entries)
+        if self._sections is None or self._sections[0] != key:
+            self._sections = (key, self._build_sections())
+        return self._sections[1]
+
+    def _build_sections(self) -> list[DigestSection]:
         sections = []
         for kind in _kinds_in_order(self.entries):
             of_kind = _newest_first([entry for entry in self.entries if entry.kind == kind])
