@@ -55,7 +55,7 @@ TRIGGER_DELETE = "articles_search_after_delete"
 # The TEMP twins of the three on the archive's writing connection (``index_in_python``).
 PYTHON_SUFFIX = "_python"
 # The ranked search orders this many of the newest title hits and of the newest matches.
-RANKED_CANDIDATES = 2000
+RANKED_CANDIDATES = 1000
 
 # Python functions registered on connections that read the index (datasette, benchmarks).
 FUNCTION_BIGRAMS = "xietong_bigrams"
