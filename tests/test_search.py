@@ -355,3 +355,17 @@ def test_ranked_search_orders_a_bounded_set_and_keeps_old_title_hits(tmp_path: P
     assert found[0] == "n00000"
     newest = db.execute("select published_at from articles where id = ?", [found[1]]).fetchone()[0]
     assert newest == "2024-02-28"
+
+
+@pytest.mark.parametrize("column", FACET_COLUMNS)
+def test_facet_of_a_common_search_scans_the_column_index(
+    archive: sqlite_utils.Database, column: str
+):
+    # The table page's facet SQL with the plugin's +rowid form reads the facet column's
+    # index, not the article rows (see crawler/web/plugin.py).
+    plan = archive.execute(
+        "explain query plan select {col}, count(*) from (select * from articles where"
+        " +rowid in (select rowid from articles_search where articles_search match 'x'))"
+        " where {col} is not null group by {col}".format(col=column)
+    ).fetchall()
+    assert any("COVERING INDEX idx_articles_%s" % column in row[-1] for row in plan), plan
