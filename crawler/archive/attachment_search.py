@@ -123,9 +123,5 @@ def attachment_text_check_sql(
 ) -> str:
     """Return SQL checking every term of ``:parameter`` is in the file's name or text."""
     del column  # attachments are searched as a whole
-    return "{check}(:{param}, {name}, {text})".format(
-        check=FUNCTION_TEXT_MATCHES,
-        param=parameter,
-        name=_INDEXED[0].format(row=row),
-        text=_INDEXED[1].format(row=row),
-    )
+    name, text = (expression.format(row=row) for expression in _INDEXED)
+    return "%s(:%s, %s, %s)" % (FUNCTION_TEXT_MATCHES, parameter, name, text)
