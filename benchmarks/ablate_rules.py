@@ -83,7 +83,7 @@ INFRASTRUCTURE = {
 }
 POLICY_SECTION_MARK = "# === Policy documents"
 # Word lists whose members are also switched off one at a time.
-MEMBER_LISTS = ("CHROME_TAGS", "DROP_TAGS", "SITE_NAV_ENDINGS", "NOT_NAME_WORDS")
+MEMBER_LISTS = ("DROP_TAGS", "SITE_NAV_ENDINGS", "NOT_NAME_WORDS")
 
 
 # --- rules -------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def all_rules() -> list[Rule]:
     """Return every rule: patterns, word-list members, then module branches."""
     rules = [Rule(n, [(cp, n, _neutral(getattr(cp, n)))]) for n in news_pattern_names()]
     for name in MEMBER_LISTS:
-        words = getattr(cp, name)
+        words = getattr(cp, name, ())
         for word in sorted(words):
             rest = type(words)(w for w in words if w != word)
             rules.append(Rule("%s[%s]" % (name, word), [(cp, name, rest)]))

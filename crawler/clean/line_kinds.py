@@ -73,10 +73,8 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     if length <= 60 and cp.FOLLOW_PROMPT_RE.search(compact):
         return True
     if length <= 40 and (
-        cp.SHARE_LINE_RE.match(compact)
-        or cp.AD_LABEL_LINE_RE.match(compact)
+        cp.AD_LABEL_LINE_RE.match(compact)
         or cp.BRACKET_COMMANDS_RE.match(compact)
-        or cp.PAGINATION_LINE_RE.match(compact)
         or cp.COUNTER_LINE_RE.match(compact)
     ):
         return True
@@ -95,9 +93,7 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     ):
         return True
     if length <= 120 and (
-        cp.FOLLOW_LINE_RE.search(compact)
-        or cp.SUBMISSION_LINE_RE.search(compact)
-        or cp.COPYRIGHT_LINE_RE.search(compact)
+        cp.FOLLOW_LINE_RE.search(compact) or cp.SUBMISSION_LINE_RE.search(compact)
     ):
         return True
     if length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):

@@ -42,9 +42,6 @@ DROP_TAGS = frozenset(
     }
 )
 
-# HTML5 sectioning elements that hold chrome on nearly every site.
-CHROME_TAGS = frozenset({"nav", "aside", "footer"})
-
 # Block-level tags: each starts a new text block when the page is linearised.
 BLOCK_TAGS = frozenset(
     {
@@ -140,30 +137,12 @@ EDITOR_LINE_RE = re.compile(
 # A reprint's note of the headline it first ran under: （原标题：…） / 原標題：….
 ORIGINAL_TITLE_LINE_RE = re.compile(r"^[\[【（(]?\s*(?:原标题|原標題|原题|原題)\s*[:：]")
 
-# Share / print / font-size / close bars.
-SHARE_LINE_RE = re.compile(
-    r"^(?:分享(?:到)?|轉發|转发|收藏|打印|打\s*印|列印|关闭|關閉|关闭窗口|關閉窗口|"
-    r"字号|字號|字体|字體|【?大】?【?中】?【?小】?|返回顶部|返回頂部|返回首页|返回|纠错|糾錯|"
-    r"推荐给朋友|我要评论|我要糾錯|我要纠错|"
-    r"微信|微博|QQ空间|QQ|新浪微博|腾讯微博|人人网|豆瓣|复制链接|链接已复制|"
-    r"字号[:：]?大中小|点赞|點讚|赞|Tweet|Facebook|Twitter|Print|Email)"
-    r"(?:[:：\s|｜/、【】\[\]()（）]*(?:分享|收藏|打印|列印|关闭|關閉|微信|微博|QQ|"
-    r"空间|朋友圈|大|中|小|默认|默認)?)*$",
-    re.IGNORECASE,
-)
-
 # An ad slot's label left alone on a line inside the article (latimes.com in extraction-dev
 # 036 and 038, news.sky.com in 046; the 广告 label of in-article slots on Chinese portals).
 AD_LABEL_LINE_RE = re.compile(r"^(?:A(?i:dvertisement)|S(?i:ponsored)|广告|廣告)$")
 
 # Lines made only of bracketed short commands: 【打印】【关闭】 / 【 第1頁 第2頁 】.
 BRACKET_COMMANDS_RE = re.compile(r"^(?:[【\[][^【】\[\]]{0,12}[】\]][\s|｜]*){1,}$")
-
-# Pagination bars and previous/next links.
-PAGINATION_LINE_RE = re.compile(
-    r"^(?:[【\[]?\s*(?:第\s*\d+\s*[页頁]\s*)+[】\]]?|上一[页頁篇]|下一[页頁篇]|首[页頁]|尾[页頁]|"
-    r"末[页頁]|共\s*\d+\s*[页頁]|上一[篇条][:：].*|下一[篇条][:：].*|[<《«]?\s*上一[页頁]\s*\d.*)$"
-)
 
 # Headings that open a related / recommended / comment list: the rest is chrome.
 RELATED_HEADING_RE = re.compile(
@@ -204,15 +183,6 @@ SUBMISSION_LINE_RE = re.compile(
     r"(?:投稿邮箱|投稿郵箱|投稿信箱|欢迎.{0,40}投稿|歡迎.{0,40}投稿|联系我们|聯系我們|聯繫我們|"
     r"联系电话|聯系電話|聯繫電話|新闻热线|新聞熱線|爆料|违法和不良信息举报|举报电话|舉報電話|"
     r"举报邮箱)"
-)
-
-# Copyright, licence and registration lines (ICP, 公安备案, 版权所有).
-COPYRIGHT_LINE_RE = re.compile(
-    r"(?:C(?i:opyright)|c(?i:opyright)|©|\((?i:c)\)\s*\d{4}|版权所有|版權所有|版权声明|版權聲明|"
-    r"I(?i:CP)[备證证\d]|i(?i:CP)[备證证\d]|\u0130(?i:CP)[备證证\d]|\u0131(?i:CP)[备證证\d]|"
-    r"京(?i:ICP)|公网安备|公網安備|公安备案|公安備案|网安备|增值电信|互联网新闻信息服务许可|"
-    r"未经授权|未經授權|未经许可|不得转载|禁止转载|转载请注明|轉載請注明|免责声明|免責聲明|"
-    r"A(?i:ll rights reserved)|a(?i:ll rights reserved))"
 )
 
 # Breadcrumbs: short lines of segments joined by > / » / ＞ / →.
@@ -464,10 +434,6 @@ NEXT_LABEL_RE = re.compile(
 REPORTER_PAREN_RE = re.compile(
     r"[(（]\s*(?:[^()（）\s]{0,12}?)(?:记者|記者|通讯员|通訊員|作者)\s*[:：]?\s*"
     r"([^()（）]{2,40}?)\s*[)）]"
-)
-REPORTER_INLINE_RE = re.compile(
-    r"(?:本报记者|本報記者|本台记者|本網記者|本网记者|特约记者|特約記者|记者|記者)\s*"
-    r"([\u4e00-\u9fff]{2,4}(?:[\s、,，和]+[\u4e00-\u9fff]{2,4}){0,4})"
 )
 
 # Staff codes glued to editor names: 杨倩_NF5619 → 杨倩.
