@@ -61,24 +61,6 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
         ):
             continue
         if _block_is_chrome(block) and not _prose_between_prose(blocks, index, prose_seen):
-            if (
-                prose_seen >= 2
-                and index >= len(blocks) * 0.5
-                and cp.EDITOR_LINE_RE.search(compact)
-                and len(compact) < 40
-            ):
-                # The credits block closes the article; what follows is site promotion.
-                tail_start = index
-                while tail_start + 1 < len(blocks) and tail_start - index < 6:
-                    following = blocks[tail_start + 1]
-                    if not (
-                        _block_is_chrome(following)
-                        or _is_meta_line(following.text, following.compact)
-                    ):
-                        break
-                    tail_start += 1
-                if not any(b.punct >= 3 and b.chars > 80 for b in blocks[tail_start + 1 :]):
-                    break
             continue
         if cp.RELATED_HEADING_RE.match(compact) and prose_seen:
             if index > len(blocks) * 0.4:

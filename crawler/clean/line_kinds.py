@@ -65,8 +65,6 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     length = len(compact)
     if length <= 600 and cp.PLAYER_LINE_RE.search(compact):
         return True
-    if length < 60 and cp.EDITOR_LINE_RE.search(compact):
-        return True
     # A headline is at most ~50 characters; a longer line opening so is prose quoting it.
     if length <= 100 and cp.ORIGINAL_TITLE_LINE_RE.match(compact):
         return True
@@ -92,9 +90,7 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
         or compact.endswith(cp.SITE_NAV_ENDINGS)
     ):
         return True
-    if length <= 120 and (
-        cp.FOLLOW_LINE_RE.search(compact) or cp.SUBMISSION_LINE_RE.search(compact)
-    ):
+    if length <= 120 and cp.COPYRIGHT_LINE_RE.search(compact):
         return True
     if length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
         return True
