@@ -71,30 +71,12 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     if length <= 60 and cp.FOLLOW_PROMPT_RE.search(compact):
         return True
     if length <= 40 and (
-        cp.AD_LABEL_LINE_RE.match(compact)
-        or cp.BRACKET_COMMANDS_RE.match(compact)
-        or cp.COUNTER_LINE_RE.match(compact)
-    ):
-        return True
-    if (
-        length <= 60
-        and compact.count(">") + compact.count("»") + compact.count("＞")
-        >= cp.BREADCRUMB_MIN_SEPARATORS
-        and cp.BREADCRUMB_LINE_RE.match(compact)
-    ):
-        return True
-    if length <= 80 and (
-        cp.BREADCRUMB_PREFIX_RE.match(compact)
-        or cp.SITE_NAV_START_RE.match(compact)
-        or cp.SITE_NAV_WORDS_RE.search(compact)
-        or compact.endswith(cp.SITE_NAV_ENDINGS)
+        cp.AD_LABEL_LINE_RE.match(compact) or cp.BRACKET_COMMANDS_RE.match(compact)
     ):
         return True
     if length <= 120 and cp.COPYRIGHT_LINE_RE.search(compact):
         return True
-    if length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact):
-        return True
-    return bool(cp.DANGLING_MARKUP_RE.match(compact))
+    return length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact) is not None
 
 
 def _is_meta_line(text: str, compact: str | None = None) -> bool:
