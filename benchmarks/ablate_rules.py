@@ -83,7 +83,7 @@ INFRASTRUCTURE = {
 }
 POLICY_SECTION_MARK = "# === Policy documents"
 # Word lists whose members are also switched off one at a time.
-MEMBER_LISTS = ("DROP_TAGS", "NOT_NAME_WORDS")
+MEMBER_LISTS = ("DROP_TAGS",)
 
 
 # --- rules -------------------------------------------------------------------------------

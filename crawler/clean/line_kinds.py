@@ -34,8 +34,8 @@ _BYLINE_SPLIT_RE = re.compile(r"[\s、,，/／|｜:：丨]+")
 def _byline_names(text: str, compact: str | None = None) -> list[str] | None:
     """Return the writers' names of a line that is only a byline, else None.
 
-    "21世纪经济报道记者 彭强 北京报道" gives 彭强, "記者 黃家豪 / 攝影 蔡明宏 報導" gives
-    黃家豪; every name starts with a surname, so "记者探访雄安新区" is no byline.
+    "21世纪经济报道记者 彭强 北京报道" gives 彭强; every name starts with a surname, so
+    "记者探访雄安新区" is no byline.
     """
     if compact is None:
         compact = _compact(text)
@@ -46,7 +46,7 @@ def _byline_names(text: str, compact: str | None = None) -> list[str] | None:
     for token in _BYLINE_SPLIT_RE.split(text[role + 2 :]):
         if not token or cp.CREDIT_ROLE_RE.match(token):
             continue
-        if cp.PHOTO_ROLE_RE.match(token) or cp.BYLINE_PLACE_RE.fullmatch(token):
+        if cp.BYLINE_PLACE_RE.fullmatch(token):
             break
         if not (2 <= len(token) <= 4 and cp.CHINESE_RE.fullmatch(token[0])) or not (
             token[0] in cp.SURNAMES or token[:2] in cp.COMPOUND_SURNAMES
@@ -87,9 +87,7 @@ def _is_meta_line(text: str, compact: str | None = None) -> bool:
         return False
     if _ONLY_DATE_RE.match(text) or _DATE_TIME_NAME_RE.match(text) or _byline_names(text, compact):
         return True
-    if len(compact) <= 30 and (
-        cp.CREDIT_OPENER_RE.match(compact) or cp.DESK_CREDIT_LINE_RE.match(compact)
-    ):
+    if len(compact) <= 30 and cp.DESK_CREDIT_LINE_RE.match(compact):
         return True
     first = cp.META_LABEL_RE.search(compact)
     if first is None:

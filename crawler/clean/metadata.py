@@ -113,7 +113,7 @@ def _names(text: str, longest: int = 4) -> str | None:
     names: list[str] = []
     for token in tokens:
         token = token.strip(_VALUE_STRIP)
-        if not token or token in cp.NOT_NAME_WORDS or cp.PHOTO_ROLE_RE.match(token):
+        if not token:
             break
         if cp.CREDIT_ROLE_RE.match(token):
             continue  # "李明 通讯员 赵刚": a role between two names
@@ -161,7 +161,7 @@ _CO_WRITER_RE = re.compile(r"^[^:：]{2,12}?\s(?:通讯员|通訊員|实习生|�
 
 
 def _reporter_in_body(lines: list[str]) -> str | None:
-    """Find the reporter credited in the body: （记者 某某）, 记者 某某, a closing (某某)."""
+    """Find the reporter credited in the body: （记者 某某）, 记者 某某."""
     for line in lines[:3]:
         match = cp.DATELINE_REPORTER_RE.search(line)
         if match:
@@ -175,12 +175,6 @@ def _reporter_in_body(lines: list[str]) -> str | None:
     for line in lines[:2] + lines[-3:]:
         match = cp.REPORTER_SPACED_RE.search(line)
         if match:
-            value = _names(match.group(1))
-            if value:
-                return value
-    for line in lines[-2:]:
-        match = cp.TRAILING_CREDIT_RE.search(line)
-        if match and len(line) > 20:
             value = _names(match.group(1))
             if value:
                 return value

@@ -227,9 +227,6 @@ REPORTER_SPACED_RE = re.compile(
     r"(?:记者|記者|通讯员|通訊員)[\s\u3000]+([\u4e00-\u9fff]{2,4}(?:[\s、,，][\u4e00-\u9fff]{2,4}){0,4})"
     r"(?=$|[\s)）。，,;；]|编辑|編輯|校对|校對|摄影|攝影|实习生|通讯员)"
 )
-# A short credit line opening with 文／, 图／, 文｜ ("文｜财新 杜知航 王婧", "文／鄭心怡": caixin-like
-# and storm-like pages of tests/fixtures/unseen_news; "文/王晓东" set into dev pages).
-CREDIT_OPENER_RE = re.compile(r"^[\[【（(]?(?:文|图|圖|图文|圖文|文字)[/／|｜丨]")
 # A help line closing a story: a short label, a colon and a phone number, "生命線：1995",
 # "自殺防治諮詢安心專線：0800-788995；" (ettoday.net, chinatimes.com append such a block to
 # stories of suicide); a run of two or more at the end of a body is a notice, not the story.
@@ -242,11 +239,10 @@ DESK_CREDIT_LINE_RE = re.compile(
     r"^[\[〔【（(]?[\u4e00-\u9fff]{2,8}[/／|｜丨](?:綜合|综合|編譯|编译|整理)?(?:報導|报道|報道)"
     r"[\]〕】）)]?$"
 )
-# A line that is nothing but a byline: an outlet's name glued before the role, the names, a
-# photographer, the place of the report ("本报记者 蒋欣", "澎湃新闻记者 周倩", "界面新闻记者 |
-# 吴洋", "21世纪经济报道记者 彭强 北京报道", "記者林育綾／台北報導", "聯合報／ 記者林佳慧／
-# 台北即時報導", "記者 黃家豪 / 攝影 蔡明宏 報導": ynet-, thepaper-, jiemian-, 21jingji-,
-# ettoday-, udn- and tvbs-like pages of tests/fixtures/unseen_news). Matched on the compact
+# A line that is nothing but a byline: an outlet's name glued before the role, the names, the
+# place of the report ("本报记者 蒋欣", "21世纪经济报道记者 彭强 北京报道", "記者林育綾／台北報導").
+# Helps 163.com and qq.com (news-zh-dev 003, 012), extraction-dev 027, and the 21jingji-,
+# ettoday-, udn- and ynet-like pages of tests/fixtures/unseen_news. Matched on the compact
 # line; group 1 holds the names and what follows them.
 BYLINE_LINE_RE = re.compile(
     r"^(?:[\u4e00-\u9fff\dA-Za-z]{1,12}[/／|｜])?[\u4e00-\u9fff\dA-Za-z]{0,12}?"
@@ -264,44 +260,6 @@ DATELINE_REPORTER_RE = re.compile(
 # boxes of tests/fixtures/unseen_news; news-zh-dev's README drops video-player UI).
 PLAYER_LINE_RE = re.compile(r"\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}")
 
-# Words that follow 记者 in prose and are not names.
-NOT_NAME_WORDS = frozenset(
-    {
-        "表示",
-        "了解",
-        "获悉",
-        "發現",
-        "发现",
-        "看到",
-        "注意",
-        "采访",
-        "走访",
-        "调查",
-        "近日",
-        "日前",
-        "昨日",
-        "今日",
-        "来到",
-        "登录",
-        "致电",
-        "联系",
-        "询问",
-        "实地",
-        "从中",
-        "就此",
-        "随后",
-        "最新",
-        "最新文章",
-        "获得",
-        "得知",
-        "观察",
-        "注意到",
-        "查询",
-        "查阅",
-        "本站原创",
-        "未知来源",
-    }
-)
 # Credit roles standing between the names of one byline: "（记者 李明 通讯员 赵刚）",
 # "本报记者 张华 实习生 王五": skipped, not names (bylines set into 163.com, guancha.cn,
 # stcn.com pages by tests/test_extract_metamorphic.py).
@@ -309,9 +267,6 @@ CREDIT_ROLE_RE = re.compile(
     r"^(?:本报|本報|本台|本网|本網|特约|特約|见习|見習|实习|實習)?"
     r"(?:记者|記者|通讯员|通訊員|实习生|實習生)$"
 )
-# A photographer's role ends the writers' names: "記者 黃家豪 / 攝影 蔡明宏 報導" credits one
-# author (tvbs-like, ettoday-like "（圖／記者…攝）" in tests/fixtures/unseen_news).
-PHOTO_ROLE_RE = re.compile(r"^(?:摄影|攝影|摄影记者|攝影記者|图|圖|摄|攝)$")
 # Common Chinese surnames (simplified and traditional). In a byline, a word after the first
 # name is another name only when it starts with one ("段彦超 廖艳"); otherwise it is a
 # trailing word of the credit ("陈智、整合", "姚峰 上海报道" on biz.163.com, extraction-dev
@@ -355,10 +310,6 @@ COMPOUND_SURNAMES = frozenset(
         "申屠",
         "澹台",
     }
-)
-# A trailing credit "(李楠)" closing the last paragraph.
-TRAILING_CREDIT_RE = re.compile(
-    r"[(（]\s*([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[)）]\s*$"
 )
 # An outlet named without a label next to the date line: "2019-09-26 10:56:28 证券时报网".
 OUTLET_NAME_RE = re.compile(
