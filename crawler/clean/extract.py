@@ -175,7 +175,7 @@ def extract_article(
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)
     published = _published_at(meta, jsonld_date, near_blocks, lines, url)
-    site = _site_name(page_title, meta, title, blocks)
+    site = _site_name(page_title, meta, title)
 
     if selected.get("title"):
         title = selected["title"]

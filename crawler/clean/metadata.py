@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.layout import _Block
 from crawler.clean.line_kinds import _byline_names
 from crawler.text.dates import date_from_url, find_dates
 
@@ -37,9 +36,7 @@ def _jsonld_date(root: Any) -> str | None:
     return None
 
 
-def _site_name(
-    page_title: str, meta: dict[str, str], title: str | None, blocks: list[_Block]
-) -> str | None:
+def _site_name(page_title: str, meta: dict[str, str], title: str | None) -> str | None:
     if meta.get("og:site_name"):
         return meta["og:site_name"]
     if page_title and title:
@@ -47,10 +44,6 @@ def _site_name(
         parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest) if p.strip()]
         if parts and len(parts[-1]) <= 30:
             return parts[-1]
-    for block in reversed(blocks[-30:]):
-        match = cp.SITE_COPYRIGHT_RE.search(block.text)
-        if match:
-            return match.group(1)
     return None
 
 

@@ -351,13 +351,6 @@ STAFF_CODE_SUFFIX_RE = re.compile(r"[_＿\-]\s*[A-Za-z]{1,4}\d{2,}$")
 # Separators between the headline and the site name in <title>.
 TITLE_SEPARATOR_RE = re.compile(r"\s*(?:_|\||｜|–|—|-{1,2}|::|·|»)\s*")
 
-# Site name evidence besides og:site_name.
-SITE_COPYRIGHT_RE = re.compile(
-    r"(?:版权所有|版權所有|主办|主辦|Copyright)[^\u4e00-\u9fffA-Za-z]*"
-    r"([\u4e00-\u9fffA-Za-z]{2,20})",
-    re.IGNORECASE,
-)
-
 # Punctuation that marks running prose (Chinese and Western).
 SENTENCE_PUNCT_RE = re.compile(r"[，。！？；、：,.!?;]")
 CHINESE_RE = re.compile(r"[\u4e00-\u9fff]")
