@@ -145,15 +145,11 @@ def _branch_rules() -> list[Rule]:
         Rule("line_kinds._byline_names", _everywhere(line_kinds, "_byline_names", none)),
         Rule("title._SpamCheck.is_spam", [(title._SpamCheck, "is_spam", false)]),
         Rule("title._is_title_name", [(title, "_is_title_name", false)], "title class bonus"),
-        Rule("title._is_meta_line", [(title, "_is_meta_line", false)], "meta-line penalty"),
-        Rule("title._block_is_chrome", [(title, "_block_is_chrome", false)], "chrome penalty"),
         Rule(
             "metadata._value_on_next_line",
             _everywhere(metadata, "_value_on_next_line", lambda line: ""),
         ),
-        Rule("metadata._ROLE_PREFIX_RE", [(metadata, "_ROLE_PREFIX_RE", _NEVER)]),
         Rule("metadata._CO_WRITER_RE", [(metadata, "_CO_WRITER_RE", _NEVER)]),
-        Rule("metadata._LEADING_TIME_RE", [(metadata, "_LEADING_TIME_RE", _NEVER)]),
         Rule("metadata._JSONLD_DATE_RE", [(metadata, "_JSONLD_DATE_RE", _NEVER)]),
         Rule(
             "metadata._META_DATE_KEYS",
