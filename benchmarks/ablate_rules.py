@@ -159,7 +159,6 @@ def _branch_rules() -> list[Rule]:
         Rule("metadata._outlet_by_date", _everywhere(metadata, "_outlet_by_date", none)),
         Rule("metadata._site_name", _everywhere(metadata, "_site_name", none)),
         Rule("metadata._keywords_from", _everywhere(metadata, "_keywords_from", lambda *a: [])),
-        Rule("extract._credited_source", [(extract, "_credited_source", none)]),
         Rule("extract._rel_author", [(extract, "_rel_author", none)]),
         Rule("body.thread_start", [(body, "thread_start", none)], "comment threads cut"),
         Rule("body._prose_between_prose", [(body, "_prose_between_prose", false)]),
