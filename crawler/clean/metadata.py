@@ -10,6 +10,8 @@ from crawler.clean.line_kinds import _byline_names
 from crawler.text.dates import date_from_url, find_dates
 
 _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》\"'“”"
+# JSON-LD's datePublished: the only date of zh.wikipedia.org, snopes.com, gizmodo.com,
+# albawaba.com, news.sky.com pages (extraction-dev 028-046; no date truth there to score).
 _JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 
 
@@ -232,6 +234,8 @@ def _date_from(lines: list[str]) -> str | None:
     return None
 
 
+# Meta tags naming the publication time: the date or its time of day on news.sina.com.cn,
+# tech.sina.com.cn (news-zh-dev 013, 014), sfgate.com, remember8090.it, fgk.chinatax.gov.cn…
 _META_DATE_KEYS = (
     "article:published_time",
     "og:article:published_time",
