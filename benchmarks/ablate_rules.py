@@ -161,7 +161,6 @@ def _branch_rules() -> list[Rule]:
         Rule("metadata._keywords_from", _everywhere(metadata, "_keywords_from", lambda *a: [])),
         Rule("extract._rel_author", [(extract, "_rel_author", none)]),
         Rule("body.thread_start", [(body, "thread_start", none)], "comment threads cut"),
-        Rule("body._prose_between_prose", [(body, "_prose_between_prose", false)]),
         Rule(
             "body._drop_contact_notice",
             [(body, "_drop_contact_notice", lambda lines: lines)],

@@ -15,30 +15,6 @@ from crawler.clean.threads import thread_start
 _ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
 
 
-def _is_prose(block: _Block) -> bool:
-    """Say whether a block is a sentence of running prose (three marks, a closing stop)."""
-    return block.punct >= 3 and block.chars >= 30 and block.compact[-1] in "。！？!?"
-
-
-def _prose_between_prose(blocks: list[_Block], index: int, prose_seen: int) -> bool:
-    """Say whether a prose line flagged as chrome stands between two paragraphs of the article.
-
-    Chrome lines sit before or after the article; a sentence inside it that merely holds a
-    chrome word ("手机扫码乘车", "無障礙設施") is text (ynet-like, hk01-like unseen pages).
-    """
-    if not prose_seen or not _is_prose(blocks[index]):
-        return False
-    parent = blocks[index].element.getparent()
-    for following in blocks[index + 1 : index + 3]:
-        if following.compact:
-            return (
-                _is_prose(following)
-                and following.element.getparent() is parent
-                and not _block_is_chrome(following)
-            )
-    return False
-
-
 def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list[str]:
     cut = thread_start(blocks, container)
     if cut is not None:
@@ -62,7 +38,7 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
             and not _ATTACHMENT_LINE_RE.match(compact)
         ):
             continue
-        if _block_is_chrome(block) and not _prose_between_prose(blocks, index, prose_seen):
+        if _block_is_chrome(block):
             continue
         if cp.RELATED_HEADING_RE.match(compact) and prose_seen:
             if index > len(blocks) * 0.4:
