@@ -44,8 +44,11 @@ bench-extract: install
 bench-dedup: install
 	$(BIN)/python benchmarks/bench_dedup.py
 
+# The archive size bench-search builds: make bench-search ARTICLES=1000000
+ARTICLES ?= 100000
+
 bench-search: install
-	$(BIN)/python benchmarks/bench_search.py
+	$(BIN)/python benchmarks/bench_search.py --articles $(ARTICLES)
 
 bench-crawl: install
 	$(BIN)/python benchmarks/bench_crawl.py

@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.archive.near_duplicates import NearDuplicateIndex  # noqa: E402
+from crawler.archive.near_duplicates import NearDuplicateIndex, stored_band_keys  # noqa: E402
 from crawler.text import fingerprint as fp  # noqa: E402
 from crawler.text.script import to_simplified  # noqa: E402
 
@@ -97,17 +97,27 @@ def fill(conn: sqlite3.Connection, count: int, mode: str, vocabulary: str, seed:
             for i, text in enumerate(synthetic_texts(size, vocabulary, rng)):
                 found = fp.fingerprint(text)
                 rows.append((f"synthetic-{done + i:08d}", found.signature, found.length))
+        # Explicit integer ids (the fill runs on empty tables), so band rows can name them.
         fingerprint_rows = [
-            (article_id, fp.signature_array(sig).tobytes(), length)
-            for article_id, sig, length in rows
+            (done + i + 1, article_id, fp.signature_array(sig).tobytes(), length)
+            for i, (article_id, sig, length) in enumerate(rows)
         ]
         # Sorted by key, a batch lands in the B-tree page by page instead of at random.
         band_rows = sorted(
-            (key, article_id) for article_id, sig, _ in rows for key in fp.band_keys(sig)
+            (key, done + i + 1)
+            for i, (_, sig, _) in enumerate(rows)
+            for key in stored_band_keys(sig)
         )
         conn.execute("BEGIN")
-        conn.executemany("INSERT OR IGNORE INTO fingerprints VALUES (?, ?, ?)", fingerprint_rows)
-        conn.executemany("INSERT OR IGNORE INTO fingerprint_bands VALUES (?, ?)", band_rows)
+        conn.executemany(
+            "INSERT OR IGNORE INTO fingerprints (id, article_id, signature, length)"
+            " VALUES (?, ?, ?, ?)",
+            fingerprint_rows,
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO fingerprint_bands (band_key, fingerprint_id) VALUES (?, ?)",
+            band_rows,
+        )
         conn.execute("COMMIT")
         del rows, fingerprint_rows, band_rows
         done += size

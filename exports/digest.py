@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -272,6 +273,9 @@ class Digest:
     # Where the digest files are published (ends with /); the Atom feed links itself there.
     # Empty: links are relative to the feed's own folder.
     base_url: str = ""
+    _sections: tuple[tuple[DigestEntry, ...], list[DigestSection]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def file_url(self, extension: str) -> str:
         """Return the URL (or relative path) of this digest's file in one format."""
@@ -288,7 +292,16 @@ class Digest:
         return IsoWeek.containing(self.week.monday - timedelta(days=7))
 
     def sections(self) -> list[DigestSection]:
-        """Return the policy list, then each other kind's groups, entries newest first."""
+        """Return the policy list, then each other kind's groups, entries newest first.
+
+        Computed once per set of entries: every format renders the same sections.
+        """
+        key = tuple(self.entries)
+        if self._sections is None or self._sections[0] != key:
+            self._sections = (key, self._build_sections())
+        return self._sections[1]
+
+    def _build_sections(self) -> list[DigestSection]:
         sections = []
         for kind in _kinds_in_order(self.entries):
             of_kind = _newest_first([entry for entry in self.entries if entry.kind == kind])
@@ -373,7 +386,14 @@ def _title_pairs(title: str) -> set[str]:
 
 
 def _stories(entries: list[DigestEntry]) -> list[list[DigestEntry]]:
-    """Cluster entries whose titles share STORY_SIMILARITY of their character pairs."""
+    """Cluster entries whose titles share STORY_SIMILARITY of their character pairs.
+
+    Only pairs of titles that can reach the threshold are compared (prefix filtering):
+    with each title's pairs ordered rarest first, two titles at Jaccard similarity ``t`` or
+    more share one of the first ``n - ceil(t * n) + 1`` pairs of each (``n`` its pair
+    count). The clusters are those of comparing every pair, at a fraction of the cost on a
+    week of thousands of articles.
+    """
     pairs = [_title_pairs(entry.title) for entry in entries]
     parent = list(range(len(entries)))
 
@@ -383,10 +403,20 @@ def _stories(entries: list[DigestEntry]) -> list[list[DigestEntry]]:
             index = parent[index]
         return index
 
-    for first in range(len(entries)):
-        for second in range(first + 1, len(entries)):
-            union = pairs[first] | pairs[second]
-            if union and len(pairs[first] & pairs[second]) / len(union) >= STORY_SIMILARITY:
+    frequency = Counter(pair for title in pairs for pair in title)
+    holders: dict[str, list[int]] = {}
+    for second, title in enumerate(pairs):
+        if not title:
+            continue
+        ordered = sorted(title, key=lambda pair: (frequency[pair], pair))
+        prefix = ordered[: len(ordered) - math.ceil(STORY_SIMILARITY * len(ordered) - 1e-9) + 1]
+        candidates: set[int] = set()
+        for pair in prefix:
+            candidates.update(holders.setdefault(pair, []))
+            holders[pair].append(second)
+        for first in sorted(candidates):
+            union = pairs[first] | title
+            if len(pairs[first] & title) / len(union) >= STORY_SIMILARITY:
                 parent[root(second)] = root(first)
     clusters: dict[int, list[DigestEntry]] = {}
     for index, entry in enumerate(entries):

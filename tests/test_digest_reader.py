@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +15,16 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from exports.digest import CHINA_STANDARD_TIME, IsoWeek, default_week, load_digest
+from exports.digest import (
+    CHINA_STANDARD_TIME,
+    STORY_SIMILARITY,
+    DigestEntry,
+    IsoWeek,
+    _stories,
+    _title_pairs,
+    default_week,
+    load_digest,
+)
 from tests.test_search import build_archive, ids_for, make_article
 
 UMBRELLA = "京津冀协同发展"
@@ -221,3 +232,43 @@ def test_odd_url_never_breaks_the_digest(tmp_path: Path, odd_url: str):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.entries[0].title == "正常文章"
     assert "javascript:" not in (out / "2024-W08.html").read_text(encoding="utf-8")
+
+
+def _stories_by_comparing_every_pair(entries: list[DigestEntry]) -> list[list[str]]:
+    """The story clusters as comparing every pair of titles gives them."""
+    pairs = [_title_pairs(entry.title) for entry in entries]
+    clusters: list[set[int]] = [{index} for index in range(len(entries))]
+    for first in range(len(entries)):
+        for second in range(first + 1, len(entries)):
+            union = pairs[first] | pairs[second]
+            if union and len(pairs[first] & pairs[second]) / len(union) >= STORY_SIMILARITY:
+                joined = [c for c in clusters if first in c or second in c]
+                clusters = [c for c in clusters if c not in joined] + [set().union(*joined)]
+    ordered = sorted(clusters, key=min)
+    return [[entries[index].id for index in sorted(cluster)] for cluster in ordered]
+
+
+def test_story_clusters_equal_those_of_comparing_every_pair():
+    rng = random.Random(8)
+    words = ["京津冀", "协同", "发展", "雄安", "新区", "交通", "一体化", "产业", "转移", "生态"]
+    words += ["北京", "天津", "河北", "会议", "召开", "项目", "签约", "推进", "港口", "物流"]
+    entries = [
+        DigestEntry(
+            id="e%03d" % number,
+            kind="news",
+            title="".join(rng.sample(words, rng.randint(1, 5))),
+            published_at="2024-02-20",
+            date="2024-02-20",
+            time_label="2024-02-20",
+            outlet="",
+            site="",
+            sites=[],
+            lead="",
+            url="",
+        )
+        for number in range(300)
+    ]
+    entries.append(replace(entries[0], id="e-empty", title="，。"))
+    expected = _stories_by_comparing_every_pair(entries)
+    assert any(len(cluster) > 1 for cluster in expected)
+    assert [[entry.id for entry in cluster] for cluster in _stories(entries)] == expected

@@ -10,13 +10,24 @@ import sqlite_utils
 
 from crawler.archive import Archive, article_id_for, open_database
 from crawler.archive.search_index import (
+    FACET_COLUMNS,
+    RANKED_CANDIDATES,
     _bigrams_sql,
+    _title_bigrams_sql,
     rebuild_search_index,
+    register_search_functions,
     search_article_ids,
+    search_condition_sql,
     search_index_paused,
 )
 from crawler.items import Article, PolicyDocument
-from crawler.text.search_query import SearchQueryError, bigram_text, search_query
+from crawler.text.search_query import (
+    TITLE_MARKER,
+    SearchQueryError,
+    bigram_text,
+    search_query,
+    title_index_text,
+)
 
 
 def make_article(
@@ -118,6 +129,27 @@ def test_sql_bigrams_in_triggers_equal_python_bigrams(text: str):
     assert from_sql == bigram_text(text)
 
 
+@pytest.mark.parametrize("title", ["京津冀协同发展", "雄", "", "5G网络，Beijing 2024年。"])
+def test_sql_title_index_text_in_triggers_equals_python(title: str):
+    conn = sqlite3.connect(":memory:")
+    (from_sql,) = conn.execute("select " + _title_bigrams_sql(":text"), {"text": title}).fetchone()
+    assert from_sql == title_index_text(title)
+
+
+def test_longer_term_whose_windows_stand_apart_is_not_found(tmp_path: Path):
+    # 京津 and 津冀 are both in the text, 京津冀 is not: the index matches, the check drops it.
+    path = build_archive(
+        tmp_path / "a.db",
+        [
+            make_article("https://a.example/1", "京津两地", "津冀合作。", "2024-02-20"),
+            make_article("https://a.example/2", "京津冀", "协同。", "2024-02-21"),
+        ],
+    )
+    db = sqlite_utils.Database(path)
+    assert search_article_ids(db, "京津冀") == ids_for("https://a.example/2")
+    assert search_article_ids(db, "京津") == ids_for("https://a.example/2", "https://a.example/1")
+
+
 def test_traditional_query_finds_the_same_articles_as_simplified(archive: sqlite_utils.Database):
     simplified = search_article_ids(archive, "协同")
     assert simplified
@@ -156,7 +188,16 @@ def test_query_of_only_punctuation_is_an_error():
 
 
 def test_column_filter_limits_to_title():
-    assert search_query("協同", column="title") == '{title} : ("协同")'
+    assert search_query("協同", column="title") == '"%s协同"' % TITLE_MARKER
+
+
+def test_title_search_finds_title_hits_only(archive: sqlite_utils.Database):
+    register_search_functions(archive.conn)
+    (title_hits,) = archive.execute(
+        "select group_concat(id) from articles where " + search_condition_sql("協同", "q", "title"),
+        {"q": "協同"},
+    ).fetchone()
+    assert title_hits == ids_for("https://crntt.example/a")[0]
 
 
 def test_plain_connection_writes_keep_the_index_in_sync(archive: sqlite_utils.Database):
@@ -294,3 +335,40 @@ def test_archive_with_triggers_from_before_the_python_path_is_upgraded(tmp_path:
     )
     assert search_rows(db) == 1  # indexed once, not by both triggers
     assert search_article_ids(db, "雄安") == ids_for("https://a.example/1")
+
+
+def test_ranked_search_orders_a_bounded_set_and_keeps_old_title_hits(tmp_path: Path):
+    # More matches than the ranked search reads: the oldest article, a title hit, still
+    # leads, and the body hits that follow are the newest.
+    db = open_database(tmp_path / "many.db")
+    count = RANKED_CANDIDATES + 500
+    with search_index_paused(db):
+        db["articles"].insert_all(
+            {
+                "id": "n%05d" % number,
+                "title": "雄安新区" if number == 0 else "第%d号" % number,
+                "body": "雄安建设" if number else "港口",
+                "published_at": "2024-01-01" if number == 0 else "2024-02-%02d" % (number % 28 + 1),
+            }
+            for number in range(count)
+        )
+    found = search_article_ids(db, "雄安", limit=5)
+    assert found[0] == "n00000"
+    newest = db.execute("select published_at from articles where id = ?", [found[1]]).fetchone()[0]
+    assert newest == "2024-02-28"
+
+
+@pytest.mark.parametrize("column", FACET_COLUMNS)
+def test_facet_of_a_common_search_scans_the_column_index(
+    archive: sqlite_utils.Database, column: str
+):
+    # The table page's facet SQL with the plugin's +rowid form walks the facet column's
+    # index (covering, but for the generated week), not the table (crawler/web/plugin.py).
+    plan = archive.execute(
+        f"explain query plan select {column}, count(*) from (select * from articles where"
+        " +rowid in (select rowid from articles_search where articles_search match 'x'))"
+        f" where {column} is not null group by {column}"
+    ).fetchall()
+    steps = [row[-1] for row in plan]
+    assert any("INDEX idx_articles_%s " % column in step + " " for step in steps), steps
+    assert "SCAN articles" not in steps, steps  # no read of the table itself

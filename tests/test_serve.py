@@ -215,6 +215,20 @@ def test_facets_cover_site_outlet_kind_topic_region_and_week(server: str):
     assert values["regions"]["河北"] == 2
 
 
+def test_list_facet_toggle_keeps_the_articles_holding_the_topic(server: str):
+    page = get_json(server + "/articles.json", _search="协同")
+    topic = page["facet_results"]["topics"]
+    assert topic["type"] == "list"
+    industry = next(item for item in topic["results"] if item["value"] == "产业")
+    assert "topics__arraycontains=" in industry["toggle_url"]
+    toggled = httpx.get(
+        industry["toggle_url"].replace("/articles?", "/articles.json?") + "&_shape=objects",
+        timeout=30,
+    ).json()
+    assert toggled["filtered_table_rows_count"] == industry["count"] == 2
+    assert all("产业" in row["topics"] for row in toggled["rows"])
+
+
 def test_ranked_search_lists_title_hits_first(server: str):
     rows = get_json(server + "/search.json", q="協同", _shape="array")
     assert [row["id"] for row in rows][-1] == ids_for(BODY_HIT)[0]

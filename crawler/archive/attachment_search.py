@@ -2,8 +2,9 @@
 
 The same design as the articles' index (``search_index``), kept apart so the two can change
 on their own: ``attachments_search`` is a contentless FTS5 table holding every overlapping
-two-character window of each attachment's file name and text (``crawler.text.search_query``
-turns a query, in either script, into the phrase of its windows). Stored triggers on
+two-character window of each attachment's file name and text, without positions
+(``crawler.text.search_query`` turns a query, in either script, into its windows; a term of
+three characters or more is then checked against the text, ``attachment_text_check_sql``). Stored triggers on
 ``attachments`` keep it in sync in plain SQL, so any connection that writes the archive
 keeps it right; on the archive's own writing connection they stand aside for TEMP twins
 that compute the same windows in Python (``xietong_bigrams``), several times faster on a
@@ -20,6 +21,7 @@ import sqlite_utils
 from crawler.archive.search_index import (
     FUNCTION_BIGRAMS,
     FUNCTION_PYTHON_INDEXER,
+    FUNCTION_TEXT_MATCHES,
     register_search_functions,
 )
 
@@ -80,10 +82,11 @@ def ensure_attachment_search_index(db: sqlite_utils.Database) -> None:
     """Create the attachments' bigram index and its stored triggers; a no-op when present."""
     created = not db[ATTACHMENT_SEARCH_TABLE].exists()
     if created:
-        # detail=full keeps token positions, which phrase (bigram-sequence) queries need.
+        # As the articles' index: no positions (a third of the size); the text check after
+        # the index lookup does what positions did.
         db.execute(
             "create virtual table %s using fts5(file_name, text, content='',"
-            " tokenize='unicode61', detail=full)" % ATTACHMENT_SEARCH_TABLE
+            " tokenize='unicode61', detail=none)" % ATTACHMENT_SEARCH_TABLE
         )
     for statement in _trigger_statements(in_python=False):
         db.execute(statement)
@@ -113,3 +116,12 @@ def rebuild_attachment_search_index(db: sqlite_utils.Database) -> int:
         % (table, ", ".join(_bigrams(c.format(row="attachments"), True) for c in _INDEXED))
     )
     return cursor.rowcount
+
+
+def attachment_text_check_sql(
+    parameter: str, column: str | None = None, row: str = ATTACHMENTS_TABLE
+) -> str:
+    """Return SQL checking every term of ``:parameter`` is in the file's name or text."""
+    del column  # attachments are searched as a whole
+    name, text = (expression.format(row=row) for expression in _INDEXED)
+    return "%s(:%s, %s, %s)" % (FUNCTION_TEXT_MATCHES, parameter, name, text)

@@ -29,7 +29,10 @@ from crawler.archive.policy_links import create_policy_links_table
 from crawler.archive.runs import create_run_tables
 from crawler.archive.search_index import ensure_search_index
 
-SCHEMA_VERSION = 2
+# Kept in SQLite's ``user_version``. 3: the search index without positions (detail=none,
+# title windows marked) and the near-duplicate index with integer ids and 32-bit band keys;
+# an archive of an earlier version is upgraded when opened (both indexes rebuilt in place).
+SCHEMA_VERSION = 3
 
 ARTICLE_COLUMNS: dict[str, Any] = {
     "id": str,
@@ -144,4 +147,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     create_run_tables(db)
     create_attachment_table(db)
     create_policy_links_table(db)
+    if schema_version(db) < SCHEMA_VERSION:
+        db.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)
     db.conn.commit()
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """Return the schema version the archive file records (0 before versions were kept)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])

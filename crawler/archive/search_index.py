@@ -1,16 +1,25 @@
 """The archive's Chinese full-text search index: character bigrams in SQLite FTS5.
 
-The index (``articles_search``) is a contentless FTS5 table holding every overlapping
-two-character window of the simplified title and body (see ``crawler.text.search_query``
-for why, and for how a query becomes the phrase of its windows). It stores postings only,
-not a second copy of the text. Triggers on ``articles`` keep it in sync on insert, update
-and delete, and compute the bigrams in plain SQL (a recursive CTE), not with a Python
-function: any connection that writes the archive (the sqlite3 shell, sqlite-utils, a
-script without our code) keeps the index right instead of failing with "no such
-function". Python computes the same text (``bigram_text``) several times faster, so the
-archive's own writing connection indexes with it (``index_in_python``: TEMP triggers on
-that connection, the stored ones standing aside) and bulk rebuilds use it too; a test
-holds the two equal.
+The index (``articles_search``) is a contentless FTS5 table with ``detail=none``: for every
+overlapping two-character window of the simplified title and body (see
+``crawler.text.search_query`` for why, and for how a query becomes its windows) it keeps
+only the list of articles holding it, no positions and no copy of the text, about a third
+of the size of a positional index. The title's windows are indexed a second time behind a
+marker, so title hits are found in the index too. A two-character query is one window and
+its match is exact; a longer one is checked against the texts of the rows it matched
+(``xietong_text_matches``), which the searches here and in ``crawler.web`` do.
+
+Triggers on ``articles`` keep the index in sync on insert, update and delete, and compute
+the bigrams in plain SQL (a recursive CTE), not with a Python function: any connection
+that writes the archive (the sqlite3 shell, sqlite-utils, a script without our code) keeps
+the index right instead of failing with "no such function". Python computes the same text
+(``bigram_text``) several times faster, so the archive's own writing connection indexes
+with it (``index_in_python``: TEMP triggers on that connection, the stored ones standing
+aside) and bulk rebuilds use it too; a test holds the two equal.
+
+Ranking does not score every match: the ranked search takes the most recently archived
+title hits and matches (``RANKED_CANDIDATES`` of each, read newest rowid first with an
+early stop) and orders those, title hits first, then newest.
 
 The module also adds the ``week`` column (ISO week, ``2024-W08``) that datasette facets on
 and the digest selects by; see ``ensure_week_column``.
@@ -25,21 +34,35 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from crawler.text.search_query import bigram_text, search_query_or_nothing
+from crawler.text.search_query import (
+    TITLE_MARKER,
+    bigram_text,
+    needs_text_check,
+    search_query_or_nothing,
+    text_matches,
+    title_index_text,
+)
 
 logger = logging.getLogger(__name__)
 
 SEARCH_TABLE = "articles_search"
+# detail=none: postings without positions (no phrase queries; see the module docstring).
+SEARCH_TABLE_OPTIONS = "title, body, content='', tokenize='unicode61', detail=none"
 # Triggers that keep the index in sync; named so bulk loads can drop and restore them.
 TRIGGER_INSERT = "articles_search_after_insert"
 TRIGGER_UPDATE = "articles_search_after_update"
 TRIGGER_DELETE = "articles_search_after_delete"
 # The TEMP twins of the three on the archive's writing connection (``index_in_python``).
 PYTHON_SUFFIX = "_python"
+# The ranked search orders this many of the newest title hits and of the newest matches.
+RANKED_CANDIDATES = 1000
 
 # Python functions registered on connections that read the index (datasette, benchmarks).
 FUNCTION_BIGRAMS = "xietong_bigrams"
+FUNCTION_TITLE_BIGRAMS = "xietong_title_bigrams"
 FUNCTION_SEARCH_QUERY = "xietong_search_query"
+FUNCTION_TEXT_MATCHES = "xietong_text_matches"
+FUNCTION_NEEDS_TEXT_CHECK = "xietong_needs_text_check"
 # Registered only where TEMP triggers index in Python; the stored triggers then stand aside.
 # Any other connection (the sqlite3 shell, datasette, a script) indexes in plain SQL.
 FUNCTION_PYTHON_INDEXER = "xietong_python_indexer"
@@ -48,20 +71,31 @@ _STAND_ASIDE = "when not exists (select 1 from pragma_function_list where name =
 )
 
 # The text each column indexes: the simplified form, or the original when there is none.
-_INDEXED_TITLE = "coalesce(nullif({row}.title_simplified, ''), {row}.title, '')"
-_INDEXED_BODY = "coalesce(nullif({row}.body_simplified, ''), {row}.body, '')"
+INDEXED_TITLE = "coalesce(nullif({row}.title_simplified, ''), {row}.title, '')"
+INDEXED_BODY = "coalesce(nullif({row}.body_simplified, ''), {row}.body, '')"
 
-# Overlapping two-character windows of {text}, space-separated, in plain SQL. A recursive
-# CTE is allowed inside a subquery of a trigger; ``bigram_text`` is its Python twin.
-_BIGRAMS_SQL = """(select coalesce(group_concat(substr(source.text, window.i, 2), ' '), '')
+# Overlapping two-character windows of {text}, each behind {marker}, space-separated, in
+# plain SQL. A recursive CTE is allowed inside a subquery of a trigger; ``bigram_text`` is
+# its Python twin.
+_BIGRAMS_SQL = """(select coalesce(group_concat('{marker}' || substr(source.text, window.i, 2), ' '), '')
       from (select {text} as text) as source
       join (with recursive windows(i) as (
               select 1 union all select i + 1 from windows where i < length({text}) - 1
             ) select i from windows) as window)"""
 
 
-def _bigrams_sql(text_expression: str) -> str:
-    return _BIGRAMS_SQL.format(text=text_expression)
+def _bigrams_sql(text_expression: str, marker: str = "") -> str:
+    return _BIGRAMS_SQL.format(text=text_expression, marker=marker)
+
+
+def _title_bigrams_sql(text_expression: str) -> str:
+    """Return SQL for ``title_index_text``: the windows, then the marked windows."""
+    plain = _bigrams_sql(text_expression)
+    return "(case when %s = '' then '' else %s || ' ' || %s end)" % (
+        plain,
+        plain,
+        _bigrams_sql(text_expression, TITLE_MARKER),
+    )
 
 
 def register_search_functions(conn: sqlite3.Connection) -> None:
@@ -71,17 +105,29 @@ def register_search_functions(conn: sqlite3.Connection) -> None:
     on the connection is still open.
     """
     try:
-        conn.execute("select %s('')" % FUNCTION_BIGRAMS).fetchone()
+        conn.execute("select %s('')" % FUNCTION_TITLE_BIGRAMS).fetchone()
         return
     except sqlite3.OperationalError:
         pass
     conn.create_function(FUNCTION_BIGRAMS, 1, bigram_text, deterministic=True)
-    conn.create_function(FUNCTION_SEARCH_QUERY, 1, search_query_or_nothing, deterministic=True)
-    conn.create_function(FUNCTION_SEARCH_QUERY, 2, search_query_or_nothing, deterministic=True)
+    conn.create_function(FUNCTION_TITLE_BIGRAMS, 1, title_index_text, deterministic=True)
+    for arguments in (1, 2):
+        conn.create_function(
+            FUNCTION_SEARCH_QUERY, arguments, search_query_or_nothing, deterministic=True
+        )
+        conn.create_function(
+            FUNCTION_NEEDS_TEXT_CHECK, arguments, needs_text_check, deterministic=True
+        )
+    for arguments in (3, 4):
+        conn.create_function(FUNCTION_TEXT_MATCHES, arguments, text_matches, deterministic=True)
 
 
 def _python_bigrams(text_expression: str) -> str:
     return "%s(%s)" % (FUNCTION_BIGRAMS, text_expression)
+
+
+def _python_title_bigrams(text_expression: str) -> str:
+    return "%s(%s)" % (FUNCTION_TITLE_BIGRAMS, text_expression)
 
 
 def _trigger_sql(in_python: bool = False) -> list[str]:
@@ -92,18 +138,19 @@ def _trigger_sql(in_python: bool = False) -> list[str]:
     with the Python function, several times faster on a long body.
     """
     bigrams = _python_bigrams if in_python else _bigrams_sql
+    title_bigrams = _python_title_bigrams if in_python else _title_bigrams_sql
     index_new = (
         "insert into {table}(rowid, title, body) values (new.rowid, {title}, {body});".format(
             table=SEARCH_TABLE,
-            title=bigrams(_INDEXED_TITLE.format(row="new")),
-            body=bigrams(_INDEXED_BODY.format(row="new")),
+            title=title_bigrams(INDEXED_TITLE.format(row="new")),
+            body=bigrams(INDEXED_BODY.format(row="new")),
         )
     )
     # A contentless FTS5 table forgets a row only when given the exact values it indexed.
     forget_old = "insert into {table}({table}, rowid, title, body) values ('delete', old.rowid, {title}, {body});".format(
         table=SEARCH_TABLE,
-        title=bigrams(_INDEXED_TITLE.format(row="old")),
-        body=bigrams(_INDEXED_BODY.format(row="old")),
+        title=title_bigrams(INDEXED_TITLE.format(row="old")),
+        body=bigrams(INDEXED_BODY.format(row="old")),
     )
     if in_python:
         create, suffix, table, when = "create temp trigger", PYTHON_SUFFIX, "main.articles", ""
@@ -164,11 +211,10 @@ def rebuild_search_index(db: sqlite_utils.Database) -> int:
     register_search_functions(conn)
     conn.execute("insert into %s(%s) values ('delete-all')" % (SEARCH_TABLE, SEARCH_TABLE))
     cursor = conn.execute(
-        "insert into {table}(rowid, title, body) select rowid, {fn}({title}), {fn}({body}) from articles".format(
+        "insert into {table}(rowid, title, body) select rowid, {title}, {body} from articles".format(
             table=SEARCH_TABLE,
-            fn=FUNCTION_BIGRAMS,
-            title=_INDEXED_TITLE.format(row="articles"),
-            body=_INDEXED_BODY.format(row="articles"),
+            title=_python_title_bigrams(INDEXED_TITLE.format(row="articles")),
+            body=_python_bigrams(INDEXED_BODY.format(row="articles")),
         )
     )
     # 'optimize' merges the index b-trees into one: smaller file, faster queries.
@@ -215,31 +261,86 @@ def ensure_week_column(db: sqlite_utils.Database) -> None:
     )
 
 
-def ensure_search_index(db: sqlite_utils.Database) -> None:
-    """Create the bigram index, its sync triggers and the week column; a no-op when present.
+# The columns the articles table page facets on (crawler/web/metadata.yml). Each has an
+# index, so a facet of a search matching much of the archive scans that index (a few
+# bytes an entry, in value order: no sort) instead of reading every matching row.
+FACET_COLUMNS = ("kind", "week", "site", "outlet_simplified", "topics", "regions")
 
-    An index created over an archive that already holds articles is filled at once.
+
+def ensure_facet_indexes(db: sqlite_utils.Database) -> None:
+    """Index every facet column of ``articles`` (``week`` is a virtual generated column)."""
+    for column in FACET_COLUMNS:
+        db.execute("create index if not exists idx_articles_%s on articles(%s)" % (column, column))
+
+
+def _index_is_current(db: sqlite_utils.Database) -> bool:
+    """Say whether the stored index is this module's design (not an older positional one)."""
+    row = db.execute(
+        "select sql from sqlite_master where type = 'table' and name = ?", [SEARCH_TABLE]
+    ).fetchone()
+    return row is not None and "detail=none" in row[0].replace(" ", "")
+
+
+def ensure_search_index(db: sqlite_utils.Database) -> None:
+    """Create the bigram index, its sync triggers, the week column and the facet indexes.
+
+    A no-op when present. An index created over an archive that already holds articles is filled at once. An
+    index of an older design (positional, no title marker) is dropped with its triggers and
+    rebuilt: the upgrade of an archive written by an earlier version.
     """
     ensure_week_column(db)
-    created = not db[SEARCH_TABLE].exists()
-    if created:
-        # detail=full keeps token positions, which phrase (bigram-sequence) queries need.
-        db.execute(
-            "create virtual table %s using fts5(title, body, content='', tokenize='unicode61', detail=full)"
-            % SEARCH_TABLE
-        )
+    ensure_facet_indexes(db)
+    exists = db[SEARCH_TABLE].exists()
+    if exists and not _index_is_current(db):
+        logger.info("upgrading the search index of %s: rebuilding it", SEARCH_TABLE)
+        _drop_triggers(db.conn)
+        db.execute("drop table %s" % SEARCH_TABLE)
+        exists = False
+    if not exists:
+        db.execute("create virtual table %s using fts5(%s)" % (SEARCH_TABLE, SEARCH_TABLE_OPTIONS))
     stored = db.execute(
         "select sql from sqlite_master where type = 'trigger' and name = ?", [TRIGGER_INSERT]
     ).fetchone()
     if stored is not None and FUNCTION_PYTHON_INDEXER not in stored[0]:
         _drop_triggers(db.conn)  # triggers from before the Python path: make them stand aside
     _create_triggers(db.conn)
-    if created and db.execute("select exists(select 1 from articles)").fetchone()[0]:
+    if not exists and db.execute("select exists(select 1 from articles)").fetchone()[0]:
         rebuild_search_index(db)
 
 
+def search_condition_sql(text: str, parameter: str, column: str | None = None) -> str:
+    """Return a where clause on ``articles`` for rows matching the search ``text``.
+
+    ``parameter`` names the bound query text (``:q``). The index lookup comes first; the
+    text check is added only when the query needs it (``needs_text_check``), so a
+    two-character search never reads a body.
+    """
+    clause = (
+        "rowid in (select rowid from {fts} where {fts} match {query}(:{param}{column}))".format(
+            fts=SEARCH_TABLE,
+            query=FUNCTION_SEARCH_QUERY,
+            param=parameter,
+            column=", '%s'" % column if column else "",
+        )
+    )
+    if needs_text_check(text, column):
+        clause += " and " + text_check_sql(parameter, column)
+    return clause
+
+
+def text_check_sql(parameter: str, column: str | None = None, row: str = "articles") -> str:
+    """Return SQL checking every term of ``:parameter`` is a substring of ``row``'s text."""
+    return "{check}(:{param}, {title}, {body}{column})".format(
+        check=FUNCTION_TEXT_MATCHES,
+        param=parameter,
+        title=INDEXED_TITLE.format(row=row),
+        body=INDEXED_BODY.format(row=row) if column != "title" else "''",
+        column=", '%s'" % column if column else "",
+    )
+
+
 def search_article_ids(db: sqlite_utils.Database, text: str, limit: int = 100) -> list[str]:
-    """Return ids of articles matching ``text``, title hits first, then by relevance.
+    """Return ids of articles matching ``text``, title hits first, then newest.
 
     The same ranking as the datasette canned query ``search``, for code and tests.
     """
@@ -251,13 +352,22 @@ def search_article_ids(db: sqlite_utils.Database, text: str, limit: int = 100) -
     return [row[0] for row in rows]
 
 
-# Title hits first (a second MATCH restricted to the title column), then FTS5's bm25 rank,
-# then newest first. Shared by the datasette canned query and ``search_article_ids``.
+# Ranked from a bounded candidate set: the newest RANKED_CANDIDATES title hits and matches
+# (FTS5 walks its postings from the highest rowid, the most recently archived, and stops),
+# checked against the text when the query needs it, then title hits first, newest first.
+# Shared by the datasette canned query and ``search_article_ids``.
 RANKED_SEARCH_SQL = """select articles.id, articles.title, articles.published_at, articles.site,
   articles.outlet, articles.kind, articles.url,
-  articles.rowid in (
-    select rowid from articles_search where articles_search match xietong_search_query(:q, 'title')
-  ) as title_hit
-from articles_search join articles on articles.rowid = articles_search.rowid
-where articles_search match xietong_search_query(:q)
-order by title_hit desc, articles_search.rank, articles.published_at desc"""
+  xietong_text_matches(:q, coalesce(nullif(articles.title_simplified, ''), articles.title, ''), '', 'title') as title_hit
+from articles
+where articles.rowid in (
+    select rowid from (select rowid from articles_search
+      where articles_search match xietong_search_query(:q, 'title') order by rowid desc limit %(candidates)d)
+    union all
+    select rowid from (select rowid from articles_search
+      where articles_search match xietong_search_query(:q) order by rowid desc limit %(candidates)d)
+  )
+  and (not xietong_needs_text_check(:q) or xietong_text_matches(:q,
+    coalesce(nullif(articles.title_simplified, ''), articles.title, ''),
+    coalesce(nullif(articles.body_simplified, ''), articles.body, '')))
+order by title_hit desc, articles.published_at desc""" % {"candidates": RANKED_CANDIDATES}

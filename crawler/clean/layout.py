@@ -137,12 +137,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
     link_chars = 0
     has_text = False  # whether parts holds more than whitespace
     headings = 0
-    block_tags, heading_tags, chrome_tags, decay = (
-        cp.BLOCK_TAGS,
-        cp.HEADING_TAGS,
-        cp.CHROME_TAGS,
-        _DECAY,
-    )
+    block_tags, heading_tags, decay = cp.BLOCK_TAGS, cp.HEADING_TAGS, _DECAY
     chrome_names = _CHROME_NAME_CACHE
     punct_re = cp.SENTENCE_PUNCT_RE
     player_re = cp.PLAYER_LINE_RE
@@ -223,28 +218,24 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
                 flush()
             owners.append(element)
             owner_values.append(0.0)
-            if tag in chrome_tags:
-                chrome.append(element)
-                opened_chrome = True
-            else:
-                get = element.get
-                class_name, element_id = get("class"), get("id")
-                if (
-                    (class_name is not None or element_id is not None)
-                    and tag != "body"
-                    and tag != "html"
-                ):
-                    key = (class_name, element_id)
-                    verdict = chrome_names.get(key)
-                    if verdict is None:
-                        if len(chrome_names) > _CHROME_NAME_CACHE_SIZE:
-                            chrome_names.clear()
-                        verdict = chrome_names[key] = _is_chrome_name(
-                            ("%s %s" % (class_name or "", element_id or "")).strip()
-                        )
-                    if verdict:
-                        chrome.append(element)
-                        opened_chrome = True
+            get = element.get
+            class_name, element_id = get("class"), get("id")
+            if (
+                (class_name is not None or element_id is not None)
+                and tag != "body"
+                and tag != "html"
+            ):
+                key = (class_name, element_id)
+                verdict = chrome_names.get(key)
+                if verdict is None:
+                    if len(chrome_names) > _CHROME_NAME_CACHE_SIZE:
+                        chrome_names.clear()
+                    verdict = chrome_names[key] = _is_chrome_name(
+                        ("%s %s" % (class_name or "", element_id or "")).strip()
+                    )
+                if verdict:
+                    chrome.append(element)
+                    opened_chrome = True
         heading = tag in heading_tags
         if heading:
             headings += 1

@@ -7,8 +7,8 @@ from typing import Any
 from lxml import etree
 
 from crawler.clean import patterns as cp
-from crawler.clean.layout import _Block, _block_is_chrome, _class_id, _is_title_name, _text_content
-from crawler.clean.line_kinds import _compact, _is_meta_line
+from crawler.clean.layout import _Block, _class_id, _is_title_name, _text_content
+from crawler.clean.line_kinds import _compact
 
 # The first <title> in document order; next(root.iter("title")) would look ahead for a
 # second one through the whole tree.
@@ -114,7 +114,7 @@ def _find_title(
             score += 1.5
             if block.element.tag == "h1":
                 score += 0.5
-        # The checks below only add 1.0 or take away: skip blocks that cannot win.
+        # The check below only adds 1.0: skip blocks that cannot win.
         if score + 1.0 < 2.0 or (best is not None and score + 1.0 <= best[0]):
             continue
         if _is_title_name(_class_id(block.element)):
@@ -123,10 +123,7 @@ def _find_title(
             continue
         if spam.is_spam(block.text):
             continue  # injected keywords, hidden in a heading
-        if _is_meta_line(block.text, compact) or _block_is_chrome(block):
-            score -= 3.0
-        if score >= 2.0 and (best is None or score > best[0]):
-            best = (score, block.text, index)
+        best = (score, block.text, index)
     if best is not None:
         return best[1], best[2]
     for key in ("og:title", "twitter:title", "headline", "title", "articletitle"):

@@ -13,7 +13,7 @@
   title and id link to its page.
 * ``xietong_simplified(text)`` in SQL: canned queries accept names in either script.
 * The ``by_value`` facet lists values in descending value order (newest week first), not by
-  count.
+  count; the ``list`` facet counts JSON list items reading that column alone.
 
 ``xietong serve`` registers this module with datasette's plugin manager, with the template
 directory beside it.
@@ -279,34 +279,37 @@ def extra_template_vars(
     return inner
 
 
-class ByValueFacet(ColumnFacet):  # type: ignore[misc]
-    """A column facet listing values in descending value order: newest week first.
+class _NarrowFacet(ColumnFacet):  # type: ignore[misc]
+    """A facet whose SQL reads only its own column of the matching rows.
 
-    Configured as ``{by_value: week}`` in the metadata's facets.
+    Subclasses give ``type``, the facet SQL (``facet_sql``) and the filter a value's toggle
+    adds (``filter_key``).
     """
-
-    type = "by_value"
 
     async def suggest(self) -> list[Any]:
         """Suggest nothing: ordinary column facets already do."""
         return []
 
+    def facet_sql(self, column: str, limit: int) -> str:
+        """Return SQL giving (value, count) rows for ``column``, at most ``limit``."""
+        raise NotImplementedError
+
+    def filter_key(self, column: str) -> str:
+        """Return the query-string key that selects one value of ``column``."""
+        return column
+
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
-        """Count each value of the column, listed from the highest value down."""
+        """Count the values of each configured column."""
         results = []
         timed_out = []
         pairs = self.get_querystring_pairs()
         size = self.get_facet_size()
         for config in self.get_configs():
             column = config["config"].get("column") or config["config"]["simple"]
-            sql = (
-                "select {col} as value, count(*) as count from ({inner}) where {col} is not null"
-                " group by {col} order by {col} desc limit {limit}"
-            ).format(col=escape_sqlite(column), inner=self.sql, limit=size + 1)
             try:
                 rows = await self.ds.execute(
                     self.database,
-                    sql,
+                    self.facet_sql(escape_sqlite(column), size + 1),
                     self.params,
                     truncate=False,
                     custom_time_limit=self.ds.setting("facet_time_limit_ms"),
@@ -314,13 +317,14 @@ class ByValueFacet(ColumnFacet):  # type: ignore[misc]
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
+            key = self.filter_key(column)
             values = []
             for row in rows.rows[:size]:
-                selected = (column, str(row["value"])) in pairs
+                selected = (key, str(row["value"])) in pairs
                 if selected:
-                    toggle = path_with_removed_args(self.request, {column: str(row["value"])})
+                    toggle = path_with_removed_args(self.request, {key: str(row["value"])})
                 else:
-                    toggle = path_with_added_args(self.request, {column: row["value"]})
+                    toggle = path_with_added_args(self.request, {key: row["value"]})
                 values.append(
                     {
                         "value": row["value"],
@@ -336,7 +340,7 @@ class ByValueFacet(ColumnFacet):  # type: ignore[misc]
                     "type": self.type,
                     "hideable": config["source"] != "metadata",
                     "toggle_url": self.ds.urls.path(
-                        path_with_removed_args(self.request, {"_facet_by_value": column})
+                        path_with_removed_args(self.request, {"_facet_%s" % self.type: column})
                     ),
                     "results": values,
                     "truncated": len(rows.rows) > size,
@@ -345,7 +349,52 @@ class ByValueFacet(ColumnFacet):  # type: ignore[misc]
         return results, timed_out
 
 
+class ByValueFacet(_NarrowFacet):
+    """A column facet listing values in descending value order: newest week first.
+
+    Configured as ``{by_value: week}`` in the metadata's facets.
+    """
+
+    type = "by_value"
+
+    def facet_sql(self, column: str, limit: int) -> str:
+        """Count each value of the column, listed from the highest value down."""
+        return (
+            f"select {column} as value, count(*) as count from ({self.sql}) where {column} is not null"
+            f" group by {column} order by {column} desc limit {limit}"
+        )
+
+
+class ListFacet(_NarrowFacet):
+    """Count the items of a JSON list column, each once per row, most common first.
+
+    Configured as ``{list: topics}``. datasette's own ``array`` facet counts the same, but
+    its SQL keeps every column of each matching row (``distinct j.value, inner.*``), so it
+    reads whole articles, bodies included; this one reads the list column alone, which an
+    index holds (``crawler.archive.search_index.FACET_COLUMNS``). Selecting a value filters
+    with ``column__arraycontains``, as the ``array`` facet does.
+    """
+
+    type = "list"
+
+    def facet_sql(self, column: str, limit: int) -> str:
+        """Count each item once per row: its first position in that row's list."""
+        return (
+            "select item.value as value, count(*) as count"
+            f" from (select {column} as items from ({self.sql})) as row"
+            " join json_each(row.items) as item"
+            " where json_valid(row.items) and item.key ="
+            " (select min(first.key) from json_each(row.items) as first"
+            " where first.value = item.value)"
+            f" group by item.value order by count desc, value limit {limit}"
+        )
+
+    def filter_key(self, column: str) -> str:
+        """Select rows whose list holds the value, as the ``array`` facet does."""
+        return "%s__arraycontains" % column
+
+
 @hookimpl
 def register_facet_classes() -> list[type]:
-    """Add the ``by_value`` facet."""
-    return [ByValueFacet]
+    """Add the ``by_value`` and ``list`` facets."""
+    return [ByValueFacet, ListFacet]

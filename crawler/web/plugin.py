@@ -1,10 +1,9 @@
 """Xietong's datasette plugin: Chinese full-text search for the table page and JSON API.
 
 ``?_search=…`` (and ``?_search_title=…``, ``?_search_body=…``) on a table whose metadata
-names one of our bigram indexes (``plugins: xietong: search_table: articles_search``, or
-``attachments_search`` for the attachments table) is answered
+names our bigram index (``plugins: xietong: search_table: articles_search``) is answered
 by this plugin's ``filters_from_request`` hook, not by datasette's own FTS support: the
-query is converted to simplified and each term to its bigram phrase in Python
+query is converted to simplified and each term to its bigrams in Python
 (``crawler.text.search_query.search_query``), and the hook adds one where clause,
 ``rowid in (select rowid from articles_search where articles_search match :xietong_search)``.
 
@@ -16,18 +15,26 @@ costs ~2 µs per match: 150–250 ms for a word in most of 100,000 articles.
 * ``rowid in (…)``: SQLite looks up each match by rowid, then sorts. Best for few matches.
 * ``+rowid in (…)``: the unary ``+`` stops SQLite using the rowid term to drive the loop,
   so it walks the index of the sort column newest first and keeps the rows whose rowid is
-  in the match set, stopping after one page. Best for many matches: ~1–10 ms.
+  in the match set, stopping after one page. Best for many matches: reading the match set
+  costs ~60 ns a match from the position-less index (~1.4 ms for 15,000 matches).
+
+A query of three characters or more, or a search of the body alone, also gets a text check
+(``xietong_text_matches`` on the row's simplified title and body): the index keeps no
+positions, so its match for those is a superset (see ``crawler.archive.search_index``).
 
 The hook counts matches up to ``MANY_MATCHES`` in the index (a fraction of a millisecond)
 and picks the index walk when there are at least that many and the sort column has an
 index. A request that also counts rows and computes facets (the HTML page, the default
-JSON) scans the whole match set for those anyway; there the index walk turns each facet
-into a full table scan, so it is used only when matches are at least ``SHARE_FOR_FACETS``
-of the table, where the scan costs no more than the lookups.
+JSON) scans the whole match set for those anyway; there the ``+rowid`` form turns the count
+and each facet into a scan of that column's index (``ensure_facet_indexes``: ~0.25 µs an
+entry, in value order) instead of a read of each matching row (~1 µs, ~5 µs for the
+computed week), so it is used when matches are at least ``SHARE_FOR_FACETS`` of the table.
 
-The plugin also registers ``xietong_search_query(q[, column])`` and ``xietong_bigrams(text)``
-for the canned queries, and replaces datasette's ``escape_fts`` on a database holding our
-index so a datasette-built search (``?_fts_table=articles_search``) gets bigrams too.
+The plugin also registers ``xietong_search_query(q[, column])``, ``xietong_text_matches``
+and the other search functions for the canned queries, and replaces datasette's
+``escape_fts`` on a database holding our index so a datasette-built search
+(``?_fts_table=articles_search``) gets bigrams too (without the text check: a term of three
+characters or more may there match a text holding its windows apart).
 ``xietong serve`` registers this module with datasette's plugin manager; ``datasette
 --plugins-dir`` cannot load it because it imports the ``crawler`` package.
 """
@@ -36,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from datasette import hookimpl
@@ -43,9 +51,13 @@ from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
-from crawler.archive.attachment_search import ATTACHMENT_SEARCH_TABLE
-from crawler.archive.search_index import SEARCH_TABLE, register_search_functions
-from crawler.text.search_query import SEARCH_COLUMNS, search_query_or_nothing
+from crawler.archive.attachment_search import ATTACHMENT_SEARCH_TABLE, attachment_text_check_sql
+from crawler.archive.search_index import (
+    SEARCH_TABLE,
+    register_search_functions,
+    text_check_sql,
+)
+from crawler.text.search_query import SEARCH_COLUMNS, needs_text_check, search_query_or_nothing
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +68,13 @@ SEARCH_PARAMETER = "xietong_search"
 # the walk reads about page size x table rows / matches index entries (~5,000 here at
 # 100,000 articles, ~1 ms), the lookups ~2-4 µs per match.
 MANY_MATCHES = 1000
-# The bigram indexes a table's metadata may name (``plugins: xietong: search_table``): the
-# articles' and the attachments' (``crawler.archive.attachment_search``).
-SEARCH_TABLES = (SEARCH_TABLE, ATTACHMENT_SEARCH_TABLE)
-# With counts and facets, the index walk pays off only when the matches are this share of
-# the table (each facet then scans the table instead of looking up the matches).
-SHARE_FOR_FACETS = 0.25
+# With counts and facets, the ``+rowid`` form pays off when the matches are this share of
+# the table (each facet then scans its column's index instead of looking up the matches).
+SHARE_FOR_FACETS = 0.2
+# The bigram indexes a table's metadata may name (``plugins: xietong: search_table``), each
+# with the SQL that checks a match against its row's text: the articles' index and the
+# attachments' (``crawler.archive.attachment_search``), searched as a whole (no column).
+TEXT_CHECKS = {SEARCH_TABLE: text_check_sql, ATTACHMENT_SEARCH_TABLE: attachment_text_check_sql}
 
 
 def _has_search_index(conn: sqlite3.Connection) -> bool:
@@ -85,29 +98,44 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     logger.debug("bigram search enabled on database %s", database)
 
 
-def match_query(request_args: Any) -> tuple[str, str] | None:
-    """Return (FTS5 query, text shown to the user) for the search arguments of a request.
+@dataclass(frozen=True)
+class SearchRequest:
+    """The search arguments of a request, as the where clause needs them."""
+
+    query: str  # one FTS5 query: every argument's windows must match
+    checks: list[tuple[str, str | None]]  # (text, column) whose matches need a text check
+    shown: str  # what the user typed, for the page
+
+
+def match_query(
+    request_args: Any, columns: tuple[str, ...] = SEARCH_COLUMNS
+) -> SearchRequest | None:
+    """Return the search of a request: its FTS5 query, text checks and text shown.
 
     ``_search`` searches title and body, ``_search_title`` / ``_search_body`` one column;
     all given must match. Return None when the request has no search argument.
     """
     parts = []
+    checks: list[tuple[str, str | None]] = []
     shown = []
     for key in request_args:
         if not key.startswith("_search") or key == "_searchmode":
             continue
         text = request_args[key]
+        column: str | None
         if key == "_search":
             column = None
         else:
             column = key.removeprefix("_search_")
-            if column not in SEARCH_COLUMNS:
+            if column not in columns:
                 raise BadRequest("Cannot search by that column")
         parts.append("(%s)" % search_query_or_nothing(text, column))
+        if needs_text_check(text, column):
+            checks.append((text, column))
         shown.append(text)
     if not parts:
         return None
-    return " AND ".join(parts), " ".join(shown)
+    return SearchRequest(" AND ".join(parts), checks, " ".join(shown))
 
 
 def _sort_column(request_args: Any, table_metadata: dict[str, Any]) -> str | None:
@@ -158,6 +186,19 @@ def _walk_sort_index(
     return bool(matches >= enough)
 
 
+def search_clause(walk: bool, search_table: str = SEARCH_TABLE) -> str:
+    """Return the where clause keeping the rows the index matches (``:xietong_search``).
+
+    ``walk``: the ``+rowid`` form (see the module docstring). A correlated probe of the
+    index per walked row (``exists (… rowid = articles.rowid)``) would skip reading the
+    matches first, but FTS5 sets up the query again on every probe (~200 µs each, against
+    ~60 ns per match to read them all once), so it loses even for the commonest word.
+    """
+    return "{plus}rowid in (select rowid from {fts} where {fts} match :{param})".format(
+        plus="+" if walk else "", fts=escape_sqlite(search_table), param=SEARCH_PARAMETER
+    )
+
+
 @hookimpl(trylast=True)
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     """Answer ``?_search=`` on tables configured with our ``search_table``.
@@ -167,29 +208,32 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
     """
     config = datasette.plugin_config(PLUGIN_NAME, database=database, table=table) or {}
     search_table = config.get("search_table")
-    if search_table not in SEARCH_TABLES:
+    if search_table not in TEXT_CHECKS:
         return None
+    text_check = TEXT_CHECKS[search_table]
+    columns = SEARCH_COLUMNS if search_table == SEARCH_TABLE else ()
 
     async def inner() -> FilterArguments:
-        found = match_query(request.args)
+        found = match_query(request.args, columns)
         if found is None:
             return FilterArguments([], extra_context={"supports_search": True})
-        query, shown = found
         sort_column = _sort_column(request.args, datasette.table_metadata(database, table))
         counts_and_facets = _counts_and_facets(request.args)
         walk = await datasette.get_database(database).execute_fn(
             lambda conn: _walk_sort_index(
-                conn, table, query, sort_column, counts_and_facets, search_table
+                conn, table, found.query, sort_column, counts_and_facets, search_table
             )
         )
-        clause = "{plus}rowid in (select rowid from {fts} where {fts} match :{param})".format(
-            plus="+" if walk else "",
-            fts=escape_sqlite(search_table),
-            param=SEARCH_PARAMETER,
-        )
+        clause = search_clause(walk, search_table)
+        params = {SEARCH_PARAMETER: found.query}
+        for number, (text, column) in enumerate(found.checks):
+            parameter = "%s_text_%d" % (SEARCH_PARAMETER, number)
+            clause += " and " + text_check(parameter, column, row=escape_sqlite(table))
+            params[parameter] = text
+        shown = found.shown
         return FilterArguments(
             [clause],
-            params={SEARCH_PARAMETER: query},
+            params=params,
             human_descriptions=['search matches "%s"' % shown],
             extra_context={"supports_search": True, "search": shown},
         )
