@@ -87,6 +87,8 @@ def test_crawl_goes_on_past_a_broken_attachment_and_counts_attachments(crawl):
     assert header.split()[-1] == "attachments"
     gov = next(line for line in result.stdout.splitlines() if line.startswith("gov "))
     assert gov.endswith("8 (broken 1)")
+    total = next(line for line in result.stdout.splitlines() if line.startswith("total "))
+    assert total.endswith("8 (broken 1)")  # the total counts each reason, as the rows do
     assert "'xietong/attachments/fetched': 8" in result.stderr
     assert "'xietong/attachment_errors/broken': 1" in result.stderr
 

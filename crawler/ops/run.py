@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ class CrawlSummary:
             str(sum(s.errors for s in self.sources)),
             _attachments_cell(
                 sum(s.attachments for s in self.sources),
-                {"failed": sum(sum(s.attachment_errors.values()) for s in self.sources)},
+                sum((Counter(s.attachment_errors) for s in self.sources), Counter()),
             ),
         )
         rows.append(totals)
