@@ -50,8 +50,10 @@ ARTICLES ?= 100000
 bench-search: install
 	$(BIN)/python benchmarks/bench_search.py --articles $(ARTICLES)
 
+# The crawl with attachments on, then attachment extraction on its own (ms per PDF page).
 bench-crawl: install
 	$(BIN)/python benchmarks/bench_crawl.py
+	$(BIN)/python benchmarks/bench_attachments.py
 
 bench-resume: install
 	$(BIN)/python benchmarks/bench_resume.py
