@@ -58,11 +58,6 @@ def corpus_dir(shared: Path, corpus: str) -> Path:
     return REPO_SETS.get(corpus) or shared / "corpus" / corpus
 
 
-def corpus_rows(shared: Path, corpus: str) -> list[dict[str, Any]]:
-    """Return a set's index rows with their half (``all`` for the repository's sets)."""
-    return load_index(corpus_dir(shared, corpus))
-
-
 def text_group(corpus: str, row: dict[str, Any]) -> str:
     """Return the group a text-scored page counts in (extraction-dev by language and era)."""
     if corpus != "extraction-dev":
@@ -187,7 +182,7 @@ def run(shared: Path, tools: list[str]) -> dict[str, dict[str, float]]:
     """Score every entry; return {"group half": {measure: score}} in table order."""
     table: dict[str, dict[str, float]] = {}
     for corpus, scorer in ENTRIES:
-        rows = corpus_rows(shared, corpus)
+        rows = load_index(corpus_dir(shared, corpus))
         results = scorer(shared, corpus, rows, tools)
         for (group, half), values in sorted(results.items()):
             pages = sum(1 for r in rows if r["half"] == half and text_group(corpus, r) == group)

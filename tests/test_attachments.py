@@ -8,8 +8,12 @@ import zipfile
 import pytest
 from lxml import html as lxml_html
 
-from crawler.clean.attachments import (
+from crawler.clean.attachment_links import (
     AttachmentLink,
+    find_attachment_links,
+    is_attachment_pointer,
+)
+from crawler.clean.attachments import (
     BrokenFileError,
     EncryptedFileError,
     FileTooLargeError,
@@ -17,8 +21,6 @@ from crawler.clean.attachments import (
     UnsupportedTypeError,
     detect_file_type,
     extract_attachment_text,
-    find_attachment_links,
-    is_attachment_pointer,
 )
 from tests.attachment_files import (
     PARAGRAPHS,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crawler.clean.attachments import is_attachment_pointer
+from crawler.clean.attachment_links import is_attachment_pointer
 from crawler.clean.extract import Extraction, extract_article, merge_pages
 from crawler.demo import SITES_DIR
 

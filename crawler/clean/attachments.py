@@ -25,19 +25,11 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 from openpyxl.utils.exceptions import InvalidFileException
 
-from crawler.clean.attachment_links import (
-    ATTACHMENT_EXTENSIONS,
-    AttachmentLink,
-    _extension,
-    find_attachment_links,
-    is_attachment_pointer,
-)
+from crawler.clean.attachment_links import _extension
 
 __all__ = [
-    "ATTACHMENT_EXTENSIONS",
     "DEFAULT_MAX_BYTES",
     "AttachmentError",
-    "AttachmentLink",
     "BrokenFileError",
     "EncryptedFileError",
     "FileTooLargeError",
@@ -45,8 +37,6 @@ __all__ = [
     "UnsupportedTypeError",
     "detect_file_type",
     "extract_attachment_text",
-    "find_attachment_links",
-    "is_attachment_pointer",
 ]
 
 # The same cap as a page (DOWNLOAD_MAXSIZE in crawler/settings.py); callers pass the setting.
