@@ -210,32 +210,58 @@ def rebuild_search_index(db: sqlite_utils.Database) -> int:
     conn = db.conn
     register_search_functions(conn)
     conn.execute("insert into %s(%s) values ('delete-all')" % (SEARCH_TABLE, SEARCH_TABLE))
+    count = _index_articles(conn, "")
+    optimize_search_index(db)
+    logger.info("search index rebuilt: %d articles", count)
+    return count
+
+
+def _index_articles(conn: sqlite3.Connection, where: str, *parameters: int) -> int:
     cursor = conn.execute(
-        "insert into {table}(rowid, title, body) select rowid, {title}, {body} from articles".format(
+        "insert into {table}(rowid, title, body) select rowid, {title}, {body} from articles {where}".format(
             table=SEARCH_TABLE,
             title=_python_title_bigrams(INDEXED_TITLE.format(row="articles")),
             body=_python_bigrams(INDEXED_BODY.format(row="articles")),
-        )
+            where=where,
+        ),
+        parameters,
     )
-    # 'optimize' merges the index b-trees into one: smaller file, faster queries.
-    conn.execute("insert into %s(%s) values ('optimize')" % (SEARCH_TABLE, SEARCH_TABLE))
-    logger.info("search index rebuilt: %d articles", cursor.rowcount)
     return cursor.rowcount
 
 
+def index_articles_after(db: sqlite_utils.Database, rowid: int) -> int:
+    """Index the articles whose rowid is above ``rowid``; return the highest rowid there is.
+
+    For bulk loads too large for one rebuild in one transaction: pause the triggers
+    (``search_index_paused(db, rebuild=False)``), then insert and index batch by batch,
+    committing each, so the write-ahead log stays the size of a batch.
+    """
+    register_search_functions(db.conn)
+    _index_articles(db.conn, "where rowid > ?", rowid)
+    (highest,) = db.execute("select coalesce(max(rowid), 0) from articles").fetchone()
+    return int(highest)
+
+
+def optimize_search_index(db: sqlite_utils.Database) -> None:
+    """Merge the index b-trees into one: a smaller file and faster queries after a bulk load."""
+    db.execute("insert into %s(%s) values ('optimize')" % (SEARCH_TABLE, SEARCH_TABLE))
+
+
 @contextmanager
-def search_index_paused(db: sqlite_utils.Database) -> Iterator[None]:
+def search_index_paused(db: sqlite_utils.Database, rebuild: bool = True) -> Iterator[None]:
     """Drop the sync triggers for a bulk load, then restore them and rebuild the index.
 
     Bigrams computed in SQL cost a few milliseconds per article; a bulk load of many
-    thousands is much faster indexed once, afterwards, in Python.
+    thousands is much faster indexed once, afterwards, in Python. With ``rebuild=False``
+    the caller indexes what it loads itself (``index_articles_after``).
     """
     _drop_triggers(db.conn)
     try:
         yield
     finally:
         _create_triggers(db.conn)
-        rebuild_search_index(db)
+        if rebuild:
+            rebuild_search_index(db)
         db.conn.commit()
 
 
