@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from crawler.archive import near_duplicates
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.text import fingerprint as fp
 from crawler.text.script import to_simplified, to_traditional
@@ -170,9 +171,49 @@ def test_add_does_not_commit_and_ignores_repeats(tmp_path: Path) -> None:
     index.add("a", found.signature, found.length)
     assert conn.in_transaction
     assert conn.execute("select count(*) from fingerprints").fetchone() == (1,)
-    assert conn.execute("select count(*) from fingerprint_bands").fetchone() == (fp.LSH_BANDS,)
+    assert _band_rows(conn) == fp.LSH_BANDS
     conn.rollback()
     assert conn.execute("select count(*) from fingerprints").fetchone() == (0,)
+
+
+def _band_rows(conn: sqlite3.Connection) -> int:
+    return sum(
+        conn.execute("select count(*) from %s" % table).fetchone()[0]
+        for table in (near_duplicates.BANDS, near_duplicates.RECENT_BANDS)
+    )
+
+
+def test_recent_bands_move_to_the_big_table_and_are_found_in_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cases: dict[str, Any]
+) -> None:
+    # Where a band row waits (the small recent table or the big one) must not change what a
+    # look-up finds, nor what a replace leaves behind.
+    monkeypatch.setattr(near_duplicates, "RECENT_LIMIT", 3)
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    NearDuplicateIndex.create_tables(conn)
+    index = NearDuplicateIndex(conn)
+    keys = sorted(cases["bases"])[:5]
+    assert len(keys) == 5
+    for number, key in enumerate(keys, start=1):
+        found = fp.fingerprint(_article(cases, key))
+        index.add("article-%d" % number, found.signature, found.length)
+    big = conn.execute("select count(*) from fingerprint_bands").fetchone()[0]
+    recent = conn.execute("select count(*) from fingerprint_bands_recent").fetchone()[0]
+    assert big == 3 * fp.LSH_BANDS  # moved when the third article came
+    assert recent == 2 * fp.LSH_BANDS
+    for number, key in enumerate(keys, start=1):
+        copy = fp.fingerprint(
+            to_simplified(to_traditional(_article(cases, key))) + "\n责任编辑：李娜"
+        )
+        hits = [hit for hit, _ in index.find(copy.signature, copy.length)]
+        assert hits[:1] == ["article-%d" % number], key
+    # A revised text replaces its rows in whichever table held them.
+    other = fp.fingerprint(_article(cases, sorted(cases["bases"])[6]))
+    for article in ("article-1", "article-5"):
+        index.replace(article, other.signature, other.length)
+    assert _band_rows(conn) == 5 * fp.LSH_BANDS
+    hits = {hit for hit, _ in index.find(other.signature, other.length)}
+    assert hits == {"article-1", "article-5"}
 
 
 def test_short_texts_never_near_match() -> None:
