@@ -150,9 +150,9 @@ def test_memory_path_is_taken_and_sees_new_and_edited_rows(
     assert ("新站点", 1) in after["site"]
     assert dict(after["topics"]).get("生态", 0) == dict(before["topics"]).get("生态", 0) + 1
 
-    # An edited row (topics changed in place) is counted under its new value after a full
-    # read, which is due at once when FULL_RELOAD_SECONDS is 0.
-    monkeypatch.setattr(facet_counts, "FULL_RELOAD_SECONDS", 0.0)
+    # An edited row (topics changed in place) is counted under its new value at once: the
+    # archive counts the edit (facet_edits), and the codes are read again whole.
+    monkeypatch.setattr(facet_counts, "FULL_RELOAD_SECONDS", 10**6)
     conn = sqlite3.connect(path)
     with conn:
         conn.execute(
@@ -222,3 +222,23 @@ def test_probe_form_pages_through_the_same_rows(
     assert sorted(row["id"] for row in probe) == sorted(row["id"] for row in lookup)
     assert len({row["id"] for row in probe}) == len(probe)
     assert len(lookup) > 7  # more than one page was compared
+
+
+def test_facet_edits_counts_changed_values_only(tmp_path: Path):
+    path = build_archive(tmp_path / "xietong.db", random_articles(3, 5))
+    conn = sqlite3.connect(path)
+
+    def version() -> int:
+        return conn.execute("select version from facet_edits").fetchone()[0]
+
+    start = version()
+    with conn:  # what every merged copy does: no facet value changes
+        conn.execute("update articles set last_seen_at = '2030-01-01', topics = topics")
+    assert version() == start
+    with conn:
+        conn.execute("update articles set site = '新站点' where rowid = 1")
+    assert version() == start + 1
+    with conn:
+        conn.execute("update articles set published_at = '2020-01-01' where rowid = 2")
+    assert version() == start + 2
+    conn.close()

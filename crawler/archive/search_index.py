@@ -293,10 +293,30 @@ def ensure_week_column(db: sqlite_utils.Database) -> None:
 FACET_COLUMNS = ("kind", "week", "site", "outlet_simplified", "topics", "regions")
 
 
+# Counts edits of a facet value in place (``facet_edits.version``), so a reader holding the
+# values in memory (``crawler.web.facet_counts``) reads them all again only after an edit.
+FACET_EDITS_TABLE = "facet_edits"
+# The stored columns behind FACET_COLUMNS (week is computed from published_at).
+FACET_SOURCE_COLUMNS = ("kind", "published_at", "site", "outlet_simplified", "topics", "regions")
+
+
 def ensure_facet_indexes(db: sqlite_utils.Database) -> None:
-    """Index every facet column of ``articles`` (``week`` is a virtual generated column)."""
+    """Index every facet column of ``articles`` (``week`` is a virtual generated column).
+
+    Also keeps ``facet_edits``: a trigger adds one to its version whenever an update changes
+    a facet column's value (an update that only restates it, or touches other columns,
+    as every merged copy does with ``last_seen_at``, leaves it alone).
+    """
     for column in FACET_COLUMNS:
         db.execute("create index if not exists idx_articles_%s on articles(%s)" % (column, column))
+    db.execute("create table if not exists %s (version integer not null)" % FACET_EDITS_TABLE)
+    if db.execute("select count(*) from %s" % FACET_EDITS_TABLE).fetchone()[0] == 0:
+        db.execute("insert into %s values (0)" % FACET_EDITS_TABLE)
+    changed = " or ".join("old.%s is not new.%s" % (name, name) for name in FACET_SOURCE_COLUMNS)
+    db.execute(
+        "create trigger if not exists articles_facet_edit after update on articles"
+        " when %s begin update %s set version = version + 1; end" % (changed, FACET_EDITS_TABLE)
+    )
 
 
 def _index_is_current(db: sqlite_utils.Database) -> bool:

@@ -10,9 +10,10 @@ once, also as one ``group_concat`` (all its facets share them), and each facet i
 
 The codes follow the archive: before each use the database file and its write-ahead log are
 looked at (two ``stat`` calls); after a commit, rows added since are read at once, and the
-whole table is read again when the last full read is older than ``FULL_RELOAD_SECONDS``, so
-an edited row's value (a re-fetched page with new topics) is counted under its new value
-within that time. A rowid the codes do not know yet (committed in between) makes them read
+whole table is read again when a facet value was edited in place (a re-fetched page with new
+topics), which the archive counts in ``facet_edits`` (``crawler.archive.search_index``);
+an archive without that table is read again whole at most every ``FULL_RELOAD_SECONDS``
+after a change. A rowid the codes do not know yet (committed in between) makes them read
 the new rows first. Facets of small match sets stay in SQL (``crawler.web.pages``), exact
 to the moment; this path is taken from ``MEMORY_FROM_MATCHES`` matches on.
 """
@@ -31,9 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from crawler.archive.search_index import FACET_EDITS_TABLE
+
 # From this many matching rows on, facets are counted from the in-memory codes.
 MEMORY_FROM_MATCHES = 20_000
-# A full read of the codes after a change is done at most this often (edited rows).
+# Without ``facet_edits``, a full read of the codes after a change is done at most this often.
 FULL_RELOAD_SECONDS = 10.0
 # Match sets kept for the facets of the same request (and a repeat of it) to share.
 MATCH_SETS_KEPT = 4
@@ -93,6 +96,7 @@ class TableCodes:
         self.highest_rowid = -1
         self.stamp: tuple[float, ...] | None = None
         self.loaded_at = 0.0
+        self.edits: int | None = None
         self.match_sets: OrderedDict[tuple[Any, ...], tuple[float, np.ndarray]] = OrderedDict()
 
     def _file_stamp(self) -> tuple[float, ...]:
@@ -105,6 +109,13 @@ class TableCodes:
                 continue
             stamp += [status.st_mtime_ns, status.st_size]
         return tuple(stamp)
+
+    def _edits(self, conn: sqlite3.Connection) -> int | None:
+        try:
+            row = conn.execute("select version from %s" % FACET_EDITS_TABLE).fetchone()
+        except sqlite3.OperationalError:
+            return None  # an archive from before facet_edits
+        return None if row is None else int(row[0])
 
     def _load_all(self, conn: sqlite3.Connection) -> None:
         by_column = {}
@@ -147,10 +158,16 @@ class TableCodes:
         stamp = self._file_stamp()
         if stamp == self.stamp:
             return
-        if not self.by_column or time.monotonic() - self.loaded_at >= FULL_RELOAD_SECONDS:
+        edits = self._edits(conn)
+        if (
+            not self.by_column
+            or edits != self.edits
+            or (edits is None and time.monotonic() - self.loaded_at >= FULL_RELOAD_SECONDS)
+        ):
             self._load_all(conn)
         else:
             self._load_new(conn)
+        self.edits = edits
         self.stamp = stamp
         self.match_sets.clear()
 
