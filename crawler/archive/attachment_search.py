@@ -8,8 +8,9 @@ three characters or more is then checked against the text, ``attachment_text_che
 ``attachments`` keep it in sync in plain SQL, so any connection that writes the archive
 keeps it right; on the archive's own writing connection they stand aside for TEMP twins
 that compute the same windows in Python (``xietong_bigrams``), several times faster on a
-long PDF. The text is indexed as extracted: government attachments are in simplified
-script, and queries are converted to simplified.
+long PDF. Queries are converted to simplified, so the index holds the simplified name and
+text: ``file_name_simplified`` and ``text_simplified`` where the file is in traditional
+script (the archive fills them only then), the name and text as read otherwise.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ ATTACHMENT_SEARCH_TABLE = "attachments_search"
 ATTACHMENTS_TABLE = "attachments"
 _TRIGGERS = ("attachments_search_insert", "attachments_search_update", "attachments_search_delete")
 _PYTHON_SUFFIX = "_python"
-_INDEXED = ("coalesce({row}.file_name, '')", "coalesce({row}.text, '')")
+# What the index holds of a row: the simplified name and text, or the originals when the
+# file was in simplified script already (the *_simplified columns are then empty).
+_INDEXED = (
+    "coalesce(nullif({row}.file_name_simplified, ''), {row}.file_name, '')",
+    "coalesce(nullif({row}.text_simplified, ''), {row}.text, '')",
+)
+# Columns whose change re-indexes a row.
+_INDEXED_COLUMNS = "file_name, file_name_simplified, text, text_simplified"
 _STAND_ASIDE = "when not exists (select 1 from pragma_function_list where name = '%s')" % (
     FUNCTION_PYTHON_INDEXER
 )
@@ -71,15 +79,23 @@ def _trigger_statements(in_python: bool) -> list[str]:
     return [
         "%s if not exists %s after insert on %s %s begin %s end"
         % (create, insert, on, when, index_new),
-        "%s if not exists %s after update of file_name, text on %s %s begin %s %s end"
-        % (create, update, on, when, forget_old, index_new),
+        "%s if not exists %s after update of %s on %s %s begin %s %s end"
+        % (create, update, _INDEXED_COLUMNS, on, when, forget_old, index_new),
         "%s if not exists %s after delete on %s %s begin %s end"
         % (create, delete, on, when, forget_old),
     ]
 
 
-def ensure_attachment_search_index(db: sqlite_utils.Database) -> None:
-    """Create the attachments' bigram index and its stored triggers; a no-op when present."""
+def ensure_attachment_search_index(db: sqlite_utils.Database, rebuild: bool = False) -> None:
+    """Create the attachments' bigram index and its stored triggers; a no-op when present.
+
+    ``rebuild``: what the index holds of a row changed (an upgrade): the triggers are made
+    again and every attachment re-indexed.
+    """
+    if rebuild:
+        for name in _TRIGGERS:
+            db.execute("drop trigger if exists main.%s" % name)
+            db.execute("drop trigger if exists temp.%s" % (name + _PYTHON_SUFFIX))
     created = not db[ATTACHMENT_SEARCH_TABLE].exists()
     if created:
         # As the articles' index: no positions (a third of the size); the text check after
@@ -90,7 +106,9 @@ def ensure_attachment_search_index(db: sqlite_utils.Database) -> None:
         )
     for statement in _trigger_statements(in_python=False):
         db.execute(statement)
-    if created and db.execute("select exists(select 1 from attachments)").fetchone()[0]:
+    if (created or rebuild) and db.execute("select exists(select 1 from attachments)").fetchone()[
+        0
+    ]:
         rebuild_attachment_search_index(db)
 
 

@@ -22,6 +22,7 @@ from crawler.archive.attachment_search import (
     ensure_attachment_search_index,
 )
 from crawler.items import AttachmentFile
+from crawler.text.script import to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ ATTACHMENT_COLUMNS: dict[str, Any] = {
     "article_id": str,
     "url": str,
     "file_name": str,  # the name the page showed for the link
+    "file_name_simplified": str,  # in simplified script; null when file_name already is
     "content_type": str,
     "bytes": int,
     "sha256": str,
@@ -36,19 +38,50 @@ ATTACHMENT_COLUMNS: dict[str, Any] = {
     "error": str,  # null when the text was read
     # Long text last: the short columns stay on the row's first page.
     "text": str,
+    "text_simplified": str,  # in simplified script; null when text already is
 }
+# Added by the upgrade of an archive written before them (``create_attachment_table``).
+_SIMPLIFIED_COLUMNS = ("file_name_simplified", "text_simplified")
+
+
+def _simplified_or_none(text: str | None) -> str | None:
+    """Return the simplified form of ``text`` when it differs, else None (nothing stored)."""
+    if not text:
+        return None
+    simplified = to_simplified(text)
+    return simplified if simplified != text else None
 
 
 def create_attachment_table(db: sqlite_utils.Database) -> None:
-    """Create ``attachments``, its indexes and its search index; a no-op when present."""
-    db.table(ATTACHMENTS_TABLE).create(
+    """Create ``attachments``, its indexes and its search index; a no-op when present.
+
+    A table from before the simplified columns gets them, filled for the files in
+    traditional script, and its search index rebuilt from them.
+    """
+    table = db.table(ATTACHMENTS_TABLE)
+    upgrade = table.exists() and not set(_SIMPLIFIED_COLUMNS) <= set(table.columns_dict)
+    if upgrade:
+        for column in _SIMPLIFIED_COLUMNS:
+            if column not in table.columns_dict:
+                table.add_column(column, str)
+        rows = db.execute("select rowid, file_name, text from attachments").fetchall()
+        for rowid, name, text in rows:
+            simplified = (_simplified_or_none(name), _simplified_or_none(text))
+            if simplified != (None, None):
+                db.execute(
+                    "update attachments set file_name_simplified = ?, text_simplified = ?"
+                    " where rowid = ?",
+                    [*simplified, rowid],
+                )
+        logger.info("attachments: simplified columns added; search index rebuilt")
+    table.create(
         ATTACHMENT_COLUMNS,
         pk=("article_id", "url"),
         foreign_keys=[("article_id", "articles", "id")],
         if_not_exists=True,
     )
-    db.table(ATTACHMENTS_TABLE).create_index(["url"], if_not_exists=True)
-    ensure_attachment_search_index(db)
+    table.create_index(["url"], if_not_exists=True)
+    ensure_attachment_search_index(db, rebuild=upgrade)
 
 
 class KnownAttachment(NamedTuple):
@@ -92,12 +125,14 @@ def save_attachments(
                 "article_id": article_id,
                 "url": attachment.url,
                 "file_name": attachment.file_name,
+                "file_name_simplified": _simplified_or_none(attachment.file_name),
                 "content_type": attachment.content_type,
                 "bytes": attachment.size,
                 "sha256": attachment.sha256,
                 "fetched_at": attachment.fetched_at,
                 "error": attachment.error,
                 "text": attachment.text,
+                "text_simplified": _simplified_or_none(attachment.text),
             },
             pk=("article_id", "url"),
         )
