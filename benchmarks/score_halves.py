@@ -165,6 +165,36 @@ def score_policy(shared: Path, corpus: str, rows: list[dict[str, Any]], tools: l
     return {key: {f: sum(v) / len(v) for f, v in cell.items()} for key, cell in hits.items()}
 
 
+CO_ISSUERS = " co_issuers"  # the suffix of the joint-issuer rows' group names
+
+
+def score_co_issuers(
+    shared: Path, corpus: str, rows: list[dict[str, Any]], tools: list[str]
+) -> dict:
+    """Return {(corpus co_issuers, half): counts} of joint issuers (联合发文) read.
+
+    ``found``: pages whose truth lists co-issuers and that get exactly those, in order, of
+    ``with`` such pages; ``extra``: pages given a co-issuer their truth lacks (a truth
+    without the key lists none), so a page read right scores found and no extra.
+    """
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for row in rows:
+        folder = corpus_dir(shared, corpus) / row["id"]
+        truth = (
+            json.loads((folder / "expected.json").read_text(encoding="utf-8")).get("co_issuers")
+            or []
+        )
+        result = extract_article((folder / "page.html").read_bytes(), row.get("url") or "")
+        found = list((result.policy or {}).get("co_issuers") or [])
+        cell = counts.setdefault(
+            (corpus + CO_ISSUERS, row["half"]), {"with": 0, "found": 0, "extra": 0}
+        )
+        cell["with"] += bool(truth)
+        cell["found"] += bool(truth) and found == truth
+        cell["extra"] += any(body not in truth for body in found)
+    return counts
+
+
 # (corpus, scorer): what is scored on each corpus, one table section per entry.
 ENTRIES: list[tuple[str, Callable[..., dict]]] = [
     ("extraction-dev", score_text),
@@ -175,6 +205,9 @@ ENTRIES: list[tuple[str, Callable[..., dict]]] = [
     ("unseen-news", score_text),
     ("unseen-news", score_metadata),
     ("unseen-policy", score_policy_multi),
+    ("policy-multi-dev", score_co_issuers),
+    ("policy-dev", score_co_issuers),
+    ("unseen-policy", score_co_issuers),
 ]
 
 
@@ -185,7 +218,11 @@ def run(shared: Path, tools: list[str]) -> dict[str, dict[str, float]]:
         rows = load_index(corpus_dir(shared, corpus))
         results = scorer(shared, corpus, rows, tools)
         for (group, half), values in sorted(results.items()):
-            pages = sum(1 for r in rows if r["half"] == half and text_group(corpus, r) == group)
+            pages = sum(
+                1
+                for r in rows
+                if r["half"] == half and text_group(corpus, r) == group.removesuffix(CO_ISSUERS)
+            )
             name = "%s %s" % (group, half)
             table.setdefault(name, {"pages": pages})
             prefix = "f1 " if scorer is score_text else ""
@@ -197,7 +234,9 @@ def print_table(table: dict[str, dict[str, float]]) -> None:
     """Print one line per group and half."""
     for name, values in table.items():
         cells = "  ".join(
-            "%s=%.3f" % (key, value) for key, value in values.items() if key != "pages"
+            ("%s=%d" if isinstance(value, int) else "%s=%.3f") % (key, value)
+            for key, value in values.items()
+            if key != "pages"
         )
         print("%-34s %3d pages  %s" % (name, values["pages"], cells))
 

@@ -11,6 +11,7 @@ class PolicyDocument:
 
     index_number: str | None = None
     issuer: str | None = None
+    co_issuers: list[str] = field(default_factory=list)  # joint issuers (联合发文) after it
     doc_number: str | None = None
     written_at: str | None = None
     published_at: str | None = None

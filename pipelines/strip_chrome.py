@@ -132,6 +132,7 @@ class StripChromePipeline:
             item.policy = PolicyDocument(
                 index_number=result.policy.get("index_number"),
                 issuer=result.policy.get("issuer"),
+                co_issuers=list(result.policy.get("co_issuers") or []),
                 doc_number=result.policy.get("doc_number"),
                 written_at=result.policy.get("written_at"),
                 published_at=result.policy.get("published_at"),

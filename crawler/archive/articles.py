@@ -373,6 +373,7 @@ class Archive:
                 "article_id": article_id,
                 "index_number": policy.index_number,
                 "issuer": policy.issuer,
+                "co_issuers": _json_list(policy.co_issuers),
                 "doc_number": policy.doc_number,
                 "written_at": policy.written_at,
                 "published_at": policy.published_at,

@@ -83,6 +83,7 @@ POLICY_COLUMNS: dict[str, Any] = {
     "article_id": str,
     "index_number": str,
     "issuer": str,
+    "co_issuers": str,  # JSON list of the joint issuers (联合发文) other than ``issuer``
     "doc_number": str,
     "written_at": str,
     "published_at": str,
@@ -135,6 +136,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     _add_missing_columns(db, "articles", ARTICLE_COLUMNS)
     _add_missing_columns(db, "appearances", APPEARANCE_COLUMNS)
+    _add_missing_columns(db, "policies", POLICY_COLUMNS)
     db.table("articles").create_index(["text_hash"], if_not_exists=True)
     db.table("articles").create_index(["published_at"], if_not_exists=True)
     db.table("appearances").create_index(["article_id"], if_not_exists=True)

@@ -477,6 +477,13 @@ ORGANIZATION_RE = re.compile(
     r"海关|海關|"
     r"分局|支局|学校|大学|集团|公司|银行|银保监局|税务局|管委会|管理局|领导小组|联席会议)$"
 )
+# What separates joint issuers (联合发文) listed in one value: spaces in a title or signature
+# line (财政部 税务总局, chinatax; www.ndrc.gov.cn-like unseen-policy 020), 、 in a 发文机关
+# field (www.gov.cn, policy-dev 007), ，/; and line breaks in a header cell.
+ISSUER_SEPARATOR_RE = re.compile(r"[\s\u3000\xa0、，,；;]+")
+# A place level ending a place name: the prefix an abbreviated issuer keeps (市住建局 for
+# 慈溪市住房和城乡建设局, www.cixi.gov.cn; 省住房公积金管理局, gjj.hainan.gov.cn).
+PLACE_LEVEL_CHARS = "省市县区州盟旗縣區"
 # 2023年9月3日 alone on the signature's last line (dg.gov.cn, gjj.wuhan.gov.cn, chinatax), or
 # in Chinese numerals, 二〇二四年五月八日 (www.xiongan.gov.cn; the national format's form for
 # 成文日期 until 2012, so older documents of every site).

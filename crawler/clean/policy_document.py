@@ -27,12 +27,15 @@ __all__ = [
     "PolicyReading",
     "Signature",
     "clean_title",
+    "co_issuers",
     "find_signature",
     "heading_from_page_title",
     "read_policy",
 ]
 
 _SIGNATURE_LINES = 6  # issuing bodies listed above the date, one per line at most
+_MAX_ISSUERS = 12  # joint issuers (联合发文) one value may list
+_PLACE_CHARS = 8  # characters of a full name searched for the end of its place name
 _HEAD_LINES = 4  # body lines searched for the document number under the title
 
 
@@ -205,17 +208,93 @@ def heading_from_page_title(heading: str | None, page_title: str | None) -> str 
     return max(shaped, key=len) if shaped else None
 
 
-def _title_issuer(title: str) -> str | None:
-    """Return the issuing bodies a title opens with: 财政部 税务总局关于… -> 财政部 税务总局."""
+def _title_prefix(title: str) -> str:
+    """Return what a title says before 关于 or 印发/转发: its issuer, if it names one."""
     prefix, found, _ = title.partition("关于")
     if not found:
         # 机关 + 印发 / 转发 + the issued document, without 关于: 某市人民政府办公室印发《…》的通知.
         match = cp.TITLE_ISSUING_RE.search(title)
         if match is None:
-            return None
+            return ""
         prefix = title[: match.start()]
-    prefix = cp.TITLE_FORWARDING_RE.split(prefix, maxsplit=1)[0].strip()
+    return cp.TITLE_FORWARDING_RE.split(prefix, maxsplit=1)[0].strip()
+
+
+def _title_issuer(title: str) -> str | None:
+    """Return the issuing bodies a title opens with: 财政部 税务总局关于… -> 财政部 税务总局."""
+    prefix = _title_prefix(title)
     return prefix if prefix and _organizations(prefix) else None
+
+
+def _bodies(value: str | None) -> list[str]:
+    """Return the issuing bodies a value lists, in order: 财政部、税务总局 -> [财政部, 税务总局].
+
+    Every part must be shaped like a body's name, else the value lists none ([]).
+    """
+    parts = [part for part in cp.ISSUER_SEPARATOR_RE.split(value or "") if part]
+    if parts and len(parts) <= _MAX_ISSUERS and all(map(cp.ORGANIZATION_RE.match, parts)):
+        return parts
+    return []
+
+
+def _in_order(short: str, full: str) -> bool:
+    """Say whether every character of ``short`` stands in ``full``, in order."""
+    rest = iter(full)
+    return all(char in rest for char in short)
+
+
+def _same_body(one: str, other: str) -> bool:
+    """Say whether two names are one body: the same, or one the other's abbreviation.
+
+    Conservative: an abbreviation ends as the full name does and starts where it starts, or
+    after its place name (市住建局 / 慈溪市住房和城乡建设局, 财政局 / 慈溪市财政局);
+    国家发展改革委 and 国家发展和改革委员会 count as two, which only keeps co-issuers out.
+    """
+    one, other = _compact(one), _compact(other)
+    if one == other:
+        return True
+    short, full = sorted((one, other), key=len)
+    if len(short) < 3 or short[-1] != full[-1] or full.startswith(short):
+        return False  # 中国人民银行 / 中国人民银行辽宁省分行: a body and its branch
+    if full.endswith(short):
+        return full[-len(short) - 1] in cp.PLACE_LEVEL_CHARS or short[0] in cp.PLACE_LEVEL_CHARS
+    if full[:2] == short[:2] and _in_order(short[2:], full[2:]):
+        return True
+    # After the place name: 市 + what follows it, in order (市住建局, 市政府 for 市人民政府).
+    return short[0] in cp.PLACE_LEVEL_CHARS and any(
+        char == short[0] and _in_order(short[1:], full[index + 1 :])
+        for index, char in enumerate(full[1:_PLACE_CHARS], start=1)
+    )
+
+
+def co_issuers(issuer: str | None, listings: list[list[str]]) -> list[str]:
+    """Return the bodies issuing a document jointly with ``issuer``, in the order shown.
+
+    ``issuer`` may list them itself (财政部 税务总局: its first body leads); else the first of
+    ``listings`` (the signature's bodies, the title's) with two bodies or more, one of them
+    the issuer, gives the others. When the issuer matches none or several, none are given.
+    """
+    if not issuer:
+        return []
+    own = _bodies(issuer) or [_compact(issuer)]
+    for bodies in (own, *listings):
+        if len(bodies) < 2:
+            continue
+        leads = [body for body in bodies if _same_body(own[0], body)]
+        if len(leads) == 1:
+            return list(dict.fromkeys(body for body in bodies if body != leads[0]))
+    return []
+
+
+def _with_co_issuers(fields: dict[str, Any], bodies: list[str]) -> dict[str, Any]:
+    """Return ``fields`` with ``co_issuers`` placed right after ``issuer``."""
+    placed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name != "co_issuers":
+            placed[name] = value
+        if name == "issuer":
+            placed["co_issuers"] = bodies
+    return placed
 
 
 def _number_issuer(number: str | None) -> str | None:
@@ -370,7 +449,8 @@ def read_policy(
         # A page about a policy: its header table, if any, and nothing from its story.
         if table is None:
             return None
-        return PolicyReading(dict.fromkeys(POLICY_LABELS) | table, title, len(lines) - len(closing))
+        shown_only = _with_co_issuers(dict.fromkeys(POLICY_LABELS) | table, [])
+        return PolicyReading(shown_only, title, len(lines) - len(closing))
     labelled = header_fields_in_lines(head)
     if table is None and not (
         document_title and _is_document_title(document_title) and (signature or number)
@@ -400,6 +480,16 @@ def read_policy(
     for name, value in derived.items():
         if fields.get(name) is None and name not in shown:
             fields[name] = value
+    # Joint issuers, first source that lists the issuer among others: the issuer's own value
+    # (发文机关 国务院办公厅、中央军委办公厅 on www.gov.cn; a title's 国家发展改革委 财政部 …, ndrc-
+    # and nanjing-like unseen-policy 020, 028), the signature (fcj.shenyang.gov.cn's five,
+    # www.cixi.gov.cn), the title (www.cixi.gov.cn, tj.gov.cn-like unseen-policy 004: both
+    # signed too, the title still gives them when the signature is not read).
+    listings = [
+        list(signature.issuers) if signature else [],
+        _bodies(_title_prefix(document_title or "")),
+    ]
+    fields = _with_co_issuers(fields, co_issuers(fields.get("issuer"), listings))
     body_end = len(lines)
     if signature is not None and not any(
         _is_prose(line) and not cp.RECORD_LINE_RE.search(_compact(line))

@@ -151,6 +151,9 @@ _JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _FRAGMENT_PARSER = etree.HTMLParser(encoding="utf-8")
 # An element's text content; works on plain lxml elements and lxml.html ones alike.
 _STRING = etree.XPath("string()")
+# A cell's text nodes and line breaks in document order: a 发文机关 cell listing joint issuers
+# one a line (<td>A<br>B</td>) reads "A B", not "AB".
+_TEXT_AND_BREAKS = etree.XPath(".//text() | .//br")
 
 
 def normalize_doc_number(value: str) -> str:
@@ -160,6 +163,16 @@ def normalize_doc_number(value: str) -> str:
 
 def _text(element: Any) -> str:
     return _SPACE_RE.sub(" ", str(_STRING(element))).strip()
+
+
+def _cell_text(element: Any) -> str:
+    """Return a value cell's text, a <br> read as a space: bodies listed a line each stay apart."""
+    if element.find(".//br") is None:
+        return _text(element)
+    parts = (
+        " " if getattr(node, "tag", None) == "br" else node for node in _TEXT_AND_BREAKS(element)
+    )
+    return _SPACE_RE.sub(" ", "".join(parts)).strip()
 
 
 def _label_of(text: str) -> str | None:
@@ -212,7 +225,7 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
                 parent = element.getparent()
                 sibling = parent.getnext() if parent is not None else None
             # An empty value cell still counts: the page shows the field, with nothing in it.
-            found[name] = _text(sibling) if sibling is not None else ""
+            found[name] = _cell_text(sibling) if sibling is not None else ""
             continue
         if len(element) > 3:
             continue

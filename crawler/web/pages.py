@@ -61,7 +61,7 @@ TABLE_LEAD_LENGTH = 80
 # A URL shown in a cell: its host and the end of its path, this many characters at most.
 SHORT_URL_LENGTH = 40
 # Columns holding JSON lists that read better as a comma-separated list.
-LIST_COLUMNS = ("topics", "regions", "keywords")
+LIST_COLUMNS = ("topics", "regions", "keywords", "co_issuers")
 # The where clause of a page filtered by a two-character search alone (either form).
 SEARCH_ONLY_CLAUSES = ("where " + search_clause(WALK), "where " + search_clause(LOOKUP))
 
@@ -223,6 +223,7 @@ def article_context(conn: sqlite3.Connection, article_id: str) -> dict[str, Any]
             if found is not None:
                 policy = dict(found)
                 policy["attachments"] = json_list(policy.get("attachments"))
+                policy["co_issuers"] = json_list(policy.get("co_issuers"))
         appearances = [
             dict(found)
             for found in conn.execute(
