@@ -187,6 +187,7 @@ class DigestEntry:
     title_original: str = ""
     dated: bool = True  # False: no publication date, listed in the week first seen
     issuer: str = ""  # 发文机关
+    co_issuers: list[str] = field(default_factory=list)  # joint issuers (联合发文)
     doc_number: str = ""  # 发文字号
     written_at: str = ""  # 成文日期
     attachments: list[str] = field(default_factory=list)  # http(s) links only
@@ -222,9 +223,16 @@ class DigestEntry:
         return "%sarticle/%s" % (TAG_PREFIX, self.id)
 
     @property
+    def issuers(self) -> str:
+        """Return every issuer as shown: the issuer, then the joint issuers it does not name."""
+        names = [self.issuer] if self.issuer else []
+        names += [name for name in self.co_issuers if name and name not in self.issuer]
+        return "、".join(names)
+
+    @property
     def source_label(self) -> str:
-        """Return who speaks: a policy's issuer, else the outlet, else the site."""
-        return self.issuer or self.outlet or self.site
+        """Return who speaks: a policy's issuers, else the outlet, else the site."""
+        return self.issuers or self.outlet or self.site
 
 
 def _is_http(url: str | None) -> bool:
@@ -531,8 +539,8 @@ def _entry_datetime(entry: DigestEntry) -> datetime:
 ARTICLE_COLUMNS = """articles.id, articles.kind, articles.title, articles.title_simplified,
     articles.body, articles.body_simplified, articles.published_at, articles.first_seen_at,
     articles.outlet, articles.outlet_simplified, articles.site, articles.url, articles.topics,
-    articles.regions, policies.issuer, policies.doc_number, policies.written_at,
-    policies.attachments"""
+    articles.regions, policies.issuer, policies.co_issuers, policies.doc_number,
+    policies.written_at, policies.attachments"""
 
 
 def _entries_of_week(db: sqlite_utils.Database, week: IsoWeek) -> list[DigestEntry]:
@@ -596,6 +604,7 @@ def _entry(row: dict[str, Any], week: IsoWeek) -> DigestEntry | None:
         topics=_json_list(row["topics"]),
         regions=_json_list(row["regions"]),
         issuer=str(row["issuer"] or ""),
+        co_issuers=_json_list(row["co_issuers"]),
         doc_number=str(row["doc_number"] or ""),
         written_at=str(row["written_at"] or ""),
         attachments=[link for link in _json_list(row["attachments"]) if _is_http(link)],
@@ -812,7 +821,7 @@ def _atom_content(entry: DigestEntry) -> str:
     parts = []
     if entry.kind == POLICY_KIND:
         header = [
-            ("发文机关", entry.issuer),
+            ("发文机关", entry.issuers),
             ("发文字号", entry.doc_number),
             ("成文日期", entry.written_at),
         ]

@@ -17,6 +17,7 @@ from crawler.text.lead import make_lead
 from exports.digest import (
     CHINA_STANDARD_TIME,
     EMPTY_MESSAGE,
+    DigestEntry,
     IsoWeek,
     WeekFormatError,
     load_digest,
@@ -82,6 +83,7 @@ def archive_path(tmp_path: Path) -> Path:
                 regions=("河北",),
                 policy=PolicyDocument(
                     issuer="河北省人民政府办公厅",
+                    co_issuers=["河北省财政厅"],
                     doc_number="冀政办字〔2024〕12号",
                     written_at="2024-02-18",
                     attachments=[
@@ -159,10 +161,32 @@ def test_policy_shows_issuer_number_date_and_attachments(written: dict[str, Path
     text = written[fmt].read_text(encoding="utf-8")
     if fmt == "atom":
         text = html_module.unescape(text)
-    for shown in ("河北省人民政府办公厅", "冀政办字〔2024〕12号", "2024-02-18"):
+    for shown in ("河北省人民政府办公厅", "河北省财政厅", "冀政办字〔2024〕12号", "2024-02-18"):
         assert shown in text
     assert "https://gov.example/P020240222391245018721.pdf" in text
     assert "javascript:alert" not in text
+
+
+def test_joint_issuers_are_listed_once():
+    entry = DigestEntry(
+        id="p",
+        kind="policy",
+        title="关于…的通知",
+        published_at="2024-02-19",
+        date="2024-02-19",
+        time_label="2024-02-19",
+        outlet="",
+        site="",
+        sites=[],
+        lead="",
+        url="",
+        issuer="财政部 税务总局",
+        co_issuers=["税务总局"],
+    )
+    assert entry.issuers == "财政部 税务总局"
+    entry.co_issuers = ["税务总局", "海关总署"]
+    assert entry.issuers == "财政部 税务总局、海关总署"
+    assert entry.source_label == entry.issuers
 
 
 def test_policy_lead_skips_the_salutation(written: dict[str, Path]):
