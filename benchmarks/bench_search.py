@@ -472,7 +472,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000, help="archive size to build")
     parser.add_argument("--digest-articles", type=int, default=5_000)
     parser.add_argument(
-        "--saves", type=int, default=300, help="articles saved one by one through the triggers"
+        "--saves", type=int, default=1000, help="articles saved one by one through the triggers"
     )
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per query")
     parser.add_argument("--seed", type=int, default=20240224)

@@ -129,6 +129,12 @@ _PREFIX_BOUNDARY_RE = re.compile(
 )
 
 
+# The bracketed year of a doc number alone: a text without one holds no doc number, and this
+# scan costs ~2 µs on an 800-character text where the full pattern, tried at every
+# character, costs ~110 µs (paid by every article the archive stores).
+_BRACKETED_YEAR_RE = re.compile(r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]")
+
+
 class _DocNumber(NamedTuple):
     prefix: str
     year: int
@@ -140,6 +146,8 @@ class _DocNumber(NamedTuple):
 
 def _parse_doc_numbers(text: str) -> list[tuple[_DocNumber, int, int]]:
     """Doc numbers in running text, each with its span; a prefix shorter than two is no number."""
+    if not _BRACKETED_YEAR_RE.search(text):
+        return []
     found = []
     for match in _DOC_NUMBER_RE.finditer(text):
         prefix = _PREFIX_BOUNDARY_RE.sub("", match.group("prefix"))
