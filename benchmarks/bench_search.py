@@ -49,7 +49,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.archive import Archive, article_id_for, open_database  # noqa: E402
-from crawler.archive.near_duplicates import NearDuplicateIndex  # noqa: E402
+from crawler.archive.near_duplicates import (  # noqa: E402
+    RECENT_BANDS,
+    RECENT_LIMIT,
+    NearDuplicateIndex,
+)
 from crawler.archive.search_index import (  # noqa: E402
     index_articles_after,
     optimize_search_index,
@@ -57,7 +61,7 @@ from crawler.archive.search_index import (  # noqa: E402
 )
 from crawler.items import Article  # noqa: E402
 from crawler.settings import XIETONG_STORE_BATCH_SIZE  # noqa: E402
-from crawler.text.fingerprint import fingerprint  # noqa: E402
+from crawler.text.fingerprint import LSH_BANDS, fingerprint  # noqa: E402
 from exports.digest import IsoWeek, load_digest, write_digest  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
@@ -441,6 +445,18 @@ def bench_saves(
     return elapsed / (count - WARM_UP_SAVES) * 1000
 
 
+def bench_move(path: Path) -> tuple[int, float]:
+    """Move the waiting near-duplicate band rows into the big table; return (articles, s)."""
+    db = open_database(path)
+    (rows,) = db.execute("select count(*) from %s" % RECENT_BANDS).fetchone()
+    began = time.perf_counter()
+    NearDuplicateIndex(db.conn).move_recent()
+    db.conn.commit()
+    elapsed = time.perf_counter() - began
+    db.close()
+    return rows // LSH_BANDS, elapsed
+
+
 def bench_digest(path: Path, count: int, seed: int, out_dir: Path) -> tuple[float, int]:
     rng = random.Random(seed)
     texts = TextGenerator(rng)
@@ -569,6 +585,13 @@ def main() -> None:
                     per_save,
                 )
             )
+
+        moved, move_seconds = bench_move(path)
+        print(
+            "moving the waiting near-duplicate bands of %d articles into the big table: %.1f s"
+            " (one move every %d articles: ~%.2f ms an article more)"
+            % (moved, move_seconds, RECENT_LIMIT, move_seconds * 1000 / RECENT_LIMIT)
+        )
 
         digest_seconds, entries = bench_digest(
             directory / "digest.db", args.digest_articles, args.seed + 2, directory / "digests"
