@@ -17,7 +17,6 @@ from crawler.text.lead import make_lead
 from exports.digest import (
     CHINA_STANDARD_TIME,
     EMPTY_MESSAGE,
-    DigestEntry,
     IsoWeek,
     WeekFormatError,
     load_digest,
@@ -25,6 +24,7 @@ from exports.digest import (
     write_digest,
 )
 from tests.chromium import Chromium
+from tests.test_digest_reader import bare_entry
 from tests.test_search import build_archive, ids_for, make_article
 
 SCRIPT_TITLE = "雄安新区<script>alert('x')</script>建设 & 发展"
@@ -168,20 +168,8 @@ def test_policy_shows_issuer_number_date_and_attachments(written: dict[str, Path
 
 
 def test_joint_issuers_are_listed_once():
-    entry = DigestEntry(
-        id="p",
-        kind="policy",
-        title="关于…的通知",
-        published_at="2024-02-19",
-        date="2024-02-19",
-        time_label="2024-02-19",
-        outlet="",
-        site="",
-        sites=[],
-        lead="",
-        url="",
-        issuer="财政部 税务总局",
-        co_issuers=["税务总局"],
+    entry = bare_entry(
+        "p", "policy", "关于…的通知", issuer="财政部 税务总局", co_issuers=["税务总局"]
     )
     assert entry.issuers == "财政部 税务总局"
     entry.co_issuers = ["税务总局", "海关总署"]

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -248,24 +249,30 @@ def _stories_by_comparing_every_pair(entries: list[DigestEntry]) -> list[list[st
     return [[entries[index].id for index in sorted(cluster)] for cluster in ordered]
 
 
+def bare_entry(entry_id: str, kind: str, title: str, **fields: Any) -> DigestEntry:
+    """A digest entry of 2024-02-20 with no outlet, site, lead or URL, and ``fields``."""
+    return DigestEntry(
+        id=entry_id,
+        kind=kind,
+        title=title,
+        published_at="2024-02-20",
+        date="2024-02-20",
+        time_label="2024-02-20",
+        outlet="",
+        site="",
+        sites=[],
+        lead="",
+        url="",
+        **fields,
+    )
+
+
 def test_story_clusters_equal_those_of_comparing_every_pair():
     rng = random.Random(8)
     words = ["京津冀", "协同", "发展", "雄安", "新区", "交通", "一体化", "产业", "转移", "生态"]
     words += ["北京", "天津", "河北", "会议", "召开", "项目", "签约", "推进", "港口", "物流"]
     entries = [
-        DigestEntry(
-            id="e%03d" % number,
-            kind="news",
-            title="".join(rng.sample(words, rng.randint(1, 5))),
-            published_at="2024-02-20",
-            date="2024-02-20",
-            time_label="2024-02-20",
-            outlet="",
-            site="",
-            sites=[],
-            lead="",
-            url="",
-        )
+        bare_entry("e%03d" % number, "news", "".join(rng.sample(words, rng.randint(1, 5))))
         for number in range(300)
     ]
     entries.append(replace(entries[0], id="e-empty", title="，。"))
