@@ -272,3 +272,89 @@ def test_policy_key_normalizes_brackets_and_spaces(
     issuer: str | None, number: str | None, expected: str | None
 ) -> None:
     assert fp.policy_key(issuer, number) == expected
+
+
+def _filled_archive(
+    path: Path, cases: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> tuple[sqlite3.Connection, NearDuplicateIndex]:
+    """Every case base added through an index with the band filter, moving every 4 articles."""
+    monkeypatch.setattr(near_duplicates, "RECENT_LIMIT", 4)
+    conn = sqlite3.connect(path)
+    NearDuplicateIndex.create_tables(conn)
+    index = NearDuplicateIndex(conn, band_filter=True)
+    for key in sorted(cases["bases"]):
+        found = fp.fingerprint(_article(cases, key))
+        index.find(found.signature, found.length)  # as the archive does: look up, then add
+        index.add(key, found.signature, found.length)
+    conn.commit()
+    return conn, index
+
+
+def test_band_filter_finds_what_the_tables_find(
+    tmp_path: Path, cases: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Metamorphic: skipping the look-ups the filter rules out must not change a candidate.
+    conn, filtered = _filled_archive(tmp_path / "archive.db", cases, monkeypatch)
+    plain = NearDuplicateIndex(conn)
+    assert conn.execute("select moves from fingerprint_bands_merged").fetchone()[0] >= 2
+    band_filter = filtered.band_filter
+    assert band_filter is not None
+    keys = [row[0] for row in conn.execute("select band_key from fingerprint_bands")]
+    assert keys
+    assert all(band_filter.holds(keys))  # no key of the table is ever ruled out
+    held = set(keys)
+    absent = [key + 1 for key in keys if key + 1 not in held][:2000]
+    assert sum(band_filter.holds(absent)) < 0.05 * len(absent)  # and most absent keys are
+    compared = 0
+    for pair in cases["pairs"]:
+        materialize = _cases_module().materialize
+        text = to_simplified(materialize(cases["bases"], pair["b"]))
+        found = fp.fingerprint(text)
+        assert filtered.find(found.signature, found.length) == plain.find(
+            found.signature, found.length
+        ), pair
+        compared += 1
+    assert compared > 20
+
+
+def test_band_filter_is_stored_and_follows_other_writers(
+    tmp_path: Path, cases: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "archive.db"
+    conn, first = _filled_archive(path, cases, monkeypatch)
+    # Another writer reads the stored filter instead of building it from the table.
+    built = []
+    monkeypatch.setattr(
+        near_duplicates.BandFilter,
+        "from_table",
+        classmethod(lambda cls, *args: built.append(args) or pytest.fail("filter rebuilt")),
+    )
+    other_conn = sqlite3.connect(path)
+    other = NearDuplicateIndex(other_conn, band_filter=True)
+    extra = fp.fingerprint(_article(cases, sorted(cases["bases"])[0]) + "\n另一篇文章的结尾。" * 3)
+    other.find(extra.signature, extra.length)
+    for number in range(5):  # enough new articles for a move by this writer
+        text = "第%d篇：" % number + _article(cases, sorted(cases["bases"])[number + 1])[::-1]
+        found = fp.fingerprint(text)
+        other.add("other-%d" % number, found.signature, found.length)
+    other_conn.commit()
+    assert not built
+    # The first writer sees the move and reads the filter the other one stored with it.
+    moved = fp.fingerprint("第0篇：" + _article(cases, sorted(cases["bases"])[1])[::-1])
+    assert [hit for hit, _ in first.find(moved.signature, moved.length)][:1] == ["other-0"]
+    assert first.band_filter is not None
+    assert first.band_filter.moves == other._moves()
+    other_conn.close()
+    conn.close()
+
+
+def test_band_filter_grows_when_full(
+    tmp_path: Path, cases: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(near_duplicates.BandFilter, "MINIMUM_LOG2", 8)  # 256 bits: ~20 rows
+    conn, index = _filled_archive(tmp_path / "archive.db", cases, monkeypatch)
+    band_filter = index.band_filter
+    assert band_filter is not None
+    assert band_filter.bits_log2 > 8
+    keys = [row[0] for row in conn.execute("select band_key from fingerprint_bands")]
+    assert all(band_filter.holds(keys))

@@ -130,6 +130,8 @@ class Archive:
         index_in_python(db.conn)
         index_attachments_in_python(db.conn)
         self.linker = PolicyLinker(db)
+        # One near-duplicate index for the connection: it keeps the big band table's filter.
+        self.near_index = NearDuplicateIndex(db.conn, band_filter=True)
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
         self.clock = clock
@@ -215,14 +217,12 @@ class Archive:
         page = known_page(self.db, item.canonical_url)
         if page is not None:
             return self._met_again(item, page)
-        match = find_copy_of(self.db, item, key, self.near_duplicates)
+        match = find_copy_of(self.db, item, key, self.near_duplicates, self.near_index)
         if match is None:
             article_id = article_id_for(item.canonical_url)
             _insert(self.db, "articles", self._article_row(item, article_id))
             if item.signature is not None:
-                NearDuplicateIndex(self.db.conn).add(
-                    article_id, item.signature, item.signature_length
-                )
+                self.near_index.add(article_id, item.signature, item.signature_length)
             stored = Stored(article_id, NEW)
         else:
             self._merge_copy(item, match.article_id)
@@ -265,9 +265,7 @@ class Archive:
         if text_changed:
             update.update(self._text_columns(item, article_id))
             if item.signature is not None:
-                NearDuplicateIndex(self.db.conn).replace(
-                    article_id, item.signature, item.signature_length
-                )
+                self.near_index.replace(article_id, item.signature, item.signature_length)
             _update(
                 self.db,
                 "appearances",

@@ -59,9 +59,17 @@ def _first(db: sqlite_utils.Database, sql: str, value: str) -> str | None:
 
 
 def find_copy_of(
-    db: sqlite_utils.Database, item: Article, policy_key: str | None, near_duplicates: bool
+    db: sqlite_utils.Database,
+    item: Article,
+    policy_key: str | None,
+    near_duplicates: bool,
+    index: NearDuplicateIndex | None = None,
 ) -> Match | None:
-    """Return the article ``item`` is a copy of, or None when it is a new article."""
+    """Return the article ``item`` is a copy of, or None when it is a new article.
+
+    ``index``: the near-duplicate index to look up (the archive's writer passes its own,
+    which keeps a filter of the big band table); a plain one on ``db`` otherwise.
+    """
     if item.text_hash:
         # INDEXED BY: pages stored before they kept their hash have none, and after an
         # ANALYZE the planner would scan a column it believes is all one value.
@@ -89,7 +97,8 @@ def find_copy_of(
         if found:
             return Match(found, SAME_POLICY)
     if near_duplicates and item.signature is not None and item.signature_length:
-        candidates = NearDuplicateIndex(db.conn).find(item.signature, item.signature_length)
+        index = index or NearDuplicateIndex(db.conn)
+        candidates = index.find(item.signature, item.signature_length)
         if candidates:
             return Match(candidates[0][0], NEAR_DUPLICATE)
     return None
