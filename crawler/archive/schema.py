@@ -9,7 +9,8 @@ Tables
                      and the hash of the text that page held when last fetched
   policies           policy-document header fields, linked to their article
   article_revisions  what a re-fetched page's new text (or a policy's new 有效性) replaced
-  fingerprints, fingerprint_bands, fingerprint_bands_recent  the near-duplicate index (``near_duplicates``)
+  fingerprints, fingerprint_bands (+ _recent, _merged, _filter)
+                     the near-duplicate index (``near_duplicates``)
   articles_search    the bigram full-text index (``search_index``)
   crawl_runs, crawl_run_sources    one row per crawl and per source (``runs``)
   attachments        each article's attachment files: text or error (``attachments``),
