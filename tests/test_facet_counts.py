@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,31 @@ def test_facet_edits_counts_changed_values_only(tmp_path: Path):
         conn.execute("update articles set published_at = '2020-01-01' where rowid = 2")
     assert version() == start + 2
     conn.close()
+
+
+def test_serve_reads_the_codes_of_a_large_archive_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = build_archive(tmp_path / "xietong.db", random_articles(30, 3))
+    key = (str(path.resolve()), "articles")
+    monkeypatch.setattr(facet_counts, "MEMORY_FROM_MATCHES", 10**9)  # a small archive
+    assert facet_counts.read_ahead(str(path), "articles", datasette_pages.FACET_COLUMNS) is None
+    assert key not in facet_counts._TABLES
+    monkeypatch.setattr(facet_counts, "MEMORY_FROM_MATCHES", 20)  # now it counts as large
+
+    async def start() -> None:
+        await build_datasette(path).invoke_startup()
+
+    asyncio.run(start())
+    # No request was made: only the start-up can have read them. (The deadline bounds a
+    # hung thread; it is not a speed check.)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        codes = facet_counts._TABLES.get(key)
+        if codes is not None and codes.by_column:
+            break
+        time.sleep(0.05)
+    assert codes is not None
+    with codes.lock:
+        assert set(codes.by_column) == set(datasette_pages.FACET_COLUMNS)
+    assert codes.highest_rowid == 30

@@ -45,7 +45,12 @@ from crawler.archive.search_index import FACET_COLUMNS, SEARCH_TABLE
 from crawler.text.lead import make_lead
 from crawler.text.script import to_simplified
 from crawler.text.urls import file_name
-from crawler.web.facet_counts import MEMORY_FROM_MATCHES, list_item_counts, table_codes
+from crawler.web.facet_counts import (
+    MEMORY_FROM_MATCHES,
+    list_item_counts,
+    read_ahead,
+    table_codes,
+)
 from crawler.web.plugin import LOOKUP, SEARCH_PARAMETER, WALK, search_clause
 
 logger = logging.getLogger(__name__)
@@ -473,6 +478,17 @@ class ListFacet(_NarrowFacet):
     def filter_key(self, column: str) -> str:
         """Select rows whose list holds the value, as the ``array`` facet does."""
         return "%s__arraycontains" % column
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """Read the articles' facet codes ahead, in the background, on a large archive."""
+    try:
+        database = datasette.get_database(DATABASE_NAME)
+    except KeyError:
+        return
+    if database.path:
+        read_ahead(database.path, ARTICLES_TABLE, FACET_COLUMNS)
 
 
 @hookimpl
