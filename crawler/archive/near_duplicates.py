@@ -20,6 +20,7 @@ from crawler.text.fingerprint import (
     signature_array,
     similarities,
 )
+from crawler.text.number_lists import integers_array
 
 logger = logging.getLogger(__name__)
 
@@ -288,9 +289,7 @@ def _marks(keys: list[int]) -> str:
 def _column_array(conn: sqlite3.Connection, sql: str, *parameters: int) -> np.ndarray:
     """Return the numbers of a one-value ``group_concat`` query as an int64 array."""
     (text,) = conn.execute(sql, parameters).fetchone()
-    if not text:
-        return np.empty(0, dtype=np.int64)
-    return np.fromstring(text, dtype=np.int64, sep=",")
+    return integers_array(text)
 
 
 class BandFilter:
