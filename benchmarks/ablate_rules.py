@@ -142,9 +142,9 @@ def _branch_rules() -> list[Rule]:
             [(line_kinds, "find_dates", lambda text: [])],
             "a label after a date is a meta line",
         ),
-        Rule("line_kinds._byline_names", _everywhere(line_kinds, "_byline_names", none)),
-        Rule("title._SpamCheck.is_spam", [(title._SpamCheck, "is_spam", false)]),
-        Rule("title._is_title_name", [(title, "_is_title_name", false)], "title class bonus"),
+        Rule("line_kinds.byline_names", _everywhere(line_kinds, "byline_names", none)),
+        Rule("title.SpamCheck.is_spam", [(title.SpamCheck, "is_spam", false)]),
+        Rule("title.is_title_name", [(title, "is_title_name", false)], "title class bonus"),
         Rule(
             "metadata._value_on_next_line",
             _everywhere(metadata, "_value_on_next_line", lambda line: ""),
@@ -156,9 +156,9 @@ def _branch_rules() -> list[Rule]:
             [(metadata, "_META_DATE_KEYS", ())],
             "dates from meta tags",
         ),
-        Rule("metadata._outlet_by_date", _everywhere(metadata, "_outlet_by_date", none)),
-        Rule("metadata._site_name", _everywhere(metadata, "_site_name", none)),
-        Rule("metadata._keywords_from", _everywhere(metadata, "_keywords_from", lambda *a: [])),
+        Rule("metadata.outlet_by_date", _everywhere(metadata, "outlet_by_date", none)),
+        Rule("metadata.site_name_from", _everywhere(metadata, "site_name_from", none)),
+        Rule("metadata.keywords_from", _everywhere(metadata, "keywords_from", lambda *a: [])),
         Rule("extract._rel_author", [(extract, "_rel_author", none)]),
         Rule("body.thread_start", [(body, "thread_start", none)], "comment threads cut"),
         Rule(
@@ -188,7 +188,7 @@ def all_rules() -> list[Rule]:
 
 def _clear_caches() -> None:
     layout._CHROME_NAME_CACHE.clear()
-    for func in (layout._is_chrome_name, layout._is_body_name, layout._is_title_name):
+    for func in (layout._is_chrome_name, layout._is_body_name, layout.is_title_name):
         func.cache_clear()
 
 

@@ -265,18 +265,21 @@ def extract(page: Path, url: str, as_json: bool, encoding: str | None) -> None:
     """Clean one saved HTML page and print its article text (or all metadata with --json).
 
     Exit status 2, with one line, for a page the crawl would not clean either: empty, binary,
-    no HTML, or larger than DOWNLOAD_MAXSIZE.
+    no HTML, a feed, sitemap, XML or JSON document, or larger than DOWNLOAD_MAXSIZE. A reader
+    of the cleaner that fails on the page leaves its fields empty and is named in the JSON's
+    ``warnings``.
 
     Example: xietong extract saved/page.html --url https://example.com/a.html --json
     """
     from crawler import settings as crawl_settings
-    from crawler.clean.extract import ExtractionError, extract_article, extraction_to_json
+    from crawler.clean.extract import extract_article, extraction_to_json
 
     content = read_page(page, crawl_settings.DOWNLOAD_MAXSIZE)
-    try:
-        result = extract_article(content, url, declared_encoding=encoding)
-    except ExtractionError as exc:
-        raise ConfigError("%s: no HTML to clean (%s)" % (page, exc)) from None
+    result = extract_article(content, url, declared_encoding=encoding)
+    if result.document_kind != "html":
+        raise ConfigError("%s: %s, not an HTML page; nothing to clean" % (page, result.error))
+    if result.error is not None:
+        raise ConfigError("%s: no HTML to clean (%s)" % (page, result.error))
     if as_json:
         click.echo(json.dumps(extraction_to_json(result), ensure_ascii=False, indent=1))
     else:

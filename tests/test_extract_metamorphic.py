@@ -20,7 +20,7 @@ from lxml import etree
 
 from crawler.clean.decode import decode_html
 from crawler.clean.extract import Extraction, extract_article
-from crawler.clean.layout import _choose_container, _clean_tree, _linearize, _parse
+from crawler.clean.layout import choose_container, clean_tree, linearize, parse_html
 from tests.conftest import SHARED
 
 CORPUS = SHARED / "corpus"
@@ -164,10 +164,10 @@ def test_injected_keyword_title_is_dropped_but_a_headline_of_the_same_words_is_k
 
 def _container_tree(raw: bytes) -> tuple[Any, Any]:
     """Return a page's cleaned tree and its article container."""
-    root = _parse(_text(raw))
-    _clean_tree(root)
-    layout = _linearize(root, all_ranges=False)
-    return root, _choose_container(layout.scores, root)
+    root = parse_html(_text(raw))
+    clean_tree(root)
+    layout = linearize(root, all_ranges=False)
+    return root, choose_container(layout.scores, root)
 
 
 def _transplant(article_raw: bytes, chrome_raw: bytes) -> str:

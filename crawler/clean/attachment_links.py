@@ -24,7 +24,7 @@ _FILE_EXTENSIONS = frozenset(
 _EXTENSION_RE = re.compile(r"\.([A-Za-z0-9]{1,5})\s*(?=$|[?#&;])")
 
 
-def _extension(file_name: str) -> str:
+def file_extension(file_name: str) -> str:
     """Return the type a name or URL gives, in its path or query (download.jsp?f=清单.pdf)."""
     found = [e.lower() for e in _EXTENSION_RE.findall(unquote(file_name))]
     return next((e for e in reversed(found) if e in _FILE_EXTENSIONS), "")
@@ -97,7 +97,7 @@ def find_attachment_links(
         shown = _SPACE_RE.sub(" ", _element_text(anchor)).strip()
         title = _SPACE_RE.sub(" ", anchor.get("title") or "").strip()
         names_file = bool(
-            _LINK_EXTENSION_RE.search(href) or _extension(shown) in ATTACHMENT_EXTENSIONS
+            _LINK_EXTENSION_RE.search(href) or file_extension(shown) in ATTACHMENT_EXTENSIONS
         )
         if labelled_only or not names_file:
             labelled = (

@@ -25,7 +25,7 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 from openpyxl.utils.exceptions import InvalidFileException
 
-from crawler.clean.attachment_links import _extension
+from crawler.clean.attachment_links import file_extension
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -109,7 +109,7 @@ def detect_file_type(data: bytes, file_name: str = "", content_type: str = "") -
     The bytes decide first, since servers often send application/octet-stream or a wrong
     name; the name's extension, then the content type, decide when the bytes cannot.
     """
-    named = _extension(file_name) or _CONTENT_TYPES.get(
+    named = file_extension(file_name) or _CONTENT_TYPES.get(
         content_type.split(";")[0].strip().lower(), ""
     )
     if b"%PDF-" in data[:1024]:

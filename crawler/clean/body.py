@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.layout import _Block, _block_is_chrome
-from crawler.clean.line_kinds import _compact, _is_meta_line
+from crawler.clean.layout import Block, block_is_chrome
+from crawler.clean.line_kinds import is_meta_line, squeeze
 from crawler.clean.threads import thread_start
+
+if TYPE_CHECKING:
+    from crawler.clean.page import Page
 
 # An attachment's link line is kept in a policy's body: gjj.hainan.gov.cn (policy-multi-dev
 # 002), the one site; kept because the policy-multi-dev body_end floor fails without it.
 _ATTACHMENT_LINE_RE = re.compile(r"^(?:附件|附表|附錄|附录)\d*[:：]")
 
 
-def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list[str]:
+def body_lines(blocks: list[Block], title: str | None, container: Any) -> list[str]:
+    """Return the body's lines from the container's blocks, without chrome, metadata and repeats."""
     cut = thread_start(blocks, container)
     if cut is not None:
         blocks = blocks[:cut]
@@ -23,7 +27,7 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
     outer.add(container)
     lines: list[str] = []
     seen: set[str] = set()
-    title_compact = _compact(title or "")
+    title_compact = squeeze(title or "")
     prose_seen = 0
     for index, block in enumerate(blocks):
         text = block.text
@@ -38,7 +42,7 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
             and not _ATTACHMENT_LINE_RE.match(compact)
         ):
             continue
-        if _block_is_chrome(block):
+        if block_is_chrome(block):
             continue
         if cp.RELATED_HEADING_RE.match(compact) and prose_seen:
             if index > len(blocks) * 0.4:
@@ -50,9 +54,7 @@ def _body_lines(blocks: list[_Block], title: str | None, container: Any) -> list
         ):
             continue
         # A closing "2022年1月27日" is the document's signature date, not a date line.
-        if _is_meta_line(text, compact) and not (
-            prose_seen and cp.SIGNATURE_DATE_RE.match(compact)
-        ):
+        if is_meta_line(text, compact) and not (prose_seen and cp.SIGNATURE_DATE_RE.match(compact)):
             continue
         text = cp.DANGLING_FRAGMENT_RE.sub(" ", text).strip()
         if not text:
@@ -79,14 +81,19 @@ def _drop_contact_notice(lines: list[str]) -> list[str]:
     index = tail
     while index < len(flat):
         end = index
-        while end < len(flat) and cp.CONTACT_LINE_RE.match(_compact(flat[end])):
+        while end < len(flat) and cp.CONTACT_LINE_RE.match(squeeze(flat[end])):
             end += 1
         if end - index >= 2:
             # Its lead-in: up to three short lines ("《蘋果》關心你", "再給自己一次機會"), never
             # the whole body (appledaily.com.tw, chinatimes.com, ettoday.net).
             start = index
-            while start > 1 and index - start < 3 and len(_compact(flat[start - 1])) <= 30:
+            while start > 1 and index - start < 3 and len(squeeze(flat[start - 1])) <= 30:
                 start -= 1
             return flat[:start] + flat[end:]
         index = end + 1
     return lines
+
+
+def read_body(page: Page) -> None:
+    """Turn the container's blocks into the body's lines."""
+    page.lines = body_lines(page.body_blocks, page.title, page.container)

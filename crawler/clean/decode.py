@@ -12,16 +12,29 @@ cannot be repaired is kept as is and reported as ``quality == "mojibake"``.
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from w3lib.encoding import resolve_encoding
 
+if TYPE_CHECKING:
+    from crawler.clean.page import Page
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["DecodedPage", "EncodingError", "decode_html", "normalize_encoding_name", "text_score"]
+__all__ = [
+    "DecodedPage",
+    "EncodingError",
+    "decode_html",
+    "decode_page",
+    "document_kind",
+    "normalize_encoding_name",
+    "text_score",
+]
 
 
 class EncodingError(ValueError):
@@ -411,3 +424,92 @@ def _normalizer_fallback(data: bytes, candidates: list[str]) -> DecodedPage:
     enc = candidates[0] if candidates else "utf-8"
     text = data.decode(enc, "replace")
     return DecodedPage(text, enc, "mojibake")
+
+
+# --- the decode stage ----------------------------------------------------------------------
+
+# What stands before a document's first element: an XML declaration, comments, a doctype,
+# processing instructions.
+_PROLOGUE_RE = re.compile(
+    r"\A(?:\s+|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.IGNORECASE | re.DOTALL
+)
+_FIRST_TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9:_-]*)")
+# First elements of documents that are not web pages, by what they are.
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf:rdf", "channel"})
+_SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
+# First elements an HTML page (or a fragment of one, or CleanEval's <text> wrapper) opens with.
+_HTML_ROOTS = frozenset(
+    {
+        "html",
+        "head",
+        "body",
+        "meta",
+        "title",
+        "link",
+        "script",
+        "style",
+        "div",
+        "p",
+        "table",
+        "text",
+        "base",
+        "center",
+        "font",
+        "span",
+        "a",
+        "h1",
+        "h2",
+        "h3",
+        "form",
+        "iframe",
+        "noscript",
+        "section",
+        "article",
+        "header",
+        "main",
+        "nav",
+        "img",
+        "br",
+        "ul",
+        "frameset",
+    }
+)
+
+
+def document_kind(text: str) -> str:
+    """Say what a decoded document is: ``html``, ``feed``, ``sitemap``, ``xml`` or ``json``.
+
+    Judged by its first element (or its first character for JSON), so a page that only
+    mentions RSS stays a page.
+    """
+    head = text[:4096].lstrip("\ufeff")
+    stripped = head.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            json.loads(text)
+        except ValueError:
+            return "html"
+        return "json"
+    prologue = _PROLOGUE_RE.match(head)
+    rest = head[prologue.end() :] if prologue else head
+    match = _FIRST_TAG_RE.match(rest)
+    if match is None:
+        return "html"
+    tag = match.group(1).lower()
+    if tag in _FEED_ROOTS:
+        return "feed"
+    if tag in _SITEMAP_ROOTS:
+        return "sitemap"
+    if tag not in _HTML_ROOTS and head.lstrip().lower().startswith("<?xml"):
+        return "xml"
+    return "html"
+
+
+def decode_page(page: Page) -> None:
+    """Decode the page's bytes (a str is taken as it is) and say what kind of document it is."""
+    if isinstance(page.raw, (bytes, bytearray)):
+        decoded = decode_html(bytes(page.raw), page.declared_encoding)
+    else:
+        decoded = DecodedPage(page.raw, "utf-8", "ok")
+    page.text, page.encoding, page.quality = decoded.text, decoded.encoding, decoded.quality
+    page.document_kind = document_kind(decoded.text)

@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from crawler.clean import patterns as cp
-from crawler.clean.line_kinds import _is_chrome_line
+from crawler.clean.line_kinds import is_chrome_line
 
 
 class ExtractionError(ValueError):
@@ -24,7 +24,7 @@ class ExtractionError(ValueError):
 
 
 @dataclass(slots=True)
-class _Block:
+class Block:
     """One linearised line of text with what the scorer needs to know about it."""
 
     text: str
@@ -35,7 +35,7 @@ class _Block:
     punct: int
     chrome: tuple[Any, ...] = ()  # chrome-named ancestors (nav, share, comments…)
     heading: bool = False
-    chrome_line: bool | None = None  # _is_chrome_line(compact), computed once on demand
+    chrome_line: bool | None = None  # is_chrome_line(compact), computed once on demand
 
 
 # Tuning constants of the container scorer.
@@ -53,7 +53,8 @@ _PARSER = etree.HTMLParser(encoding="utf-8")
 _STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
 
 
-def _parse(text: str) -> Any:
+def parse_html(text: str) -> Any:
+    """Parse decoded text into a tree (ExtractionError when there is no document)."""
     text = _XML_DECL_RE.sub("", text, count=1)
     text = _WRAPPER_RE.sub("", text, count=1)
     if not text.strip():
@@ -68,11 +69,13 @@ def _parse(text: str) -> Any:
     return root
 
 
-def _text_content(element: Any) -> str:
+def text_content(element: Any) -> str:
+    """Return an element's text content."""
     return str(_STRING(element))
 
 
-def _class_id(element: Any) -> str:
+def class_id(element: Any) -> str:
+    """Return an element's class and id, joined."""
     get = element.get
     return ("%s %s" % (get("class") or "", get("id") or "")).strip()
 
@@ -97,21 +100,22 @@ def _is_body_name(class_id: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _is_title_name(class_id: str) -> bool:
+def is_title_name(class_id: str) -> bool:
+    """Say whether a class/id string names a headline."""
     return cp.TITLE_CLASS_RE.search(class_id) is not None
 
 
 @dataclass(slots=True)
-class _Layout:
+class Layout:
     """A page cut into blocks, with each element's block range and container score."""
 
-    blocks: list[_Block]
+    blocks: list[Block]
     # element -> (first block, end) of its text; only scored ones unless asked for all
     ranges: dict[Any, tuple[int, int]]
     scores: list[tuple[float, Any]]  # (score > 0, element), in walk order
 
 
-def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
+def linearize(root: Any, all_ranges: bool = True) -> Layout:
     """Walk a cleaned tree, cut its text into blocks and score the containers.
 
     Text and tails run together until a block element or ``<br>`` starts a new block;
@@ -127,7 +131,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
     entry in ``ranges``: any other element can only be named by a source's body selector,
     and keeping a proxy of every element alive costs a good part of the walk.
     """
-    blocks: list[_Block] = []
+    blocks: list[Block] = []
     ranges: dict[Any, tuple[int, int]] = {}
     scores: list[tuple[float, Any]] = []
     parts: list[str] = []  # texts since the last block; whitespace-only ones may linger
@@ -141,7 +145,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
     chrome_names = _CHROME_NAME_CACHE
     punct_re = cp.SENTENCE_PUNCT_RE
     player_re = cp.PLAYER_LINE_RE
-    is_chrome_line = _is_chrome_line
+    chrome_line_of = is_chrome_line
 
     def flush() -> None:
         """Close the block being built (called only when it holds text)."""
@@ -167,7 +171,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
             # (cctv-like unseen page; qq.com players beside news-zh-dev articles).
             value = -0.5 * chars
             chrome_line = True
-        elif chars <= 120 and (chrome_line := is_chrome_line(text, compact)):
+        elif chars <= 120 and (chrome_line := chrome_line_of(text, compact)):
             # A sentence that only names chrome words ("扫码乘车", "無障礙設施") is neutral:
             # it must not split the article in two (ynet-like and hk01-like unseen pages).
             value = 0.0 if punct >= 3 and compact[-1] in _SENTENCE_END else -0.5 * chars
@@ -179,7 +183,7 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
         if value > 0 and chrome:
             value *= _CHROME_WEIGHT
         blocks.append(
-            _Block(
+            Block(
                 text,
                 compact,
                 owners[-1],
@@ -323,26 +327,27 @@ def _linearize(root: Any, all_ranges: bool = True) -> _Layout:
         del walk
     if has_text:
         flush()
-    return _Layout(blocks, ranges, scores)
+    return Layout(blocks, ranges, scores)
 
 
-def _clean_tree(root: Any) -> None:
+def clean_tree(root: Any) -> None:
+    """Strip comments, processing instructions and elements that are never text."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     etree.strip_elements(root, *cp.DROP_TAGS, with_tail=False)
 
 
-def _block_is_chrome(block: _Block) -> bool:
+def block_is_chrome(block: Block) -> bool:
     """Return (and remember) whether a block's line is chrome."""
     verdict = block.chrome_line
     if verdict is None:
-        verdict = block.chrome_line = _is_chrome_line(block.text, block.compact)
+        verdict = block.chrome_line = is_chrome_line(block.text, block.compact)
     return verdict
 
 
 # --- container choice --------------------------------------------------------------------
 
 
-def _choose_container(scores: list[tuple[float, Any]], root: Any) -> Any:
+def choose_container(scores: list[tuple[float, Any]], root: Any) -> Any:
     """Return the best-scoring element; CMS body containers get a boost."""
     best, best_score = None, 0.0
     for score, element in sorted(scores, key=lambda item: item[0], reverse=True):
@@ -350,7 +355,7 @@ def _choose_container(scores: list[tuple[float, Any]], root: Any) -> Any:
             break  # no element further down can win, even with the boost
         if element.tag == "html":
             continue
-        if _is_body_name(_class_id(element)):
+        if _is_body_name(class_id(element)):
             score *= _BODY_CLASS_BOOST
         if score > best_score:
             best, best_score = element, score

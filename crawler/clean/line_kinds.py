@@ -26,21 +26,22 @@ _DATE_TIME_NAME_RE = re.compile(
 )
 
 
-def _compact(text: str) -> str:
+def squeeze(text: str) -> str:
+    """Return a text without whitespace."""
     return "".join(text.split())  # as WHITESPACE_RE.sub("", text), faster
 
 
 _BYLINE_SPLIT_RE = re.compile(r"[\s、,，/／|｜:：丨]+")
 
 
-def _byline_names(text: str, compact: str | None = None) -> list[str] | None:
+def byline_names(text: str, compact: str | None = None) -> list[str] | None:
     """Return the writers' names of a line that is only a byline, else None.
 
     "21世纪经济报道记者 彭强 北京报道" gives 彭强; every name starts with a surname, so
     "记者探访雄安新区" is no byline.
     """
     if compact is None:
-        compact = _compact(text)
+        compact = squeeze(text)
     if len(compact) > 40 or not cp.BYLINE_LINE_RE.match(compact):
         return None
     role = max(text.rfind("记者"), text.rfind("記者"))
@@ -58,10 +59,10 @@ def _byline_names(text: str, compact: str | None = None) -> list[str] | None:
     return names or None
 
 
-def _is_chrome_line(text: str, compact: str | None = None) -> bool:
+def is_chrome_line(text: str, compact: str | None = None) -> bool:
     """Say whether one line is site chrome wherever it appears."""
     if compact is None:
-        compact = _compact(text)
+        compact = squeeze(text)
     if not compact:
         return True
     length = len(compact)
@@ -81,13 +82,13 @@ def _is_chrome_line(text: str, compact: str | None = None) -> bool:
     return length <= 400 and cp.SUBMISSION_STRONG_RE.search(compact) is not None
 
 
-def _is_meta_line(text: str, compact: str | None = None) -> bool:
+def is_meta_line(text: str, compact: str | None = None) -> bool:
     """Say whether a short line only restates metadata (date, source, author, views)."""
     if compact is None:
-        compact = _compact(text)
+        compact = squeeze(text)
     if len(compact) > 90:
         return False
-    if _ONLY_DATE_RE.match(text) or _DATE_TIME_NAME_RE.match(text) or _byline_names(text, compact):
+    if _ONLY_DATE_RE.match(text) or _DATE_TIME_NAME_RE.match(text) or byline_names(text, compact):
         return True
     if len(compact) <= 30 and cp.DESK_CREDIT_LINE_RE.match(compact):
         return True

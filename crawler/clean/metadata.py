@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.line_kinds import _byline_names
+from crawler.clean.line_kinds import byline_names
 from crawler.text.dates import date_from_url, find_dates
 
 _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》\"'“”"
@@ -15,7 +15,8 @@ _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》
 _JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 
 
-def _meta_content(root: Any) -> dict[str, str]:
+def meta_content(root: Any) -> dict[str, str]:
+    """Return the page's meta tags by lower-cased name (the first of each)."""
     found: dict[str, str] = {}
     for meta in root.iter("meta"):
         key = (
@@ -27,7 +28,8 @@ def _meta_content(root: Any) -> dict[str, str]:
     return found
 
 
-def _jsonld_date(root: Any) -> str | None:
+def jsonld_date(root: Any) -> str | None:
+    """Return JSON-LD's datePublished, if the page has one."""
     for script in root.iter("script"):
         if (script.get("type") or "").lower() == "application/ld+json" and script.text:
             match = _JSONLD_DATE_RE.search(script.text)
@@ -38,7 +40,8 @@ def _jsonld_date(root: Any) -> str | None:
     return None
 
 
-def _site_name(page_title: str, meta: dict[str, str], title: str | None) -> str | None:
+def site_name_from(page_title: str, meta: dict[str, str], title: str | None) -> str | None:
+    """Return the site's name from og:site_name or what the <title> adds to the headline."""
     if meta.get("og:site_name"):
         return meta["og:site_name"]
     if page_title and title:
@@ -63,7 +66,7 @@ def _strip_value(text: str) -> str:
     return value
 
 
-def _cut_value(text: str) -> str:
+def cut_value(text: str) -> str:
     """Cut a labelled value where the next label, a date or a separator begins."""
     match = cp.NEXT_LABEL_RE.search(text)
     if match and match.start() > 0:
@@ -73,13 +76,14 @@ def _cut_value(text: str) -> str:
     return _strip_value(text)
 
 
-def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
+def label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
+    """Return the value after the first label the regex finds in the lines."""
     for index, line in enumerate(lines):
         for match in regex.finditer(line):
             rest = line[match.end() :].strip()
             if not rest and index + 1 < len(lines):
                 rest = _value_on_next_line(lines[index + 1])
-            value = _cut_value(rest)
+            value = cut_value(rest)
             value = re.split(r"\s{1,}", value)[0] if value else value
             value = _strip_value(value)
             if value and len(value) <= 40:
@@ -89,10 +93,10 @@ def _label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
 
 def _value_on_next_line(line: str) -> str:
     """Return the next line as a label's value when the label ends its own line (来源：/新京报)."""
-    return _cut_value(line) if len(line) <= 60 else ""
+    return cut_value(line) if len(line) <= 60 else ""
 
 
-def _names(text: str, longest: int = 4) -> str | None:
+def person_names(text: str, longest: int = 4) -> str | None:
     """Turn "张三 李四" / "张三、李四" into "张三、李四"; None when nothing name-like."""
     tokens = [t for t in re.split(r"[\s、,，/／和]+", text.strip(_VALUE_STRIP)) if t]
     # An outlet's short name before the names: "文｜财新 杜知航 王婧", "新华社 王五" (caixin-like
@@ -127,21 +131,22 @@ def _starts_with_surname(token: str) -> bool:
     return token[0] in cp.SURNAMES or token[:2] in cp.COMPOUND_SURNAMES
 
 
-def _author_from(lines: list[str]) -> str | None:
+def author_from(lines: list[str]) -> str | None:
+    """Return the author a labelled or byline-shaped line credits."""
     for line in lines:
-        names = _byline_names(line)
+        names = byline_names(line)
         if names:
             return "、".join(names)
     for line in lines:
         for match in cp.AUTHOR_LABEL_RE.finditer(line):
             after = line[match.end() :]
-            value = _names(_cut_value(after), longest=10)
+            value = person_names(cut_value(after), longest=10)
             if value:
                 # "记者：韩雪 通讯员：马超": the correspondent after the reporter is a writer too.
                 more = _CO_WRITER_RE.search(after)
                 if more:
                     value = "、".join(
-                        filter(None, (value, _names(_cut_value(after[more.end() :]))))
+                        filter(None, (value, person_names(cut_value(after[more.end() :]))))
                     )
                 return value
     return None
@@ -153,7 +158,7 @@ def _author_from(lines: list[str]) -> str | None:
 _CO_WRITER_RE = re.compile(r"^[^:：]{2,12}?\s(?:通讯员|通訊員|实习生|實習生)\s*[:：]?\s*")
 
 
-def _reporter_in_body(lines: list[str]) -> str | None:
+def reporter_in_body(lines: list[str]) -> str | None:
     """Find the reporter credited in the body: （记者 某某）, 记者 某某."""
     for line in lines[:3]:
         match = cp.DATELINE_REPORTER_RE.search(line)
@@ -162,19 +167,20 @@ def _reporter_in_body(lines: list[str]) -> str | None:
     for line in lines[:3] + lines[-3:]:
         match = cp.REPORTER_PAREN_RE.search(line)
         if match:
-            value = _names(match.group(1))
+            value = person_names(match.group(1))
             if value:
                 return value
     for line in lines[:2] + lines[-3:]:
         match = cp.REPORTER_SPACED_RE.search(line)
         if match:
-            value = _names(match.group(1))
+            value = person_names(match.group(1))
             if value:
                 return value
     return None
 
 
-def _editor_from(lines: list[str]) -> str | None:
+def editor_from(lines: list[str]) -> str | None:
+    """Return the editor a labelled line credits."""
     for index, line in enumerate(lines):
         matches = [
             m
@@ -188,7 +194,7 @@ def _editor_from(lines: list[str]) -> str | None:
             # A bracketed credit ends at its bracket: "（編輯：黃名璽）1130301" (cna-like),
             # "(责编：李薇、赵岩)" (people-like).
             rest = re.split(r"[)）\]】〕]", rest, maxsplit=1)[0]
-            value = _cut_value(rest)
+            value = cut_value(rest)
             value = value.split()[0] if value.split() else ""
             value = cp.STAFF_CODE_SUFFIX_RE.sub("", value).strip(_VALUE_STRIP)
             if value and len(value) <= 20:
@@ -196,7 +202,7 @@ def _editor_from(lines: list[str]) -> str | None:
     return None
 
 
-def _outlet_by_date(lines: list[str]) -> str | None:
+def outlet_by_date(lines: list[str]) -> str | None:
     """Find an unlabelled outlet beside the date line: "2019-09-26 10:56:28 证券时报网"."""
     for line in lines:
         if len(line) > 100 or not find_dates(line):
@@ -207,7 +213,8 @@ def _outlet_by_date(lines: list[str]) -> str | None:
     return None
 
 
-def _keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
+def keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
+    """Return the keywords of a labelled line, else of the keywords meta tag."""
     for line in lines:
         match = cp.KEYWORDS_LABEL_RE.search(line)
         if match:
@@ -257,9 +264,10 @@ _META_DATE_KEYS = (
 )
 
 
-def _published_at(
+def publication_date(
     meta: dict[str, str], jsonld: str | None, lines_near: list[str], body_lines: list[str], url: str
 ) -> str | None:
+    """Return the publication date: meta tags, JSON-LD, the lines near the headline, the URL."""
     near = _date_from(lines_near)
     for key in _META_DATE_KEYS:
         if meta.get(key):

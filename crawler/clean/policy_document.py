@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.clean import patterns as cp
+from crawler.clean.attachment_links import find_attachment_links
+from crawler.clean.line_kinds import squeeze
 from crawler.clean.policy_header import (
     POLICY_LABELS,
     attachment_urls,
@@ -23,13 +25,18 @@ from crawler.clean.policy_header import (
 )
 from crawler.text.dates import chinese_numeral_date, find_date
 
+if TYPE_CHECKING:
+    from crawler.clean.page import Page
+
 __all__ = [
     "PolicyReading",
     "Signature",
     "clean_title",
     "co_issuers",
+    "drop_policy_head",
     "find_signature",
     "heading_from_page_title",
+    "read_page_policy",
     "read_policy",
 ]
 
@@ -61,10 +68,6 @@ class PolicyReading:
     closing: tuple[str, ...] = ()
 
 
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
 def _signature_date(compact: str) -> str | None:
     """Return the ISO date of a line holding only a date: 2023年9月3日, 二〇二四年五月八日."""
     if not cp.SIGNATURE_DATE_RE.match(compact):
@@ -76,7 +79,7 @@ def _signature_date(compact: str) -> str | None:
 def _organizations(line: str) -> list[str] | None:
     """Return the issuing bodies a signature line names, or None when it is not one."""
     tokens = line.split()
-    if not tokens or len(_compact(line)) > 60:
+    if not tokens or len(squeeze(line)) > 60:
         return None
     if len(tokens) >= 3 and all(len(token) == 1 for token in tokens):
         # Spaced letter by letter to fill the line, 合 肥 市 人 民 政 府 (unseen-policy 027;
@@ -93,7 +96,7 @@ def _issuers_and_date(line: str) -> tuple[list[str], str] | None:
     if match is None:
         return None
     issuers = _organizations(match.group("issuers"))
-    written = _signature_date(_compact(match.group("date")))
+    written = _signature_date(squeeze(match.group("date")))
     return (issuers, written) if issuers and written else None
 
 
@@ -110,7 +113,7 @@ def find_signature(lines: list[str]) -> Signature | None:
     """
     prose_before = False
     for index, line in enumerate(lines):
-        compact = _compact(line)
+        compact = squeeze(line)
         issuers: list[str] = []
         written = _signature_date(compact)
         if written is None:
@@ -126,13 +129,13 @@ def find_signature(lines: list[str]) -> Signature | None:
         while first > 0 and index - first < _SIGNATURE_LINES:
             names = _organizations(lines[first - 1])
             if names is None:
-                if not cp.SIGNER_RE.match(_compact(lines[first - 1])):
+                if not cp.SIGNER_RE.match(squeeze(lines[first - 1])):
                     break
                 signed, names = True, []
             issuers[:0] = names
             first -= 1
         end = index + 1
-        while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
+        while end < len(lines) and cp.CLOSING_NOTE_RE.match(squeeze(lines[end])):
             end += 1
         if prose_before and (issuers or signed):
             return Signature(tuple(issuers), written, first, end)
@@ -147,7 +150,7 @@ def _date_alone(lines: list[str]) -> Signature | None:
     then 2024年3月5日; unseen-policy 033, 034); the date is its 成文日期.
     """
     for index in range(len(lines) - 1, 0, -1):
-        written = _signature_date(_compact(lines[index]))
+        written = _signature_date(squeeze(lines[index]))
         if written is None:
             continue
         before = lines[index - 1].rstrip()
@@ -156,7 +159,7 @@ def _date_alone(lines: list[str]) -> Signature | None:
         ):
             return None  # "特此公告。" is short, yet ends the text
         end = index + 1
-        while end < len(lines) and cp.CLOSING_NOTE_RE.match(_compact(lines[end])):
+        while end < len(lines) and cp.CLOSING_NOTE_RE.match(squeeze(lines[end])):
             end += 1
         return Signature((), written, index, end)
     return None
@@ -180,7 +183,7 @@ def clean_title(title: str) -> tuple[str, str | None]:
 
 
 def _is_document_title(text: str) -> bool:
-    compact = _compact(text)
+    compact = squeeze(text)
     return (
         6 <= len(compact) <= 150
         and cp.DOCUMENT_KIND_RE.search(compact) is not None
@@ -250,7 +253,7 @@ def _same_body(one: str, other: str) -> bool:
     after its place name (市住建局 / 慈溪市住房和城乡建设局, 财政局 / 慈溪市财政局);
     国家发展改革委 and 国家发展和改革委员会 count as two, which only keeps co-issuers out.
     """
-    one, other = _compact(one), _compact(other)
+    one, other = squeeze(one), squeeze(other)
     if one == other:
         return True
     short, full = sorted((one, other), key=len)
@@ -276,7 +279,7 @@ def co_issuers(issuer: str | None, listings: list[list[str]]) -> list[str]:
     """
     if not issuer:
         return []
-    own = _bodies(issuer) or [_compact(issuer)]
+    own = _bodies(issuer) or [squeeze(issuer)]
     for bodies in (own, *listings):
         if len(bodies) < 2:
             continue
@@ -336,7 +339,7 @@ def _document_title(
     cleaned, number = clean_title(title) if title else (None, None)
     near = list(reversed(_title_candidates(head))) + _title_candidates(first_lines)
     if cleaned and _is_document_title(cleaned):
-        whole = _compact(cleaned)
+        whole = squeeze(cleaned)
         if number is None:
             # A copy of the title above the text may carry the number the heading lacks
             # (dg.gov.cn's title element glued to its number; the title read from <title>).
@@ -344,20 +347,20 @@ def _document_title(
                 (
                     glued
                     for glued_title, glued in map(clean_title, (line for line, _ in near))
-                    if glued and _compact(glued_title) == whole
+                    if glued and squeeze(glued_title) == whole
                 ),
                 None,
             )
         # The heading may be the last line of a wrapped title: take the whole title.
         for line, wrapped in near:
-            if wrapped and _compact(line).endswith(whole) and len(line) > len(whole):
+            if wrapped and squeeze(line).endswith(whole) and len(line) > len(whole):
                 return clean_title(line)[0], number
         return cleaned, number
     # The heading found is a column name (通知公告, 政府信息) or a widget's (用户登录): the
     # title is the last document-shaped line above the text, or the first one opening it.
     for line, _ in near:
         candidate, glued = clean_title(line)
-        if _is_document_title(candidate) and not cp.DOC_NUMBER_LINE_RE.match(_compact(line)):
+        if _is_document_title(candidate) and not cp.DOC_NUMBER_LINE_RE.match(squeeze(line)):
             return candidate, glued or number
     return cleaned, number
 
@@ -370,13 +373,13 @@ def _cites_title(lines: list[str], title: str | None) -> bool:
     """
     if not title:
         return False
-    quoted = "《%s》" % _compact(title)
-    return any(quoted in _compact(line) for line in lines)
+    quoted = "《%s》" % squeeze(title)
+    return any(quoted in squeeze(line) for line in lines)
 
 
 def _number_line(lines: list[str]) -> str | None:
     for line in lines:
-        match = cp.DOC_NUMBER_LINE_RE.match(_compact(line)) if len(line) <= 40 else None
+        match = cp.DOC_NUMBER_LINE_RE.match(squeeze(line)) if len(line) <= 40 else None
         if match:
             # Keep the space of "财政部 税务总局公告…" as shown: only brackets are normalised.
             return normalize_doc_number(line.strip().strip("()（）")) if match else None
@@ -385,10 +388,10 @@ def _number_line(lines: list[str]) -> str | None:
 
 def _lines_after(head: list[str], title: str | None) -> list[str]:
     """Return the head lines below the title's last line (none when the title is not there)."""
-    title_compact = _compact(title or "")
+    title_compact = squeeze(title or "")
     after_title: list[str] = []
     for index, line in enumerate(head):
-        compact = _compact(line)
+        compact = squeeze(line)
         if len(compact) >= 4 and (compact in title_compact or title_compact in compact):
             after_title = head[index + 1 :]
     return after_title
@@ -492,8 +495,108 @@ def read_policy(
     fields = _with_co_issuers(fields, co_issuers(fields.get("issuer"), listings))
     body_end = len(lines)
     if signature is not None and not any(
-        _is_prose(line) and not cp.RECORD_LINE_RE.search(_compact(line))
+        _is_prose(line) and not cp.RECORD_LINE_RE.search(squeeze(line))
         for line in lines[signature.end :]
     ):
         body_end = signature.end
     return PolicyReading(fields, fields["title"], body_end, closing)
+
+
+# --- the policy header stage ---------------------------------------------------------------
+
+_POLICY_HEAD_WINDOW = 20  # blocks before the body searched for a policy's title and number
+_POLICY_AFTER_WINDOW = 8  # blocks after the body searched for a signature (signer, bodies, date)
+
+
+def read_page_policy(page: Page) -> None:
+    """Read a policy's fields from its header table, printed head and signature.
+
+    The policy's own title (with its 文号, when the heading shows one) replaces the
+    headline, and the printed head (title, number, header lines) leaves the body.
+    """
+    blocks, start, end = page.blocks, page.start, page.end
+    policy_head = [
+        b.text
+        for b in blocks[max(0, start - _POLICY_HEAD_WINDOW) : start]
+        if b.link_chars < b.chars
+    ]
+    opening = [b.text for b in blocks[start:end][:4]]
+    after: list[str] = []
+    for block in blocks[end : end + _POLICY_AFTER_WINDOW]:
+        if block.chrome or block.link_chars * 2 > block.chars or block.chars > 40:
+            break  # the footer's chrome, a link list or prose: no signature
+        after.append(block.text)
+    reading = read_policy(
+        page.header_policy,
+        title=page.title,
+        head=policy_head,
+        opening=opening,
+        lines=page.lines,
+        root=page.root,
+        url=page.url,
+        after=after,
+    )
+    page.policy = reading.fields if reading else None
+    if page.policy is None and page.links:
+        page.links = find_attachment_links(page.root, page.url, labelled_only=True)
+    if reading:
+        page.title = reading.title or page.title
+        lines = [*page.lines, *reading.closing][: reading.body_end]
+        page.lines = drop_policy_head(lines, reading.fields)
+    elif page.title:
+        page.title = cp.TITLE_DATE_SUFFIX_RE.sub("", page.title)  # "… ( 2025年08月25日 )"
+
+
+def _header_run(lines: list[str]) -> int:
+    """Return how many leading lines are a header table's labelled lines (0 if none).
+
+    A run of ``label：value`` lines counts when one of its labels is a policy field's, so a
+    lone "各部委：现将…" opening the text stays.
+    """
+    size = 0
+    while size < len(lines) and (
+        cp.HEADER_LINE_RE.match(lines[size].strip())
+        or header_fields_in_lines(lines[size : size + 1])
+    ):
+        size += 1  # "label：value", or a policy label shown empty (主题分类：)
+    return size if size and header_fields_in_lines(lines[:size]) else 0
+
+
+def _is_printed_head(line: str, issuer: str, after_number: bool) -> bool:
+    """Say whether a line is the document's printed head: registration number, number, issuer.
+
+    The issuing body's name counts as the policy's issuer, or as any body's name right below
+    a number line (www.anhua.gov.cn shows 安化县 as 发布机构 and prints the full name).
+    """
+    tokens = line.split()
+    return bool(tokens) and all(
+        cp.REGISTRATION_NUMBER_RE.match(token)
+        or cp.DOC_NUMBER_LINE_RE.match(token)
+        or (issuer and token == issuer)
+        or (after_number and cp.ORGANIZATION_RE.match(token))
+        for token in tokens
+    )
+
+
+def drop_policy_head(lines: list[str], policy: dict[str, Any]) -> list[str]:
+    """Drop the repeated title, header and document-number lines at the top of a policy body."""
+    title = squeeze(policy.get("title") or "")
+    doc_number = squeeze(policy.get("doc_number") or "")
+    issuer = squeeze(policy.get("issuer") or "")
+    out = list(lines)
+    after_number = False
+    while out:
+        compact = squeeze(out[0])
+        if (title and compact and compact in title) or (doc_number and compact == doc_number):
+            out.pop(0)
+            continue
+        if cp.DOC_NUMBER_LINE_RE.match(compact) or _is_printed_head(out[0], issuer, after_number):
+            after_number = True
+            out.pop(0)
+            continue
+        header = _header_run(out)
+        if header:
+            del out[:header]
+            continue
+        break
+    return out

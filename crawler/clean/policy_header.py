@@ -198,6 +198,18 @@ def _clean_value(field_name: str, value: str) -> str | None:
     return value
 
 
+def _next_element(element: Any) -> Any | None:
+    """Return the next sibling that is an element, passing over comments and instructions.
+
+    Guangdong's gkmlpt template writes an HTML comment between a label cell and its value
+    (wild pages 011, 106, 107 of gd.gov.cn and foshan.gov.cn sites).
+    """
+    sibling = element.getnext()
+    while sibling is not None and not isinstance(sibling.tag, str):
+        sibling = sibling.getnext()
+    return sibling
+
+
 def _scan_cells(root: Any, found: dict[str, str]) -> None:
     """Add the label/value pairs of one tree to ``found`` (first value of a label wins).
 
@@ -214,7 +226,7 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
         if name is not None:
             if found.get(name):
                 continue  # an empty cell gives way to a later one (主题分类 then 主题词)
-            sibling = element.getnext()
+            sibling = _next_element(element)
             tail = _SPACE_RE.sub(" ", element.tail or "").strip()
             if tail and (sibling is None or element.tag in ("b", "strong", "label", "em", "span")):
                 # The value is the text after the label element: <b>文号：</b>… (gov.cn),
@@ -223,7 +235,7 @@ def _scan_cells(root: Any, found: dict[str, str]) -> None:
                 continue
             if element.tag in ("b", "strong", "label", "em") and sibling is None:
                 parent = element.getparent()
-                sibling = parent.getnext() if parent is not None else None
+                sibling = _next_element(parent) if parent is not None else None
             # An empty value cell still counts: the page shows the field, with nothing in it.
             found[name] = _cell_text(sibling) if sibling is not None else ""
             continue

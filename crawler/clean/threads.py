@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.layout import _Block
+from crawler.clean.layout import Block
 
 _MIN_ENTRIES = 3  # sibling entries with a time stamp each make a thread
 _MIN_PROSE_BEFORE = 200  # characters of article prose before a thread can start
@@ -42,7 +42,7 @@ def _inside(element: Any, entry: Any) -> bool:
     return element is entry or any(a is entry for a in element.iterancestors())
 
 
-def _stamped_entries(entry: Any, blocks: list[_Block], start: int, stamps: set[int]) -> int:
+def _stamped_entries(entry: Any, blocks: list[Block], start: int, stamps: set[int]) -> int:
     """Count the entries alike to ``entry`` that hold both a stamp line and some prose.
 
     Alike means the same parent, tag and class. Rows of a fact table (an infobox's
@@ -66,7 +66,7 @@ def _stamped_entries(entry: Any, blocks: list[_Block], start: int, stamps: set[i
     return len(stamped & prosed)
 
 
-def thread_start(blocks: list[_Block], container: Any) -> int | None:
+def thread_start(blocks: list[Block], container: Any) -> int | None:
     """Return the index of the first block of a thread of entries, or None when there is none."""
     stamps = [
         index

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from crawler.clean import patterns as cp
-from crawler.clean.layout import _Block, _class_id, _is_title_name, _text_content
-from crawler.clean.line_kinds import _compact
+from crawler.clean.layout import Block, class_id, is_title_name, text_content
+from crawler.clean.line_kinds import squeeze
+from crawler.clean.policy_document import heading_from_page_title
+
+if TYPE_CHECKING:
+    from crawler.clean.page import Page
 
 # The first <title> in document order; next(root.iter("title")) would look ahead for a
 # second one through the whole tree.
 _FIRST_TITLE = etree.XPath("/descendant::title[1]")
 
 
-def _title_text(root: Any) -> str:
+def page_title_text(root: Any) -> str:
+    """Return the text of the page's first <title>."""
     found = _FIRST_TITLE(root)
     if not found:
         return ""
     node = found[0]
-    return cp.WHITESPACE_RE.sub(" ", _text_content(node)).strip()
+    return cp.WHITESPACE_RE.sub(" ", text_content(node)).strip()
 
 
-class _SpamCheck:
+class SpamCheck:
     """Tell injected SEO keyword titles from headlines by shape and by relation to the page.
 
     A spam title is a run of short keywords or of stacked separators (``自拍 亚洲 欧美 卡通_…
@@ -32,7 +37,7 @@ class _SpamCheck:
     are collected only when a line has the shape, so ordinary pages pay nothing.
     """
 
-    def __init__(self, body_blocks: list[_Block], blocks: list[_Block]) -> None:
+    def __init__(self, body_blocks: list[Block], blocks: list[Block]) -> None:
         self._body_blocks = body_blocks
         self._blocks = blocks
         self._pairs: set[str] | None = None
@@ -46,7 +51,7 @@ class _SpamCheck:
         """Say whether a title-like line is injected keywords rather than a headline."""
         if not _keyword_shaped(text):
             return False
-        pairs = _han_pairs(_compact(text))
+        pairs = _han_pairs(squeeze(text))
         if not pairs:
             return False
         shared = len(pairs & self._article_pairs()) / len(pairs)
@@ -56,7 +61,7 @@ class _SpamCheck:
             # A <title> holding a line of the page (its headline, in an <h1> or a styled
             # cell) names that line; injected keywords appear nowhere else, or only in a
             # hidden heading of the same keywords.
-            compact = _compact(text)
+            compact = squeeze(text)
             for block in self._blocks:
                 if (
                     5 <= block.chars < len(compact)
@@ -92,14 +97,14 @@ def _keyword_shaped(text: str) -> bool:
     return len(words) >= cp.SPAM_MIN_KEYWORDS and short * 4 >= len(words) * 3
 
 
-def _find_title(
-    page_title: str, meta: dict[str, str], blocks: list[_Block], spam: _SpamCheck
+def find_title(
+    page_title: str, meta: dict[str, str], blocks: list[Block], spam: SpamCheck
 ) -> tuple[str | None, int]:
     """Return the headline and the index of its block (-1 when not among the blocks).
 
     ``page_title`` is the <title> text, already emptied when ``spam`` found it injected.
     """
-    page_compact = _compact(page_title)
+    page_compact = squeeze(page_title)
     best: tuple[float, str, int] | None = None
     for index, block in enumerate(blocks):
         compact = block.compact
@@ -117,7 +122,7 @@ def _find_title(
         # The check below only adds 1.0: skip blocks that cannot win.
         if score + 1.0 < 2.0 or (best is not None and score + 1.0 <= best[0]):
             continue
-        if _is_title_name(_class_id(block.element)):
+        if is_title_name(class_id(block.element)):
             score += 1.0
         if score < 2.0 or (best is not None and score <= best[0]):
             continue
@@ -134,3 +139,17 @@ def _find_title(
         if parts:
             return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], -1
     return None, -1
+
+
+def read_title(page: Page) -> None:
+    """Choose the page's headline (a policy header's 名称 beats the page's headings)."""
+    spam = SpamCheck(page.body_blocks, page.blocks)
+    page.spam = spam
+    page_title = page_title_text(page.root)
+    if page_title and spam.is_spam(page_title, page_title=True):
+        page_title = ""  # injected keywords: neither the headline nor the site's name
+    page.page_title = page_title
+    title, page.title_index = find_title(page_title, page.meta, page.blocks, spam)
+    if page.header_policy and page.header_policy.get("title"):
+        title = page.header_policy["title"]
+    page.title = heading_from_page_title(title, page_title) or title

@@ -1,0 +1,121 @@
+"""Say what a page is: policy, 解读, notice, news, listing, error, script shell or other.
+
+Judged by shape, after the other stages: how long and how much like prose the body is,
+how much of the page is links or script, what the heading says it is, and whether policy
+fields were found. ``is_article`` follows from the type.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crawler.clean import patterns as cp
+from crawler.clean.attachment_links import is_attachment_pointer
+from crawler.clean.line_kinds import squeeze
+
+if TYPE_CHECKING:
+    from crawler.clean.layout import Block
+    from crawler.clean.page import Page
+
+__all__ = ["ARTICLE_TYPES", "PAGE_TYPES", "classify_page"]
+
+PAGE_TYPES = ("policy", "interpretation", "notice", "news", "listing", "error", "js_shell", "other")
+ARTICLE_TYPES = frozenset({"policy", "interpretation", "notice", "news"})
+
+_MIN_BODY_CHARS = 120  # a shorter body is an article only as a notice
+_MIN_NOTICE_CHARS = 30  # a notice's body (a line and a table) has at least this much text
+_MIN_TABLE_ROWS = 3  # rows with text in a notice's table of names or scores
+_ERROR_MAX_CHARS = 400  # an error page says little: its text beside the chrome is this short
+_SHELL_MAX_CHARS = 200  # a page built by script shows next to no text of its own ...
+_SHELL_MIN_SCRIPT = 3000  # ... and carries this much inline script
+_LISTING_MIN_LINKS = 8  # link lines in the container of a listing page
+# A policy: the header table or the printed head gave at least one of these.
+_POLICY_KEYS = ("doc_number", "issuer", "written_at", "index_number")
+_CELLS = frozenset({"td", "th"})
+
+
+def _table_rows(page: Page) -> int:
+    """Count the rows with text of the tables in the article container."""
+    container = page.container
+    if container is None:
+        return 0
+    rows = 0
+    for row in container.iter("tr"):
+        cells = ["".join("".join(cell.itertext()).split()) for cell in row if cell.tag in _CELLS]
+        cells = [cell for cell in cells if cell]
+        # A header table's rows are labels and values (索引号： …): not a notice's table.
+        if cells and not any(cell.endswith((":", "：")) for cell in cells):
+            rows += 1
+    return rows
+
+
+def _link_lines(blocks: list[Block]) -> int:
+    return sum(1 for b in blocks if b.chars >= 4 and b.link_chars * 2 > b.chars)
+
+
+def _pointer_block(blocks: list[Block], title: str) -> str | None:
+    """Return the first block of text (not links) that only points to the attachment."""
+    for block in blocks:
+        if block.link_chars < block.chars and is_attachment_pointer(block.text, title):
+            return block.text
+    return None
+
+
+def _is_error(page: Page, body_chars: int) -> bool:
+    """Say whether the page is an error, captcha or login page by what little it says."""
+    page_chars = sum(b.chars - b.link_chars for b in page.blocks)
+    if body_chars >= _MIN_BODY_CHARS * 3 or page_chars > _ERROR_MAX_CHARS * 4:
+        return False
+    heading = " ".join(filter(None, (page.page_title, page.title)))
+    if cp.ERROR_PAGE_RE.search(heading):
+        return True
+    short_lines = [b.text for b in page.blocks if b.chars <= 60 and b.link_chars * 2 <= b.chars]
+    return page_chars <= _ERROR_MAX_CHARS and any(
+        cp.ERROR_PAGE_RE.search(line) for line in short_lines[:12]
+    )
+
+
+def classify_page(page: Page) -> None:
+    """Set the page's type and whether it is an article."""
+    title = page.title or ""
+    body_chars = len(squeeze("\n".join(page.lines)))
+    prose_lines = sum(1 for line in page.lines if cp.SENTENCE_PUNCT_RE.search(line))
+    article_shaped = body_chars >= _MIN_BODY_CHARS and prose_lines >= 1 and bool(title)
+    policy = page.policy or {}
+    if _is_error(page, body_chars):
+        kind = "error"
+    elif (
+        body_chars < _SHELL_MAX_CHARS
+        and page.script_chars >= _SHELL_MIN_SCRIPT
+        and sum(b.chars for b in page.blocks) < _SHELL_MAX_CHARS * 3
+    ):
+        kind = "js_shell"
+    elif article_shaped:
+        if cp.INTERPRETATION_TITLE_RE.search(title):
+            kind = "interpretation"
+        elif any(policy.get(key) for key in _POLICY_KEYS):
+            kind = "policy"
+        elif cp.NOTICE_TITLE_RE.search(title):
+            kind = "notice"
+        else:
+            kind = "news"
+    elif (
+        title
+        and body_chars >= _MIN_NOTICE_CHARS
+        and _table_rows(page) >= _MIN_TABLE_ROWS
+        and (cp.NOTICE_TITLE_RE.search(title) or any(policy.get(key) for key in _POLICY_KEYS))
+    ):
+        kind = "notice"  # a short notice whose body is a table of names or scores
+    elif (
+        _link_lines(page.body_blocks) >= _LISTING_MIN_LINKS
+        or _link_lines(page.blocks) >= _LISTING_MIN_LINKS * 3
+    ):
+        kind = "listing"
+    else:
+        kind = "other"
+    page.page_type = kind
+    page.is_article = kind in ARTICLE_TYPES
+    if not page.is_article and page.policy is not None and page.links:
+        # A policy page whose whole text points to its attachment (详见附件) is so short
+        # that another block may have won the container: keep the pointing line as the body.
+        page.body_override = _pointer_block(page.blocks, title)

@@ -1,0 +1,48 @@
+"""Read what the page says about itself before its tree is cleaned.
+
+Meta tags (with the fields Chinese government CMSes write: ArticleTitle, PubDate,
+ContentSource, ColumnName, SiteName), JSON-LD's date, a policy header table, attachment
+links, the other pages of a split article, and how much of the page is inline script.
+Each reader is a stage of its own, so one that fails costs only its own fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crawler.clean.attachment_links import find_attachment_links
+from crawler.clean.metadata import jsonld_date, meta_content
+from crawler.clean.pagination import find_pagination
+from crawler.clean.policy_header import parse_policy
+
+if TYPE_CHECKING:
+    from crawler.clean.page import Page
+
+__all__ = ["read_attachment_links", "read_header_table", "read_meta", "read_pagination"]
+
+
+def read_meta(page: Page) -> None:
+    """Read the meta tags, JSON-LD's publication date and the size of inline scripts."""
+    page.meta = meta_content(page.root)
+    page.jsonld_date = jsonld_date(page.root)
+    page.script_chars = sum(
+        len(script.text or "")
+        for script in page.root.iter("script")
+        if not (script.get("type") or "").lower().endswith("json")
+    )
+
+
+def read_header_table(page: Page) -> None:
+    """Read a policy page's header table (索引号, 发文机关, 发文字号 …), if it has one."""
+    page.header_policy = parse_policy(page.root, page.url)
+
+
+def read_attachment_links(page: Page) -> None:
+    """Find the files the page attaches."""
+    page.links = find_attachment_links(page.root, page.url)
+
+
+def read_pagination(page: Page) -> None:
+    """Find the other pages of a split article (第2页)."""
+    pagination = find_pagination(page.root, page.url) if page.url else None
+    page.page_urls = pagination.other_urls() if pagination else []
