@@ -56,7 +56,13 @@ SCRIPT = "script"  # items by script: hans, hant, mixed
 # Why an attachment gave no text: broken, encrypted, scanned, too_large, unsupported, or
 # why its download failed (http_404, timeout, robots_forbidden …).
 ATTACHMENT_ERRORS = "attachment_errors"
-GROUPS = (DROPPED, ERROR_KINDS, LIMITS, ATTACHMENT_ERRORS)
+# Cleaner stages that failed on a page (its fields left empty, the page kept): by stage name
+# (header_table, byline, dates …; crawler.clean.extract.STAGES).
+CLEANER_WARNINGS = "cleaner_warnings"
+GROUPS = (DROPPED, ERROR_KINDS, LIMITS, ATTACHMENT_ERRORS, CLEANER_WARNINGS)
+
+# Error kinds the cleaner counts: a page it could not read at all (fetched again next run).
+UNREADABLE = "unreadable"
 
 # Drop reasons a reader needs by name (writers may count others).
 ALREADY_ARCHIVED = "already_archived"  # same URL as an archived article
@@ -162,6 +168,7 @@ class SourceSummary:
     dated: int = 0  # of those, with a publication date
     attachments: int = 0  # attachment files fetched
     attachment_errors: dict[str, int] = field(default_factory=dict)  # files without text, by why
+    cleaner_warnings: dict[str, int] = field(default_factory=dict)  # failed cleaner stages
 
     @property
     def article_pages(self) -> int:
@@ -189,6 +196,8 @@ def summarize_source(stats: Mapping[str, Any], source: str) -> SourceSummary:
             summary.errors_by_kind[key.reason or ""] = value
         elif key.group == ATTACHMENT_ERRORS:
             summary.attachment_errors[key.reason or ""] = value
+        elif key.group == CLEANER_WARNINGS:
+            summary.cleaner_warnings[key.reason or ""] = value
         else:  # dropped, and links not followed (limits): both are pages not kept
             summary.dropped[key.reason or ""] = value
     return summary

@@ -15,23 +15,33 @@ from scrapy.exceptions import DropItem
 
 from crawler import stats
 from crawler.clean.attachment_links import is_attachment_pointer
-from crawler.clean.extract import Extraction, ExtractionError
+from crawler.clean.extract import Extraction
 from crawler.clean.worker_process import clean_pages, exit_with_parent, warm_up
 from crawler.items import Article, PolicyDocument
 
 logger = logging.getLogger(__name__)
 
 
+def _one_line(error: BaseException) -> str:
+    """Return an exception as one short line: its type and the start of its message."""
+    text = " ".join(str(error).split())[:200]
+    return "%s: %s" % (type(error).__name__, text) if text else type(error).__name__
+
+
 class StripChromePipeline:
     """Run the cleaner on every page of an article; drop pages that are not articles.
 
-    A page the cleaner cannot read at all (empty, only an XML declaration) is dropped as
-    ``extraction_error``, like any other page that is not an article. With workers, the
+    A page the cleaner cannot read at all (empty, only an XML declaration, an essential
+    stage failed) is an error of its source (``errors/unreadable``) with one log line: it is
+    not stored, so the next run fetches it again. A feed, sitemap, XML or JSON document is
+    dropped as ``not_html``. A cleaner stage that failed on a page is counted by name
+    (``cleaner_warnings/<stage>``) while the page goes on with that stage's fields empty. With workers, the
     cleaner runs in that many processes of its own, so it does not hold up the crawl's
     thread (downloads, parsing, the other pipelines) and a second CPU does the cleaning;
     ``process_item`` then returns a coroutine. Its output is the same either way.
-    Settings: ``XIETONG_STRIP_WORKERS``. Stats: ``xietong/dropped/<reason>`` and per source
-    ``xietong/source/<name>/dropped/<reason>``.
+    Settings: ``XIETONG_STRIP_WORKERS``. Stats: ``xietong/dropped/<reason>``,
+    ``xietong/errors/unreadable``, ``xietong/cleaner_warnings/<stage>`` and the same per source
+    under ``xietong/source/<name>/``.
     """
 
     def __init__(self, stats: Any = None, workers: int = 0):
@@ -75,8 +85,8 @@ class StripChromePipeline:
             return self._clean_in_pool(item, self.pool)
         try:
             result = clean_pages(*self._cleaner_arguments(item))
-        except ExtractionError as error:
-            raise self._cannot_clean(item, error) from None
+        except Exception as error:  # the cleaner guards its stages; this is its last line
+            raise self._cannot_clean(item, _one_line(error)) from None
         return self._fill(item, result)
 
     @staticmethod
@@ -96,15 +106,28 @@ class StripChromePipeline:
             result = await asyncio.get_running_loop().run_in_executor(
                 pool, clean_pages, *self._cleaner_arguments(item)
             )
-        except ExtractionError as error:
-            raise self._cannot_clean(item, error) from None
+        except Exception as error:  # a worker's crash, or the cleaner's last line
+            raise self._cannot_clean(item, _one_line(error)) from None
         return self._fill(item, result)
 
-    def _cannot_clean(self, item: Article, error: ExtractionError) -> DropItem:
-        logger.info("cannot clean the page (%s): %s", error, item.url)
-        return self._drop(item, "extraction_error", "cannot clean (%s): %s" % (error, item.url))
+    def _cannot_clean(self, item: Article, reason: str) -> DropItem:
+        """Count an unreadable page as an error of its source; it is fetched again next run."""
+        logger.warning("cannot read the page (%s): %s", reason, item.url)
+        stats.count_reason(self.stats, stats.ERROR_KINDS, stats.UNREADABLE, item.source)
+        stats.count_source(self.stats, item.source, stats.ERRORS)
+        return DropItem("cannot read the page (%s): %s" % (reason, item.url), log_level="INFO")
 
     def _fill(self, item: Article, result: Extraction) -> Article:
+        for warning in result.warnings:
+            stage = warning.partition(":")[0]
+            stats.count_reason(self.stats, stats.CLEANER_WARNINGS, stage, item.source)
+            logger.warning(
+                "cleaner stage failed (%s), its fields left empty: %s", warning, item.url
+            )
+        if result.document_kind != "html":
+            raise self._drop(item, "not_html", "%s: %s" % (result.error, item.url))
+        if result.error is not None:
+            raise self._cannot_clean(item, result.error)
         item.raw_pages = []  # the archive keeps text, not HTML
         # A page whose text only points to its attachment (详见附件) is kept: the attachments
         # pipeline gives it the attachment's text as its body.

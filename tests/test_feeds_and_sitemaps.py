@@ -252,9 +252,10 @@ def test_gzip_bomb_never_holds_more_than_the_cap_in_memory(tmp_path):
     assert crawler.stats.get_value(stats.SITEMAP_TOO_LARGE) == 1
 
 
-def test_page_of_only_an_xml_header_is_a_counted_drop_not_a_traceback(crawled):
+def test_page_of_only_an_xml_header_is_a_counted_error_not_a_traceback(crawled):
     assert "Traceback" not in crawled["stderr"]
     assert "ExtractionError" not in crawled["stderr"]
-    assert "'xietong/dropped/extraction_error': 1" in crawled["stderr"]
+    assert "'xietong/errors/unreadable': 1" in crawled["stderr"]
+    assert "cannot read the page (empty page)" in crawled["stderr"]
     row = next(line for line in crawled["stdout"].splitlines() if line.startswith("xmlonly "))
-    assert "extraction_error 1" in row
+    assert "unreadable 1" in row

@@ -274,7 +274,7 @@ def test_cleaning_in_worker_processes_gives_the_same_items_and_drops():
     in_workers, in_workers_stats = cleaned_in(1, items())
     assert in_workers == in_process
     assert any(isinstance(result, Article) for result in in_workers)
-    assert in_workers_stats["xietong/dropped/extraction_error"] == 1
+    assert in_workers_stats["xietong/errors/unreadable"] == 1
     dropped = {key: value for key, value in in_process_stats.items() if "dropped" in key}
     assert {key: in_workers_stats[key] for key in dropped} == dropped
 

@@ -48,6 +48,7 @@ RUN_SOURCE_COLUMNS: dict[str, Any] = {
     "stored": int,  # appearances written
     "dated": int,  # of those, with a publication date
     "health": str,  # null when healthy, else the warning
+    "cleaner_warnings": str,  # JSON object: cleaner stage -> pages it failed on
 }
 
 
@@ -110,6 +111,9 @@ def record_finished_run(
                     dict(counts.get("errors_by_kind") or {}), sort_keys=True
                 ),
                 "health": warnings.get(counts["source"]),
+                "cleaner_warnings": json.dumps(
+                    dict(counts.get("cleaner_warnings") or {}), sort_keys=True
+                ),
             }
         )
         rows.append(row)

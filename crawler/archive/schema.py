@@ -27,7 +27,7 @@ import sqlite_utils
 from crawler.archive.attachments import create_attachment_table
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.archive.policy_links import create_policy_links_table
-from crawler.archive.runs import create_run_tables
+from crawler.archive.runs import RUN_SOURCE_COLUMNS, create_run_tables
 from crawler.archive.search_index import ensure_search_index
 
 # Kept in SQLite's ``user_version``. 3: the search index without positions (detail=none,
@@ -148,6 +148,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     NearDuplicateIndex.create_tables(db.conn)
     ensure_search_index(db)
     create_run_tables(db)
+    _add_missing_columns(db, "crawl_run_sources", RUN_SOURCE_COLUMNS)
     create_attachment_table(db)
     create_policy_links_table(db)
     if schema_version(db) < SCHEMA_VERSION:

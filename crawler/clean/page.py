@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crawler.clean.attachment_links import AttachmentLink
     from crawler.clean.layout import Block, Layout
-    from crawler.clean.title import SpamCheck
 
 
 @dataclass(eq=False)
@@ -48,7 +47,7 @@ class Page:
     selected: dict[str, str | None] = field(default_factory=dict)
     # title and body
     page_title: str = ""
-    spam: SpamCheck | None = None
+    spam: Any = None  # the title stage's SpamCheck, for the stages after it
     title: str | None = None
     title_index: int = -1
     lines: list[str] = field(default_factory=list)

@@ -43,6 +43,12 @@ class CrawlSummary:
         for s in self.sources:
             dropped = ", ".join("%s %d" % (k, v) for k, v in sorted(s.dropped.items())) or "0"
             errors = ", ".join("%s %d" % (k, v) for k, v in sorted(s.errors_by_kind.items()))
+            if s.cleaner_warnings:
+                # Pages kept with a failed cleaner stage's fields empty, by stage.
+                errors = "%s; cleaner stages failed: %s" % (
+                    errors or str(s.errors),
+                    ", ".join("%s %d" % (k, v) for k, v in sorted(s.cleaner_warnings.items())),
+                )
             rows.append(
                 (
                     s.name,
