@@ -108,9 +108,12 @@ def _one_line(error: BaseException) -> str:
     return "%s: %s" % (type(error).__name__, text[:200]) if text else type(error).__name__
 
 
-def run_stages(page: Page, stages: tuple[Stage, ...] = STAGES) -> Page:
-    """Run the stages over a page, guarding each: a failure is a warning, or the page's error."""
-    for stage in stages:
+def run_stages(page: Page, stages: tuple[Stage, ...] | None = None) -> Page:
+    """Run the stages (``STAGES`` by default) over a page, each guarded.
+
+    A failure is a warning naming the stage, or the page's error when the stage is essential.
+    """
+    for stage in STAGES if stages is None else stages:
         try:
             stage.run(page)
         except ExtractionError as error:

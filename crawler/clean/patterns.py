@@ -538,13 +538,16 @@ ERROR_PAGE_RE = re.compile(
     r"(?:^|[^\d])(?:403|404|500|502|503)(?:[^\d]|$)|页面不存在|頁面不存在|页面未找到|找不到.{0,8}页面|"
     r"页面.{0,6}(?:已删除|已刪除|不存在|无法访问|出错|丢失)|访问的页面|无法找到|Not Found|"
     r"Page not found|Forbidden|Access Denied|Bad Gateway|Service Unavailable|"
-    r"验证码|驗證碼|人机验证|安全验证|滑动验证|captcha|请(?:先)?登录|請登入|登录后(?:查看|访问|阅读)|"
-    r"访问受限|訪問受限|访问过于频繁|系统繁忙|系統繁忙|服务器错误|服務器錯誤",
+    r"验证码(?![:：])|驗證碼(?![:：])|人机验证|安全验证|滑动验证|captcha|请(?:先)?登录|請登入|登录后(?:查看|访问|阅读)|"
+    r"访问受限|訪問受限|访问过于频繁|系统繁忙|系統繁忙|服务器错误|服務器錯誤|^出错了|^提示信息$|"
+    r"拼图验证|完成验证",
     re.IGNORECASE,
 )
 # The heading of a notice (公示, 名单, 征求意见…): short texts, often a table of names or
 # scores, that are articles all the same (the site slices' 第一批 / 第二批 lists).
+# The kind is the heading's last word (…的公示, …名单), as 文种 ends a document's title: a
+# news headline naming a 白名单 in its middle is news.
 NOTICE_TITLE_RE = re.compile(
-    r"公示|公告|通告|公布|名单|名單|名录|征求意见|徵求意見|征集|招标|招聘|启事|啟事|结果|成绩|"
-    r"递补|遴选|入围|拟(?:认定|推荐|确定)"
+    r"(?:公示|公告|通告|公布|名单|名單|名录|征求意见|徵求意見|意见征集|启事|啟事|结果|成绩|"
+    r"公示表|一览表|汇总表|情况表)(?:[(（][^()（）]{1,20}[)）])?$"
 )
