@@ -6,18 +6,17 @@ import ast
 import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.cli import cli
 from crawler.clean import extract as extract_module
 from crawler.clean.extract import STAGES, Stage, extract_article, extraction_to_json, run_stages
 from crawler.clean.page import Page
 from crawler.clean.page_type import PAGE_TYPES
+from crawler.cli import cli
 from tests.conftest import ROOT, SHARED
 
 CLEAN = ROOT / "crawler" / "clean"
@@ -74,14 +73,16 @@ def _with_failing(name: str) -> tuple[Stage, ...]:
 def test_a_failing_reader_empties_only_its_fields_and_is_named_in_warnings():
     html = wild_page("106")  # a policy page with a header table
     whole = run_stages(Page(raw=html, url="https://example.gov.cn/a.html"))
-    assert whole.header_policy and whole.warnings == []
+    assert whole.header_policy
+    assert whole.warnings == []
     broken = run_stages(
         Page(raw=html, url="https://example.gov.cn/a.html"), _with_failing("header_table")
     )
     assert broken.header_policy is None
     assert broken.error is None
     assert broken.warnings == ["header_table: ValueError: a reader met something new"]
-    assert broken.title and broken.lines  # title, body and the rest still stand
+    assert broken.title
+    assert broken.lines
     assert len("".join(broken.lines)) > 200
 
 
@@ -99,7 +100,8 @@ def test_extract_json_names_the_failed_stage_and_keeps_the_other_fields(tmp_path
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["warnings"] == ["byline: ValueError: a reader met something new"]
-    assert data["title"] and data["body"]
+    assert data["title"]
+    assert data["body"]
     assert data["page_type"] in PAGE_TYPES
 
 
@@ -133,7 +135,9 @@ def test_extract_refuses_feeds_sitemaps_xml_and_json_in_one_line(tmp_path, name)
     result = CliRunner().invoke(cli, ["extract", str(path)])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and said in lines[0] and "not an HTML page" in lines[0]
+    assert len(lines) == 1
+    assert said in lines[0]
+    assert "not an HTML page" in lines[0]
     assert "Traceback" not in result.output
 
 
@@ -145,7 +149,8 @@ def test_a_page_that_mentions_rss_or_starts_with_xhtml_stays_a_page():
         + "</p></div></body></html>"
     )
     result = extract_article(xhtml.encode("utf-8"))
-    assert result.document_kind == "html" and result.error is None
+    assert result.document_kind == "html"
+    assert result.error is None
     assert "协同推进" in result.body
 
 

@@ -30,6 +30,7 @@ __all__ = ["read_byline", "read_dates"]
 
 _META_WINDOW = 12  # blocks before the body searched for metadata lines
 _TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
+_DATE_LINE_MAX_CHARS = 24  # "2024年02月04日 18:03:22": a line holding a date and nothing else
 
 
 def _metadata_line(block: Block) -> bool:
@@ -115,6 +116,13 @@ def read_dates(page: Page) -> None:
     """Read the publication date (a policy's 发布日期 wins)."""
     near, _ = _credit_lines(page)
     published = publication_date(page.meta, page.jsonld_date, near, page.lines, page.url)
+    if published is None and page.title_index > 0:
+        # A line that is only a date, right above the headline (flash pages: wild cls.cn;
+        # the date-over-heading templates of news portals).
+        for block in page.blocks[max(0, page.title_index - 2) : page.title_index]:
+            dates = find_dates(block.text)
+            if dates and block.chars <= _DATE_LINE_MAX_CHARS and block.link_chars == 0:
+                published = dates[0][1]
     if page.policy and page.policy.get("published_at"):
         published = page.policy["published_at"]
     page.published_at = published

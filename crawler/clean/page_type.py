@@ -23,6 +23,7 @@ PAGE_TYPES = ("policy", "interpretation", "notice", "news", "listing", "error", 
 ARTICLE_TYPES = frozenset({"policy", "interpretation", "notice", "news"})
 
 _MIN_BODY_CHARS = 120  # a shorter body is an article only as a notice
+_MIN_FLASH_CHARS = 60  # a dated flash with a heading is news from this length on
 _MIN_NOTICE_CHARS = 30  # a notice's body (a line and a table) has at least this much text
 _MIN_TABLE_ROWS = 3  # rows with text in a notice's table of names or scores
 _ERROR_MAX_CHARS = 400  # an error page says little: its text beside the chrome is this short
@@ -75,13 +76,44 @@ def _is_error(page: Page, body_chars: int) -> bool:
     )
 
 
+def _is_listing(page: Page) -> bool:
+    """Say whether the page is a list of links: its container holds most of the page's lists.
+
+    A portal's home page has lists in many boxes, none of them most of the page: other.
+    """
+    in_container = _link_lines(page.body_blocks)
+    return in_container >= _LISTING_MIN_LINKS and in_container * 2 >= _link_lines(page.blocks)
+
+
+def _document_kind(page: Page, title: str) -> str | None:
+    """Return policy, interpretation or notice when the heading or the fields say so."""
+    if cp.INTERPRETATION_TITLE_RE.search(title):
+        return "interpretation"
+    if cp.NOTICE_TITLE_RE.search(title):
+        return "notice"
+    if any((page.policy or {}).get(key) for key in _POLICY_KEYS) or cp.POLICY_TITLE_RE.search(
+        title
+    ):
+        return "policy"
+    return None
+
+
 def classify_page(page: Page) -> None:
     """Set the page's type and whether it is an article."""
     title = page.title or ""
     body_chars = len(squeeze("\n".join(page.lines)))
     prose_lines = sum(1 for line in page.lines if cp.SENTENCE_PUNCT_RE.search(line))
     article_shaped = body_chars >= _MIN_BODY_CHARS and prose_lines >= 1 and bool(title)
-    policy = page.policy or {}
+    # A flash (快讯, 电报) is a dated paragraph or two under its heading.
+    flash = (
+        not article_shaped
+        and body_chars >= _MIN_FLASH_CHARS
+        and any(cp.PROSE_END_RE.search(line) for line in page.lines)  # sentences, not labels
+        and bool(title)
+        and page.published_at is not None
+        and not _is_listing(page)
+    )
+    kind: str
     if _is_error(page, body_chars):
         kind = "error"
     elif (
@@ -90,26 +122,16 @@ def classify_page(page: Page) -> None:
         and sum(b.chars for b in page.blocks) < _SHELL_MAX_CHARS * 3
     ):
         kind = "js_shell"
-    elif article_shaped:
-        if cp.INTERPRETATION_TITLE_RE.search(title):
-            kind = "interpretation"
-        elif any(policy.get(key) for key in _POLICY_KEYS):
-            kind = "policy"
-        elif cp.NOTICE_TITLE_RE.search(title):
-            kind = "notice"
-        else:
-            kind = "news"
+    elif article_shaped or flash:
+        kind = _document_kind(page, title) or "news"
     elif (
         title
         and body_chars >= _MIN_NOTICE_CHARS
         and _table_rows(page) >= _MIN_TABLE_ROWS
-        and (cp.NOTICE_TITLE_RE.search(title) or any(policy.get(key) for key in _POLICY_KEYS))
+        and _document_kind(page, title) in ("notice", "policy")
     ):
         kind = "notice"  # a short notice whose body is a table of names or scores
-    elif (
-        _link_lines(page.body_blocks) >= _LISTING_MIN_LINKS
-        or _link_lines(page.blocks) >= _LISTING_MIN_LINKS * 3
-    ):
+    elif _is_listing(page):
         kind = "listing"
     else:
         kind = "other"

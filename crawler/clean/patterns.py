@@ -549,5 +549,12 @@ ERROR_PAGE_RE = re.compile(
 # news headline naming a 白名单 in its middle is news.
 NOTICE_TITLE_RE = re.compile(
     r"(?:公示|公告|通告|公布|名单|名單|名录|征求意见|徵求意見|意见征集|启事|啟事|结果|成绩|"
-    r"公示表|一览表|汇总表|情况表)(?:[(（][^()（）]{1,20}[)）])?$"
+    r"公示表|一览表|汇总表|情况表)(?:[(（][^()（）]{1,30}[)）])?$"
+    # A call for comments is a notice whatever its last word (…征求《…》意见建议的通知).
+    r"|征求《|徵求《"
+)
+# A document's heading: "[issuer]关于 … [的] 文种" (…关于印发《…》的通知): a policy even when the
+# page shows no header table (wild 016 fcj.xining.gov.cn, 048 gjj.binzhou.gov.cn).
+POLICY_TITLE_RE = re.compile(
+    r"^[^，。！？,!?]{0,40}关于[^，。！？!?]{2,}" + DOCUMENT_KIND_RE.pattern
 )
