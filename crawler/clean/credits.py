@@ -6,6 +6,7 @@ meta tags and JSON-LD are evidence beside them (``crawler.clean.metadata``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crawler.clean import patterns as cp
@@ -16,11 +17,13 @@ from crawler.clean.metadata import (
     keywords_from,
     label_value,
     outlet_by_date,
+    outlet_line,
     person_names,
     publication_date,
     reporter_in_body,
     site_name_from,
 )
+from crawler.clean.value_shapes import balance_brackets, fits
 from crawler.text.dates import find_dates
 
 if TYPE_CHECKING:
@@ -81,21 +84,40 @@ def _rel_author(container: Any) -> str | None:
     return None
 
 
+def _first_fitting(field: str, *readers: Callable[[], str | None]) -> str | None:
+    """Return the first reader's value that has the field's shape (brackets mended)."""
+    for reader in readers:
+        value = reader()
+        if value and field == "outlet":
+            value = balance_brackets(value)
+        if value and fits(field, value):
+            return value
+    return None
+
+
 def read_byline(page: Page) -> None:
     """Read outlet, author, editor, keywords and the site's name."""
     near, tail = _credit_lines(page)
     lines = page.lines
-    page.outlet = (
-        label_value(cp.OUTLET_LABEL_RE, near)
-        or label_value(cp.OUTLET_LABEL_RE, tail)
-        or outlet_by_date(near)
+    line_outlet, line_writer = outlet_line(near)
+    page.outlet = _first_fitting(
+        "outlet",
+        # Each reader in turn: the first value of the outlet's shape wins.
+        lambda: label_value(cp.OUTLET_LABEL_RE, near),
+        lambda: label_value(cp.OUTLET_LABEL_RE, tail),
+        lambda: outlet_by_date(near),
+        lambda: line_outlet,
+        # ContentSource, the 来源 government CMSes write as a meta tag (wild gov.cn pages).
+        lambda: page.meta.get("contentsource"),
     )
-    author = (
-        author_from(near)
-        or reporter_in_body(lines)
+    author = _first_fitting(
+        "author",
+        lambda: author_from(near),
+        lambda: reporter_in_body(lines),
         # "来源：河北日报 | 记者 贡晓丽 通讯员 郝建 | …" above the body (hebnews-like, thepaper-like)
-        or reporter_in_body(near)
-        or author_from(tail)
+        lambda: reporter_in_body(near),
+        lambda: author_from(tail),
+        lambda: line_writer,
     )
     if author is None:
         # A credit after the closing credits block ("责任编辑：X" then "记者 Y") is cut from
@@ -107,7 +129,7 @@ def read_byline(page: Page) -> None:
     if author is None and page.container is not None:
         author = _rel_author(page.container)
     page.author = author
-    page.editor = editor_from(tail) or editor_from(near)
+    page.editor = _first_fitting("editor", lambda: editor_from(tail), lambda: editor_from(near))
     page.keywords = keywords_from(near + tail, page.meta)
     page.site = site_name_from(page.page_title, page.meta, page.title)
 

@@ -33,6 +33,7 @@ from crawler.clean.signals import (
     read_pagination,
 )
 from crawler.clean.title import read_title
+from crawler.clean.value_shapes import check_shapes
 
 __all__ = [
     "STAGES",
@@ -98,6 +99,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("policy", read_page_policy),
     Stage("byline", read_byline),
     Stage("dates", read_dates),
+    Stage("shapes", check_shapes),
     Stage("page_type", classify_page),
     Stage("overrides", apply_overrides),
 )

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from crawler.clean import patterns as cp
-from crawler.clean.line_kinds import byline_names
+from crawler.clean.line_kinds import byline_names, squeeze
 from crawler.text.dates import date_from_url, find_dates
 
 _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》\"'“”"
@@ -211,6 +211,49 @@ def outlet_by_date(lines: list[str]) -> str | None:
             if cp.OUTLET_NAME_RE.match(token) and not cp.META_LABEL_RE.search(token):
                 return token
     return None
+
+
+# Tokens of a date line that are its date, time or weekday: "2022-04-29 18:07 星期五".
+_DATE_TOKEN_RE = re.compile(r"^[\d\-/.:年月日时分秒]+$|^(?:星期|周|週)[一二三四五六日天]$")
+
+
+_REPORTER_SUFFIX_RE = re.compile(r"(?<=\w)(?:记者|記者|讯|訊)$")
+
+
+def outlet_line(lines: list[str]) -> tuple[str | None, str | None]:
+    """Return the outlet, and the writer after it, of an unlabelled credit line by the date.
+
+    "2022年04月08日 15:49 21世纪经济报道 21财经APP 叶麦穗" names both on the date line
+    (wild 066, 21jingji.com); a line of its own between the date and the editor,
+    "经济观察网 陈月芹" or "财联社", does too (wild cls.cn pages).
+    """
+    for index, line in enumerate(lines):
+        if len(squeeze(line)) > 60:
+            continue
+        tokens = line.split()
+        if find_dates(line):
+            tokens = [token for token in tokens if not _DATE_TOKEN_RE.match(token)]
+        else:
+            neighbours = lines[max(0, index - 1) : index] + lines[index + 1 : index + 2]
+            if len(tokens) > 2 or not any(
+                find_dates(other) or cp.EDITOR_LABEL_RE.search(other) for other in neighbours
+            ):
+                continue
+        if tokens:
+            # "财联社记者 王海春": the outlet's reporter (wild cls.cn pages).
+            tokens[0] = _REPORTER_SUFFIX_RE.sub("", tokens[0])
+        if not tokens or not cp.OUTLET_NAME_RE.match(tokens[0]):
+            continue
+        if cp.META_LABEL_RE.search(tokens[0]):
+            continue
+        writer = tokens[-1] if len(tokens) > 1 else ""
+        author = (
+            writer
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", writer) and _starts_with_surname(writer)
+            else None
+        )
+        return tokens[0], author
+    return None, None
 
 
 def keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:

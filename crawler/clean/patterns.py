@@ -224,6 +224,9 @@ _SPACE_SEPARATOR = r"[ \t\u3000\xa0]+(?=[\u4e00-\u9fffA-Za-z])"
 # (guancha.cn, news.ifeng.com, stcn.com, thepaper.cn, three demo sites, unseen pages);
 # AUTHOR_LABEL_RE 13 (ol.gamersky.com, stcn.com, the dyrbw demo site, unseen pages).
 OUTLET_LABEL_RE = re.compile(
+    # Not the source of a picture or of figures (图片来源：摄图网, 数据来源：…): wild 055 163.com,
+    # 078 cls.cn.
+    r"(?<!图片)(?<!圖片)(?<!数据)(?<!數據)(?<!资料)(?<!資料)(?<![图圖])"
     r"(?:文章来源|文章來源|信息来源|信息來源|新闻来源|新聞來源|稿件来源|来源|來源|稿源|出处|出處|"
     r"转载自|轉載自|发布单位|發布單位|发布机构|(?<![时時日期間间])发布(?![时時日期])|"
     r"(?<![时時日期間间])發布(?![时時日期])|發佈(?![时時日期]))\s*[:：丨]\s*"
@@ -338,8 +341,8 @@ COMPOUND_SURNAMES = frozenset(
 # Helps hexun.com, toutiao.com (news-zh-dev 009, 017) and the caixin-, qq2009- and
 # singtao-like unseen pages.
 OUTLET_NAME_RE = re.compile(
-    r"^[\u4e00-\u9fffA-Za-z]{1,14}(?:网|網|报|報|社|台|刊|新闻|新聞|周刊|週刊|杂志|雜誌|在线|"
-    r"客户端|时报|時報|日报|日報|晚报|晚報|频道|頻道)$"
+    r"^[\u4e00-\u9fffA-Za-z0-9]{1,14}(?:网|網|报|報|社|台|刊|新闻|新聞|周刊|週刊|杂志|雜誌|在线|"
+    r"客户端|时报|時報|日报|日報|晚报|晚報|频道|頻道|报道|報道)$"
 )
 # 责任编辑 and its forms: helps 23 sites (163.com, guancha.cn, hexun.com, news.sina.com.cn,
 # three demo sites, unseen pages).
