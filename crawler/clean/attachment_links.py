@@ -26,6 +26,8 @@ _EXTENSION_RE = re.compile(r"\.([A-Za-z0-9]{1,5})\s*(?=$|[?#&;])")
 
 def file_extension(file_name: str) -> str:
     """Return the type a name or URL gives, in its path or query (download.jsp?f=清单.pdf)."""
+    if "." not in file_name and "%" not in file_name:
+        return ""  # most link texts: no extension to find
     found = [e.lower() for e in _EXTENSION_RE.findall(unquote(file_name))]
     return next((e for e in reversed(found) if e in _FILE_EXTENSIONS), "")
 
@@ -53,6 +55,7 @@ _LABEL_BEFORE_RE = re.compile(
 # A link labelled 附件 that leads to another page, not to a file.
 _PAGE_RE = re.compile(r"\.(?:s?html?|jhtml)(?=$|[?#])", re.IGNORECASE)
 _SPACE_RE = re.compile(r"[\s\u3000\xa0]+")
+_SCRIPT_HREF_RE = re.compile(r"(?i)(?:javascript|mailto|tel):")
 
 
 def _element_text(node: Any) -> str:
@@ -92,18 +95,26 @@ def find_attachment_links(
     found: dict[str, str] = {}
     for anchor in page.iter("a"):
         href = (anchor.get("href") or "").strip()
-        if not href or href.startswith("#") or re.match(r"(?i)(javascript|mailto|tel):", href):
+        if not href or href.startswith("#") or _SCRIPT_HREF_RE.match(href):
             continue
-        shown = _SPACE_RE.sub(" ", _element_text(anchor)).strip()
-        title = _SPACE_RE.sub(" ", anchor.get("title") or "").strip()
-        names_file = bool(
-            _LINK_EXTENSION_RE.search(href) or file_extension(shown) in ATTACHMENT_EXTENSIONS
-        )
+        raw = _element_text(anchor)
+        href_names_file = _LINK_EXTENSION_RE.search(href) is not None
+        title = anchor.get("title") or ""
+        if not href_names_file and "." not in raw and "附" not in raw and "附" not in title:
+            # Neither the URL, the text nor the title can make it one: only a 附件 label
+            # before the link can (most links of a page stop here, cheaply).
+            before = _text_before(anchor)[-30:]
+            if "件" not in before:
+                continue
+        shown = _SPACE_RE.sub(" ", raw).strip()
+        title = _SPACE_RE.sub(" ", title).strip()
+        names_file = href_names_file or file_extension(shown) in ATTACHMENT_EXTENSIONS
         if labelled_only or not names_file:
+            before = _text_before(anchor)[-30:]
             labelled = (
-                _LABEL_RE.match(shown)
-                or _LABEL_RE.match(title)
-                or _LABEL_BEFORE_RE.search(_text_before(anchor)[-30:])
+                ("附" in shown and _LABEL_RE.match(shown))
+                or ("附" in title and _LABEL_RE.match(title))
+                or ("件" in before and _LABEL_BEFORE_RE.search(before))
             )
             if not labelled or (not names_file and _PAGE_RE.search(href)):
                 continue

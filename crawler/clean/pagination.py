@@ -8,10 +8,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 
 # A page number as pagination bars write it: "2", "第2页", "第 2 頁", "[2]".
 PAGE_NUMBER = re.compile(r"^\s*[\[【(（]?\s*(?:第\s*)?(\d{1,3})\s*(?:页|頁)?\s*[\]】)）]?\s*$")
 # Words that only pagination bars contain; a container needs one of them or two numbered links.
+# Links short enough to be a page number ("第 12 页", "[3]"): the only ones worth a look,
+# picked in lxml's C code rather than one by one.
+_SHORT_LINKS = etree.XPath(
+    "descendant-or-self::a[@href][string-length(normalize-space(string(.))) <= 12]"
+)
 PAGINATION_HINT = re.compile(r"第\s*\d+\s*[页頁]|下一[页頁]|上一[页頁]|共\s*\d+\s*[页頁]")
 # How the URL of page N differs from page 1: foo_2.html, foo-2.html, foo_p2.html, ?page=2.
 PAGE_SUFFIX = re.compile(
@@ -65,7 +71,7 @@ def find_pagination(html: str | Any, url: str) -> Pagination | None:
     stems = {_stem(url), own.netloc + own.path + ("?" + own.query if own.query else "")}
     numbered: dict[int, str] = {}
     current: int | None = None
-    for anchor in tree.iter("a"):
+    for anchor in _SHORT_LINKS(tree):
         href = anchor.get("href")
         text = _text(anchor)
         match = PAGE_NUMBER.match(text or "")
@@ -97,8 +103,8 @@ def _text(element: Any) -> str:
 
 
 def _unlinked_number(tree: Any, numbered: dict[int, str]) -> int | None:
-    for anchor in tree.iter("a"):
-        if anchor.get("href") and PAGE_NUMBER.match(_text(anchor)):
+    for anchor in _SHORT_LINKS(tree):
+        if PAGE_NUMBER.match(_text(anchor)):
             parent = anchor.getparent()
             if parent is None:
                 continue

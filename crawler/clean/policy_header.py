@@ -120,26 +120,24 @@ ATTACHMENT_RE = re.compile(
 _CELL_TAGS = ("td", "th", "li", "span", "div", "p", "dt", "dd", "b", "strong", "label", "em")
 _DATE_FIELDS = ("written_at", "published_at")
 # Labels only policy pages carry: without one of them the table scan is skipped.
+_HINT_LABELS = (
+    "索引号",
+    "索引號",
+    "发文字号",
+    "發文字號",
+    "发文机关",
+    "發文機關",
+    "发布机构",
+    "發布機構",
+    "发文单位",
+    "成文日期",
+    "印发日期",
+    "生成日期",
+    "发布文号",
+    "文件编号",
+)
 _HINT_RE = re.compile(
-    "|".join(
-        _spaced(label)
-        for label in (
-            "索引号",
-            "索引號",
-            "发文字号",
-            "發文字號",
-            "发文机关",
-            "發文機關",
-            "发布机构",
-            "發布機構",
-            "发文单位",
-            "成文日期",
-            "印发日期",
-            "生成日期",
-            "发布文号",
-            "文件编号",
-        )
-    )
+    "|".join(_spaced(label) for label in _HINT_LABELS)
     + r"|文[\s\u3000\xa0]*[号號][\s\u3000\xa0]*[:：]"
 )
 # document.write("…") calls in inline scripts and the string literals in them: issue 9 saw

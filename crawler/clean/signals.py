@@ -8,6 +8,7 @@ Each reader is a stage of its own, so one that fails costs only its own fields.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from crawler.clean.attachment_links import find_attachment_links
@@ -17,6 +18,9 @@ from crawler.clean.policy_header import parse_policy
 
 if TYPE_CHECKING:
     from crawler.clean.page import Page
+
+# A link whose whole text is a page number ("2", "[3]", "第2页"), as the HTML spells it.
+_NUMBERED_LINK_RE = re.compile(r">[\s\[【(（第]{0,8}\d{1,3}[\s页頁\]】)）]{0,8}</a", re.IGNORECASE)
 
 __all__ = ["read_attachment_links", "read_header_table", "read_meta", "read_pagination"]
 
@@ -44,5 +48,7 @@ def read_attachment_links(page: Page) -> None:
 
 def read_pagination(page: Page) -> None:
     """Find the other pages of a split article (第2页)."""
+    if not _NUMBERED_LINK_RE.search(page.text):
+        return  # no link whose text is a page number: nothing to look for in the tree
     pagination = find_pagination(page.root, page.url) if page.url else None
     page.page_urls = pagination.other_urls() if pagination else []
