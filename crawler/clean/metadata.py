@@ -41,9 +41,10 @@ def jsonld_date(root: Any) -> str | None:
 
 
 def site_name_from(page_title: str, meta: dict[str, str], title: str | None) -> str | None:
-    """Return the site's name from og:site_name or what the <title> adds to the headline."""
-    if meta.get("og:site_name"):
-        return meta["og:site_name"]
+    """Return the site's name: og:site_name, a CMS's SiteName, or what <title> adds to the headline."""
+    for key in ("og:site_name", "sitename"):
+        if meta.get(key):
+            return meta[key]
     if page_title and title:
         rest = page_title.replace(title, " ")
         parts = [p.strip() for p in cp.TITLE_SEPARATOR_RE.split(rest) if p.strip()]

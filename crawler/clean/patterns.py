@@ -561,3 +561,10 @@ NOTICE_TITLE_RE = re.compile(
 POLICY_TITLE_RE = re.compile(
     r"^[^，。！？,!?]{0,40}关于[^，。！？!?]{2,}" + DOCUMENT_KIND_RE.pattern
 )
+# A heading that names a column or a kind of document, not one document: an issuer and a
+# 文种 alone (中华人民共和国主席令, 国务院令), or a column's words (通知公告, 政策法规, 工作动态).
+GENERIC_HEADING_RE = re.compile(
+    r"(?:[\u4e00-\u9fff]{0,10}(?:主席令|政府令|部令|令|公报|文件))"
+    r"|(?:通知公告|通知|公告|公示|政策法规|政策文件|法规文件|规范性文件|政策解读|工作动态|新闻动态|"
+    r"信息公开|政务公开|通知通告|公示公告|最新动态|要闻|图片新闻|首页|正文)"
+)

@@ -540,11 +540,25 @@ def read_page_policy(page: Page) -> None:
     if page.policy is None and page.links:
         page.links = find_attachment_links(page.root, page.url, labelled_only=True)
     if reading:
-        page.title = reading.title or page.title
+        page.title = _with_shown_number(reading.title, page.title) or page.title
         lines = [*page.lines, *reading.closing][: reading.body_end]
         page.lines = drop_policy_head(lines, reading.fields)
     elif page.title:
         page.title = cp.TITLE_DATE_SUFFIX_RE.sub("", page.title)  # "… ( 2025年08月25日 )"
+
+
+def _with_shown_number(title: str | None, heading: str | None) -> str | None:
+    """Return the title with the number the heading shows after it: "…的通知（国发〔2017〕28号）".
+
+    The number is read off for 发文字号 all the same; the title keeps it as the page shows it
+    (wild 122 fangchan.com; the TRS site slice's policy headings).
+    """
+    if not title or not heading:
+        return title
+    suffix = cp.TITLE_NUMBER_SUFFIX_RE.search(heading)
+    if suffix and squeeze(heading[: suffix.start()]).endswith(squeeze(title)):
+        return "%s（%s）" % (title, suffix.group(1).strip())
+    return title
 
 
 def _header_run(lines: list[str]) -> int:

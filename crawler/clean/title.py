@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # The first <title> in document order; next(root.iter("title")) would look ahead for a
 # second one through the whole tree.
 _FIRST_TITLE = etree.XPath("/descendant::title[1]")
+_GENERIC_MAX_CHARS = 14  # "中华人民共和国主席令" and column names are short
 
 
 def page_title_text(root: Any) -> str:
@@ -152,4 +153,28 @@ def read_title(page: Page) -> None:
     title, page.title_index = find_title(page_title, page.meta, page.blocks, spam)
     if page.header_policy and page.header_policy.get("title"):
         title = page.header_policy["title"]
-    page.title = heading_from_page_title(title, page_title) or title
+    title = heading_from_page_title(title, page_title) or title
+    # The page's own heading beats the CMS's ArticleTitle meta tag, unless the heading is
+    # generic (a column's name, 通知公告, 中华人民共和国主席令) or missing: then the tag names
+    # the page (government CMSes write ArticleTitle and ColumnName on every page).
+    specific = page.meta.get("articletitle")
+    if (
+        specific
+        and not spam.is_spam(specific)
+        and (not title or is_generic_heading(title, page.meta))
+        and not is_generic_heading(specific, page.meta)
+    ):
+        title = specific
+    page.title = title
+
+
+def is_generic_heading(title: str, meta: dict[str, str]) -> bool:
+    """Say whether a heading names a column or a kind of document rather than one document."""
+    compact = squeeze(title)
+    column = squeeze(meta.get("columnname") or "")
+    if column and compact == column:
+        return True
+    # Only an issuer and a 文种, or a column's words: "中华人民共和国主席令", "通知公告".
+    return (
+        len(compact) <= _GENERIC_MAX_CHARS and cp.GENERIC_HEADING_RE.fullmatch(compact) is not None
+    )
