@@ -6,15 +6,15 @@ blocks score highest (``crawler.clean.layout``) is the container.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from crawler.clean.layout import choose_container, clean_tree, linearize, parse_html
+from crawler.clean.layout import Block, choose_container, clean_tree, linearize, parse_html
 from crawler.clean.selectors import select_text, selected_container
 
 if TYPE_CHECKING:
     from crawler.clean.page import Page
 
-__all__ = ["choose_page_container", "parse_page"]
+__all__ = ["choose_page_container", "looks_like_a_list", "parse_page", "second_opinion"]
 
 
 def parse_page(page: Page) -> None:
@@ -34,7 +34,80 @@ def choose_page_container(page: Page) -> None:
     page.layout = layout
     page.blocks = layout.blocks
     container = selected_container(root, body_selector, layout.ranges)
+    chosen_by_selector = container is not None
     if container is None:
         container = choose_container(layout.scores, root)
     page.container = container
     page.start, page.end = layout.ranges.get(container, (0, len(layout.blocks)))
+    if not chosen_by_selector:
+        better = second_opinion(page)
+        if better is not None:
+            page.container = better
+            page.start, page.end = layout.ranges[better]
+
+
+# The second opinion on the container. A container whose blocks are mostly a list of teasers
+# (a linked headline, a line of summary, again and again) won on the sum of many short
+# summaries; an article's container has few linked lines among its paragraphs. Changes two
+# pages of one host so far (wild 115, 116, fangchan.com, both right after); no dev page.
+_LIST_SHARE = 0.3  # linked lines among a container's lines from which it looks like a list
+_MIN_LIST_LINKS = 8  # and at least this many of them
+_ARTICLE_LIST_SHARE = 0.15  # an alternative may have at most this share of linked lines
+_MIN_ALTERNATIVE_SCORE = 0.5  # of the first choice's score
+_MIN_ALTERNATIVE_PROSE = 200  # characters of punctuated prose in the alternative
+
+
+def _line_counts(blocks: list[Block]) -> tuple[int, int]:
+    """Return (linked lines, lines) among blocks long enough to count."""
+    lines = [b for b in blocks if b.chars >= _MIN_LINE_CHARS]
+    return sum(1 for b in lines if b.link_chars * 2 > b.chars), len(lines)
+
+
+_MIN_LINE_CHARS = 8
+_PARAGRAPH_CHARS = 80  # a block this long with punctuation is a paragraph, not a teaser
+_PARAGRAPHS_KEPT = 0.7  # share of the first choice's paragraphs the alternative must hold
+
+
+def _paragraph_chars(blocks: list[Block]) -> int:
+    return sum(
+        b.chars
+        for b in blocks
+        if b.chars >= _PARAGRAPH_CHARS and b.punct and b.link_chars * 2 <= b.chars
+    )
+
+
+def looks_like_a_list(blocks: list[Block]) -> bool:
+    """Say whether a container's blocks are a list of linked teasers rather than an article."""
+    linked, lines = _line_counts(blocks)
+    return linked >= _MIN_LIST_LINKS and linked >= _LIST_SHARE * lines
+
+
+def second_opinion(page: Page) -> Any | None:
+    """Return a better container than a list-shaped first choice, or None to keep it.
+
+    The alternative is the best-scoring element with few linked lines, a fair share of the
+    first choice's score and some prose: the article beside a column of teasers.
+    """
+    if page.layout is None or not looks_like_a_list(page.body_blocks):
+        return None
+    scores = dict((element, score) for score, element in page.layout.scores)
+    first = scores.get(page.container, 0.0)
+    # Teasers' summaries are short; an article's paragraphs are long. The alternative must
+    # hold most of the long paragraphs (an old layout may interleave ads and paragraphs in
+    # one cell: extraction-dev 012, cn.biz.yahoo.com).
+    first_paragraphs = _paragraph_chars(page.body_blocks)
+    best, best_score = None, 0.0
+    for score, element in page.layout.scores:
+        if score < first * _MIN_ALTERNATIVE_SCORE or score <= best_score:
+            continue
+        start, end = page.layout.ranges[element]
+        blocks = page.blocks[start:end]
+        linked, lines = _line_counts(blocks)
+        prose = sum(b.chars for b in blocks if b.punct and b.link_chars * 2 <= b.chars)
+        if (
+            linked <= _ARTICLE_LIST_SHARE * max(lines, 1)
+            and prose >= _MIN_ALTERNATIVE_PROSE
+            and _paragraph_chars(blocks) >= _PARAGRAPHS_KEPT * first_paragraphs
+        ):
+            best, best_score = element, score
+    return best
