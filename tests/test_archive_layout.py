@@ -197,3 +197,13 @@ def test_the_cleaner_reaches_no_crawler_framework_or_database():
 
 def test_the_cleaner_check_sees_a_forbidden_import():
     assert "scrapy" in third_party_imports(ROOT / "spiders" / "sources_spider.py")
+
+
+def test_no_digest_module_is_longer_than_one_job():
+    # The digest was one 984-line file doing six jobs; each job is now a module of exports/.
+    long = {
+        path.name: lines
+        for path in sorted((ROOT / "exports").glob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert not long, long
