@@ -19,8 +19,8 @@ from scrapy.utils.response import response_status_message
 
 from crawler import request_meta, stats
 from crawler.archive import Archive
-from crawler.distributed.workers import RedisKeys, redis_client
 from crawler.text.urls import canonical_url
+from crawler.worker_queue import RedisKeys, redis_client
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler import stats
-from crawler.distributed.workers import RedisKeys, article_to_json, redis_client
+from crawler.worker_queue import RedisKeys, article_to_json, redis_client
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)

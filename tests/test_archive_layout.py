@@ -169,6 +169,45 @@ def test_the_cycle_check_finds_a_cycle_through_a_function_import():
     assert "crawler.ops.monitor" in cycle
 
 
+def room(module: str) -> str:
+    """Return the room a module lives in: a subpackage of crawler/, else its top package.
+
+    A module at the top of crawler/ (settings, items, the CLI …) is a room of its own.
+    """
+    parts = module.split(".")
+    if parts[0] != "crawler":
+        return parts[0]
+    if len(parts) > 1 and (ROOT / "crawler" / parts[1]).is_dir():
+        return ".".join(parts[:2])
+    return module
+
+
+def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Return room -> the other rooms its modules import."""
+    rooms: dict[str, set[str]] = {}
+    for name, targets in graph.items():
+        here = room(name)
+        rooms.setdefault(here, set()).update(room(t) for t in targets if room(t) != here)
+    return rooms
+
+
+def test_rooms_import_no_cycle_so_arrows_point_down():
+    # pipelines/ and crawler/distributed/ once imported each other: the worker pipeline took
+    # its Redis key names from the workers, and ingest runs the pipelines.
+    cycle = find_cycle(room_graph(import_graph()))
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_room_cycle_check_finds_pipelines_importing_the_workers():
+    graph = import_graph()
+    graph["pipelines.redis_queue"] = graph["pipelines.redis_queue"] | {
+        "crawler.distributed.workers"
+    }
+    cycle = find_cycle(room_graph(graph))
+    assert cycle is not None
+    assert {"pipelines", "crawler.distributed"} <= set(cycle)
+
+
 def third_party_imports(path: Path) -> set[str]:
     """Return the top-level names of every module a file imports anywhere in its source."""
     names = set()

@@ -13,8 +13,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler import stats
-from crawler.distributed.workers import RedisKeys
 from crawler.middlewares import KnownUrlsMiddleware, SourcePageCapMiddleware
+from crawler.worker_queue import RedisKeys
 from spiders.sources_spider import SourcesSpider
 from tests.redis_server import RedisServer
 
