@@ -41,6 +41,10 @@ XIETONG_INCREMENTAL_ENABLED = os.environ.get("XIETONG_INCREMENTAL_ENABLED", "1")
     "false",
     "False",
 )
+# The function an incremental crawl reads the archived URLs with: (settings, spider name) ->
+# canonical URLs. The archive's by default; distributed mode (crawler/distributed/workers.py)
+# swaps in the Redis set's, so a worker needs no SQLite file.
+XIETONG_INCREMENTAL_KNOWN_URLS = "crawler.archive.articles.archived_urls"
 # Run monitoring: a crawl_runs row per crawl, source health judged at the end (exit status 3).
 XIETONG_MONITOR_ENABLED = os.environ.get("XIETONG_MONITOR_ENABLED", "1") not in (
     "0",

@@ -208,6 +208,25 @@ def test_the_room_cycle_check_finds_pipelines_importing_the_workers():
     assert {"pipelines", "crawler.distributed"} <= set(cycle)
 
 
+def reached_from(graph: dict[str, set[str]], start: str, prefixes: tuple[str, ...]) -> list[str]:
+    """Return the modules with one of ``prefixes`` that ``start`` imports itself."""
+    return sorted(t for t in graph[start] if t.startswith(prefixes))
+
+
+def test_the_middlewares_import_neither_the_archive_nor_the_workers():
+    # The known URLs come from the function XIETONG_INCREMENTAL_KNOWN_URLS names.
+    graph = import_graph()
+    assert not reached_from(
+        graph, "crawler.middlewares", ("crawler.archive", "crawler.distributed")
+    )
+
+
+def test_the_middleware_check_sees_an_archive_import():
+    graph = import_graph()
+    graph["crawler.middlewares"] = graph["crawler.middlewares"] | {"crawler.archive"}
+    assert reached_from(graph, "crawler.middlewares", ("crawler.archive",)) == ["crawler.archive"]
+
+
 def third_party_imports(path: Path) -> set[str]:
     """Return the top-level names of every module a file imports anywhere in its source."""
     names = set()

@@ -28,6 +28,7 @@ import socket
 import time
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -82,12 +83,23 @@ def live_workers(server: redis.Redis, keys: RedisKeys) -> int:
     return int(server.zcount(keys.workers, now - STALE_AFTER, "+inf"))
 
 
+def known_urls_in_redis(settings: Mapping[str, Any], spider_name: str) -> set[str]:
+    """Return the canonical URLs ``xietong ingest`` keeps in Redis for the workers.
+
+    The reader of ``XIETONG_INCREMENTAL_KNOWN_URLS`` on a worker (``DistributedAddon``).
+    """
+    key = RedisKeys(spider_name).known_urls
+    server = redis_client(settings.get("XIETONG_REDIS_URL") or "")
+    return {url.decode() for url in server.sscan_iter(key, count=1000)}
+
+
 # --- Scrapy components ------------------------------------------------------------------------
 class DistributedAddon:
     """Switch a crawl to distributed mode when ``XIETONG_REDIS_URL`` is set.
 
     Settings: ``XIETONG_REDIS_URL``, ``XIETONG_REDIS_ITEM_PIPELINES`` (replace
-    ``ITEM_PIPELINES`` on workers). Command-line settings still win.
+    ``ITEM_PIPELINES`` on workers); sets ``XIETONG_INCREMENTAL_KNOWN_URLS`` to the Redis
+    set's reader. Command-line settings still win.
     """
 
     @classmethod
@@ -98,11 +110,16 @@ class DistributedAddon:
         return cls()
 
     def update_settings(self, settings: BaseSettings) -> None:
-        """Use the shared scheduler and the worker pipelines."""
+        """Use the shared scheduler, the worker pipelines and the known URLs in Redis."""
         # "project", not "addon": the mode replaces our own project's ITEM_PIPELINES (set at
         # project priority); spider and command-line settings still win.
         settings.set("SCHEDULER", "crawler.distributed.workers.SharedScheduler", "project")
         settings.set("ITEM_PIPELINES", settings.getdict("XIETONG_REDIS_ITEM_PIPELINES"), "project")
+        settings.set(
+            "XIETONG_INCREMENTAL_KNOWN_URLS",
+            "crawler.distributed.workers.known_urls_in_redis",
+            "project",
+        )
 
 
 class SharedDupeFilter(RFPDupeFilter):
