@@ -227,6 +227,17 @@ def test_the_middleware_check_sees_an_archive_import():
     assert reached_from(graph, "crawler.middlewares", ("crawler.archive",)) == ["crawler.archive"]
 
 
+def test_pipelines_import_nothing_from_the_spider():
+    # Both fetch; what they share (how a failure is named) lives below them.
+    graph = import_graph()
+    reached = {
+        name: reached_from(graph, name, ("spiders",))
+        for name in graph
+        if name.startswith("pipelines")
+    }
+    assert not any(reached.values()), reached
+
+
 def third_party_imports(path: Path) -> set[str]:
     """Return the top-level names of every module a file imports anywhere in its source."""
     names = set()
