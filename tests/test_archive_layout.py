@@ -120,6 +120,24 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+def sqlite_openings(path: Path) -> list[str]:
+    """Return where a module opens a SQLite file: ``sqlite3.connect``, ``sqlite_utils.Database``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module in ("sqlite3", "sqlite_utils"):
+            names = {alias.name for alias in node.names} & {"connect", "Database"}
+            found += ["%d: from %s import %s" % (node.lineno, node.module, n) for n in names]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and (node.func.value.id, node.func.attr)
+            in (("sqlite3", "connect"), ("sqlite_utils", "Database"))
+        ):
+            found.append("%d: %s.%s(...)" % (node.lineno, node.func.value.id, node.func.attr))
+    return found
+
+
 def test_schema_statements_live_only_in_the_archive_package():
     outside = {
         str(path.relative_to(ROOT)): found
@@ -136,6 +154,22 @@ def test_the_schema_check_sees_sql_and_sqlite_utils_statements():
     assert any("trigger" in s.lower() for s in statements)
     assert any(".create_index" in s for s in statements)
     assert any(".create(" in s for s in statements)
+
+
+def test_only_the_archive_opens_sqlite():
+    # Others get a connection or a path from it (datasette opens its own, in crawler/web/serve).
+    outside = {
+        str(path.relative_to(ROOT)): found
+        for path in project_modules().values()
+        if not path.is_relative_to(ARCHIVE) and (found := sqlite_openings(path))
+    }
+    assert not outside, outside
+
+
+def test_the_opening_check_sees_both_ways_of_opening():
+    found = [s for path in sorted(ARCHIVE.glob("*.py")) for s in sqlite_openings(path)]
+    assert any("sqlite3.connect" in s for s in found)
+    assert any("sqlite_utils.Database" in s or "import Database" in s for s in found)
 
 
 def test_the_archive_imports_nothing_above_it():
