@@ -310,3 +310,21 @@ def test_no_digest_module_is_longer_than_one_job():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 600
     }
     assert not long, long
+
+
+PROCESS_MODULES = {"multiprocessing", "concurrent", "subprocess", "signal", "threading"}
+
+
+def test_the_cleaner_runs_no_processes_or_threads():
+    # Worker processes and their parent watch are the strip pipeline's
+    # (pipelines/strip_chrome_worker.py); the cleaning package stays plain functions.
+    found = {
+        str(path.relative_to(ROOT)): sorted(reached)
+        for path in sorted((ROOT / "crawler" / "clean").glob("*.py"))
+        if (reached := third_party_imports(path) & PROCESS_MODULES)
+    }
+    assert not found, found
+
+
+def test_the_process_check_sees_the_strip_pipelines_worker():
+    assert "threading" in third_party_imports(ROOT / "pipelines" / "strip_chrome_worker.py")
