@@ -1,4 +1,4 @@
-"""The archive owns the SQLite schema, and the project's imports form no cycle.
+"""The archive owns the SQLite file and its schema, and the project's imports point down.
 
 Read from the source with ``ast``, so an import inside a function counts as much as one
 at the top of a module (a hidden cycle is still a cycle).
