@@ -56,8 +56,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_OUT_DIR = Path("data/digests")
-
 # Output formats and the file extension each is written with.
 FORMAT_EXTENSIONS = {"md": "md", "html": "html", "atom": "atom", "json": "json"}
 FORMATS = tuple(FORMAT_EXTENSIONS)
