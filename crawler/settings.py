@@ -78,7 +78,7 @@ EXTENSIONS = {
 # --- Item pipelines: one job each, in this order ----------------------------------------
 ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # HTML -> clean text + metadata; drops non-articles
-    "pipelines.attachments.AttachmentsPipeline": 200,  # fetch attachments, read their text
+    "pipelines.fetch_attachments.AttachmentsPipeline": 200,  # fetch attachments, read their text
     "pipelines.normalize_script.NormalizeScriptPipeline": 300,  # script detection, simplified copies
     "pipelines.tag_topics.TagTopicsPipeline": 400,  # kind, topics, regions; drops off-topic pages
     "pipelines.deduplicate.DeduplicatePipeline": 500,  # canonical URL + text fingerprint for matching
@@ -93,7 +93,7 @@ XIETONG_REDIS_MAX_IDLE = float(os.environ.get("XIETONG_REDIS_MAX_IDLE", "10"))
 # Worker pipelines: clean on the workers; `xietong ingest`, the one writer, deduplicates and stores.
 XIETONG_REDIS_ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # as above
-    "pipelines.attachments.AttachmentsPipeline": 200,  # as above (every attachment fetched)
+    "pipelines.fetch_attachments.AttachmentsPipeline": 200,  # as above (every attachment fetched)
     "pipelines.normalize_script.NormalizeScriptPipeline": 300,  # as above
     "pipelines.tag_topics.TagTopicsPipeline": 400,  # as above
     "pipelines.redis_queue.RedisQueuePipeline": 500,  # JSON onto the Redis item list

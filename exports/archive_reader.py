@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.archive.attachments import attachments_of
+from crawler.archive.attachment_store import attachments_of
 from crawler.archive.policy_links import stories_citing
 from crawler.text.lead import make_lead
 from crawler.text.urls import file_name

@@ -32,7 +32,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.archive.attachment_search import index_attachments_in_python
-from crawler.archive.attachments import KnownAttachment, known_attachment, save_attachments
+from crawler.archive.attachment_store import KnownAttachment, known_attachment, save_attachments
 from crawler.archive.database import open_database
 from crawler.archive.merge import (
     MOJIBAKE,
