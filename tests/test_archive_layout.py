@@ -328,3 +328,26 @@ def test_the_cleaner_runs_no_processes_or_threads():
 
 def test_the_process_check_sees_the_strip_pipelines_worker():
     assert "threading" in third_party_imports(ROOT / "pipelines" / "strip_chrome_worker.py")
+
+
+def environment_reads(path: Path) -> list[int]:
+    """Return the lines where a module reads ``os.environ`` or ``os.getenv``."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+        and node.attr in ("environ", "getenv")
+    ]
+
+
+def test_only_the_settings_module_reads_the_environment():
+    settings = ROOT / "crawler" / "settings.py"
+    outside = {
+        str(path.relative_to(ROOT)): lines
+        for path in project_modules().values()
+        if path != settings and (lines := environment_reads(path))
+    }
+    assert not outside, outside
+    assert environment_reads(settings)  # the check sees a read where there is one
