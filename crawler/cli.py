@@ -100,7 +100,7 @@ def check_redis(url: str) -> None:
     """Fail with one line when ``url`` is not a reachable Redis."""
     import redis
 
-    from crawler.distributed.workers import redis_client
+    from crawler.worker_queue import redis_client
 
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("--redis takes redis://HOST:PORT/DB, got %r" % url)
@@ -475,8 +475,8 @@ def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
     Example: xietong ingest --redis redis://10.0.0.5:6379/0 --db data/xietong.db
     """
     from crawler.distributed.ingest import Ingest
-    from crawler.distributed.workers import redis_client
     from crawler.ops.run import build_settings
+    from crawler.worker_queue import redis_client
 
     check_redis(redis_url)
     logging.basicConfig(

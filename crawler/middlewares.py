@@ -15,11 +15,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 from crawler import request_meta, stats
-from crawler.archive import Archive
-from crawler.distributed.workers import RedisKeys, redis_client
 from crawler.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,8 @@ class KnownUrlsMiddleware(BaseSpiderMiddleware):
     archive in a local crawl, from the Redis set ``xietong ingest`` keeps in a distributed
     one (a worker needs no SQLite file).
 
-    Settings: ``XIETONG_INCREMENTAL_ENABLED``, ``XIETONG_DB``, ``XIETONG_REDIS_URL``.
+    Settings: ``XIETONG_INCREMENTAL_ENABLED``, ``XIETONG_INCREMENTAL_KNOWN_URLS`` (the
+    function that reads them: the archive's, or on a distributed worker the Redis set's).
     Stats: ``xietong/incremental/skipped`` and per source ``xietong/source/<name>/skipped``.
     """
 
@@ -48,17 +48,12 @@ class KnownUrlsMiddleware(BaseSpiderMiddleware):
         settings = crawler.settings
         if not settings.getbool("XIETONG_INCREMENTAL_ENABLED", True):
             raise NotConfigured("XIETONG_INCREMENTAL_ENABLED is off")
-        redis_url = settings.get("XIETONG_REDIS_URL")
-        if redis_url:
-            assert crawler.spidercls is not None
-            key = RedisKeys(crawler.spidercls.name).known_urls
-            known = {url.decode() for url in redis_client(redis_url).sscan_iter(key, count=1000)}
-        else:
-            archive = Archive.open(settings.get("XIETONG_DB"))
-            try:
-                known = archive.known_urls()
-            finally:
-                archive.close()
+        reader = settings.get("XIETONG_INCREMENTAL_KNOWN_URLS")
+        if not reader:
+            raise NotConfigured("XIETONG_INCREMENTAL_KNOWN_URLS names no reader")
+        assert crawler.spidercls is not None
+        read_known_urls = load_object(reader)
+        known = read_known_urls(settings, crawler.spidercls.name)
         logger.info("incremental crawl: %d article URLs already archived", len(known))
         return cls(known, crawler.stats)
 

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import os
 
+
+def environment_flag(name: str, default: bool) -> bool:
+    """Read an on/off (``XIETONG_*_ENABLED``) setting from the environment: 0 or false is off."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value not in ("0", "false", "False")
+
+
 BOT_NAME = "xietong"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -30,23 +39,15 @@ XIETONG_STRIP_WORKERS = int(
     os.environ.get("XIETONG_STRIP_WORKERS", str(max(0, min(4, (os.cpu_count() or 1) - 1))))
 )
 # Near-duplicate detection (MinHash-LSH over character shingles of the simplified text).
-XIETONG_DEDUP_NEAR_ENABLED = os.environ.get("XIETONG_DEDUP_NEAR_ENABLED", "1") not in (
-    "0",
-    "false",
-    "False",
-)
+XIETONG_DEDUP_NEAR_ENABLED = environment_flag("XIETONG_DEDUP_NEAR_ENABLED", True)
 # Skip article pages already in the archive on a re-crawl (listing pages, feeds and sitemaps are always fetched).
-XIETONG_INCREMENTAL_ENABLED = os.environ.get("XIETONG_INCREMENTAL_ENABLED", "1") not in (
-    "0",
-    "false",
-    "False",
-)
+XIETONG_INCREMENTAL_ENABLED = environment_flag("XIETONG_INCREMENTAL_ENABLED", True)
+# The function an incremental crawl reads the archived URLs with: (settings, spider name) ->
+# canonical URLs. The archive's by default; distributed mode (crawler/distributed/workers.py)
+# swaps in the Redis set's, so a worker needs no SQLite file.
+XIETONG_INCREMENTAL_KNOWN_URLS = "crawler.archive.articles.archived_urls"
 # Run monitoring: a crawl_runs row per crawl, source health judged at the end (exit status 3).
-XIETONG_MONITOR_ENABLED = os.environ.get("XIETONG_MONITOR_ENABLED", "1") not in (
-    "0",
-    "false",
-    "False",
-)
+XIETONG_MONITOR_ENABLED = environment_flag("XIETONG_MONITOR_ENABLED", True)
 # A source's date share is compared with its recent runs only when it stored this many items.
 XIETONG_MONITOR_MIN_ARTICLES = int(os.environ.get("XIETONG_MONITOR_MIN_ARTICLES", "5"))
 # Requests per source per crawl before the spider stops following its links (0 = no cap).
@@ -56,11 +57,7 @@ XIETONG_SPIDER_MAX_PAGES_PER_SOURCE = int(
 
 # Attachments (附件): fetch each policy's attachment files, and files labelled 附件 on other
 # pages, in the same crawl (same politeness, robots.txt and DOWNLOAD_MAXSIZE); store their text.
-XIETONG_ATTACHMENTS_ENABLED = os.environ.get("XIETONG_ATTACHMENTS_ENABLED", "1") not in (
-    "0",
-    "false",
-    "False",
-)
+XIETONG_ATTACHMENTS_ENABLED = environment_flag("XIETONG_ATTACHMENTS_ENABLED", True)
 # Attachments fetched per article at most (the rest of a long list are left alone).
 XIETONG_ATTACHMENTS_MAX_PER_ARTICLE = int(
     os.environ.get("XIETONG_ATTACHMENTS_MAX_PER_ARTICLE", "20")
@@ -74,7 +71,7 @@ EXTENSIONS = {
 # --- Item pipelines: one job each, in this order ----------------------------------------
 ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # HTML -> clean text + metadata; drops non-articles
-    "pipelines.attachments.AttachmentsPipeline": 200,  # fetch attachments, read their text
+    "pipelines.fetch_attachments.AttachmentsPipeline": 200,  # fetch attachments, read their text
     "pipelines.normalize_script.NormalizeScriptPipeline": 300,  # script detection, simplified copies
     "pipelines.tag_topics.TagTopicsPipeline": 400,  # kind, topics, regions; drops off-topic pages
     "pipelines.deduplicate.DeduplicatePipeline": 500,  # canonical URL + text fingerprint for matching
@@ -89,7 +86,7 @@ XIETONG_REDIS_MAX_IDLE = float(os.environ.get("XIETONG_REDIS_MAX_IDLE", "10"))
 # Worker pipelines: clean on the workers; `xietong ingest`, the one writer, deduplicates and stores.
 XIETONG_REDIS_ITEM_PIPELINES = {
     "pipelines.strip_chrome.StripChromePipeline": 100,  # as above
-    "pipelines.attachments.AttachmentsPipeline": 200,  # as above (every attachment fetched)
+    "pipelines.fetch_attachments.AttachmentsPipeline": 200,  # as above (every attachment fetched)
     "pipelines.normalize_script.NormalizeScriptPipeline": 300,  # as above
     "pipelines.tag_topics.TagTopicsPipeline": 400,  # as above
     "pipelines.redis_queue.RedisQueuePipeline": 500,  # JSON onto the Redis item list

@@ -10,8 +10,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler import stats
-from crawler.distributed.workers import RedisKeys, article_to_json, redis_client
 from crawler.items import Article
+from crawler.worker_queue import RedisKeys, article_to_json, redis_client
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from scrapy.exceptions import DropItem
 from crawler import stats
 from crawler.clean.attachment_links import is_attachment_pointer
 from crawler.clean.extract import Extraction
-from crawler.clean.worker_process import clean_pages, exit_with_parent, warm_up
 from crawler.items import Article, PolicyDocument
+from pipelines.strip_chrome_worker import clean_pages, exit_with_parent, warm_up
 
 logger = logging.getLogger(__name__)
 

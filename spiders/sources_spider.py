@@ -15,25 +15,16 @@ import feedparser
 import lxml.etree
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler import request_meta, stats
 from crawler.clean.pagination import find_pagination
+from crawler.fetch_errors import error_kind
 from crawler.items import Article
 from crawler.sources import Source, load_sources
 from crawler.text.dates import parse_feed_date
@@ -353,52 +344,6 @@ class SourcesSpider(Spider):
         else:
             self._count_error(kind, source)
         logger.warning("fetch failed (%s): %s", kind, request.url)
-
-
-# Why Scrapy ignored a request, by a phrase of its IgnoreRequest message.
-IGNORED_BECAUSE = (
-    ("robots.txt", "robots_forbidden"),
-    ("max redirections", "redirect_loop"),
-    ("DOWNLOAD_MAXSIZE", "too_large"),
-    ("offsite", "offsite"),
-)
-
-# Twisted and Scrapy failures of a connection that broke (reset, closed before the end).
-CONNECTION_FAILURES = frozenset(
-    (
-        "ResponseNeverReceived",
-        "ResponseFailed",
-        "ConnectionLost",
-        "ConnectionDone",
-        "DownloadFailedError",
-    )
-)
-
-
-def error_kind(failure: Failure) -> str:
-    """Name why a request failed, for the ``xietong/errors/<kind>`` stats."""
-    if failure.check(HttpError):
-        return "http_%d" % failure.value.response.status
-    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
-        return "timeout"
-    if failure.check(ResponseDataLossError):
-        return "data_loss"  # body shorter than its Content-Length
-    if failure.check(DownloadCancelledError):
-        # Scrapy's HTTP handler cancels a download itself only when the body passes
-        # DOWNLOAD_MAXSIZE (announced by Content-Length, or counted while it arrives).
-        return "too_large"
-    if failure.check(DownloadConnectionRefusedError):
-        return "connection_refused"
-    if failure.check(CannotResolveHostError):
-        return "dns"
-    if failure.check(IgnoreRequest):
-        message = str(failure.value)
-        for phrase, kind in IGNORED_BECAUSE:
-            if phrase in message:
-                return kind
-        return "ignored"
-    name = failure.type.__name__ if failure.type else "unknown"
-    return "connection_lost" if name in CONNECTION_FAILURES else name
 
 
 def article_link(entry: feedparser.FeedParserDict) -> str | None:

@@ -28,15 +28,20 @@ Run ``python -m tests.republish FOLDER`` to write them by hand.
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import random
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import opencc
+
+if __package__ in (None, ""):  # run as a script: the repository root holds the tests package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fixtures.page_builder import escape, link_items, write_file, write_site_toml  # noqa: E402
+from tests.fixtures.page_builder import paragraphs as paragraphs_html  # noqa: E402
 
 CORPUS_NAMES = ("news-zh-dev", "extraction-dev")
 # Texts kept: long enough to be an article, capped so a page is a normal news length.
@@ -283,12 +288,8 @@ def _related(base: Base, donor: Base, rng: random.Random) -> list[str]:
 # --- chrome -----------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def _links(entries: list[tuple[str, str]], template: str) -> str:
-    return "\n".join(template % (path, _escape(title)) for path, title in entries)
+    return link_items(entries, template, "\n")
 
 
 def _jinghua(
@@ -299,7 +300,7 @@ def _jinghua(
     editor: str,
     related: list[tuple[str, str]],
 ) -> str:
-    body = "\n".join("<p>%s</p>" % _escape(p) for p in paragraphs)
+    body = paragraphs_html(paragraphs, separator="\n")
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         "<title>%s_京华时讯网</title>\n"
@@ -325,11 +326,11 @@ def _jinghua(
         "<p>Copyright © 2003-2024 京华时讯网 版权所有 未经授权不得转载</p>\n"
         "<p>京ICP备12345678号-1　京公网安备11010502030000号</p></div>\n</body>\n</html>\n"
     ) % (
-        _escape(title),
-        _escape(title),
-        _escape(title),
+        escape(title),
+        escape(title),
+        escape(title),
         when,
-        _escape(outlet),
+        escape(outlet),
         body,
         editor,
         _links(related[:4], '<li><a href="%s">%s</a></li>'),
@@ -345,7 +346,7 @@ def _yanzhao(
     editor: str,
     related: list[tuple[str, str]],
 ) -> str:
-    body = "<br>\n".join("　　%s" % _escape(p) for p in paragraphs)
+    body = "<br>\n".join("　　%s" % escape(p) for p in paragraphs)
     return (
         "<html>\n<head>\n"
         '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">\n'
@@ -368,11 +369,11 @@ def _yanzhao(
         "冀ICP备05012345号　冀公网安备13010202000123号<br>\n"
         "违法和不良信息举报电话：0311-12345678</td></tr></table>\n</body>\n</html>\n"
     ) % (
-        _escape(title),
-        _escape(title),
+        escape(title),
+        escape(title),
         when,
-        _escape(outlet),
-        _escape(title),
+        escape(outlet),
+        escape(title),
         body,
         editor,
         EDITORS[0],
@@ -389,7 +390,7 @@ def _huaxia(
     editor: str,
     related: list[tuple[str, str]],
 ) -> str:
-    body = "\n".join("<p>%s</p>" % _escape(p) for p in paragraphs)
+    body = paragraphs_html(paragraphs, separator="\n")
     return (
         '<!DOCTYPE html>\n<html lang="zh-Hant">\n<head>\n<meta charset="{charset}">\n'
         "<title>%s</title>\n</head>\n<body>\n"
@@ -410,10 +411,10 @@ def _huaxia(
         '<a href="/index.html">廣告刊登</a><br>© 2024 華夏新聞網 版權所有，轉載請聯繫授權</footer>\n'
         "</body>\n</html>\n"
     ) % (
-        _escape(title),
-        _escape(title),
+        escape(title),
+        escape(title),
         when,
-        _escape(outlet),
+        escape(outlet),
         body,
         _links(related, '<li><a href="%s">%s</a></li>'),
     )
@@ -427,7 +428,7 @@ def _haihe(
     editor: str,
     related: list[tuple[str, str]],
 ) -> str:
-    body = "\n".join('<p style="text-indent:2em;">%s</p>' % _escape(p) for p in paragraphs)
+    body = paragraphs_html(paragraphs, ' style="text-indent:2em;"', "\n")
     previous, following = (related + related)[:2] if related else (("/index.html", "无"),) * 2
     return (
         '<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
@@ -448,16 +449,16 @@ def _haihe(
         "<p>本网站所刊登的各种新闻﹑信息和各种专题专栏资料，均为海河新闻网版权所有</p></div>\n"
         "</body>\n</html>\n"
     ) % (
-        _escape(title),
-        _escape(title),
+        escape(title),
+        escape(title),
         when,
-        _escape(outlet),
+        escape(outlet),
         body,
         editor,
         previous[0],
-        _escape(previous[1]),
+        escape(previous[1]),
         following[0],
-        _escape(following[1]),
+        escape(following[1]),
     )
 
 
@@ -469,7 +470,7 @@ def _baodao(
     editor: str,
     related: list[tuple[str, str]],
 ) -> str:
-    body = "\n".join("<p>%s</p>" % _escape(p) for p in paragraphs)
+    body = paragraphs_html(paragraphs, separator="\n")
     return (
         '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=big5">\n'
         "<title>%s｜寶島日報</title>\n</head>\n<body>\n"
@@ -488,10 +489,10 @@ def _baodao(
         '<div id="footer">寶島日報 © All Rights Reserved. 本網站內容未經授權請勿轉載　'
         "客服信箱：service@baodao.example.com.tw</div>\n</body>\n</html>\n"
     ) % (
-        _escape(title),
-        _escape(title),
+        escape(title),
+        escape(title),
         when,
-        _escape(outlet),
+        escape(outlet),
         body,
         editor,
         _links(related, '<li><a href="%s">%s</a></li>'),
@@ -517,7 +518,7 @@ SITE_TITLES = {
 
 def _index_page(site: str, entries: list[tuple[str, str, str]]) -> str:
     items = "\n".join(
-        '<li><a href="%s">%s</a> <span>%s</span></li>' % (path, _escape(title), when[:10])
+        '<li><a href="%s">%s</a> <span>%s</span></li>' % (path, escape(title), when[:10])
         for path, title, when in entries
     )
     return (
@@ -660,15 +661,9 @@ def build_republished(target: Path, shared: Path) -> Republished:
         if site == "huaxia" and all(_encodes(text, "big5") for text in pages.values()):
             charset, codec = "big5", "big5"
         for path, text in pages.items():
-            file = folder / path.lstrip("/")
-            file.parent.mkdir(parents=True, exist_ok=True)
             text = text.replace("{charset}", charset)
-            file.write_bytes(text.encode(codec, errors=errors))
-        (folder / "_site.toml").write_text(
-            "# Generated by tests/republish.py; read by crawler/demo/server.py.\n"
-            'charset = "%s"\n' % charset,
-            encoding="utf-8",
-        )
+            write_file(folder, path, text.encode(codec, errors=errors))
+        write_site_toml(folder, "tests/republish.py", ['charset = "%s"' % charset])
         result.charsets[site] = charset
     return result
 

@@ -1,4 +1,4 @@
-"""The archive owns the SQLite schema, and the project's imports form no cycle.
+"""The archive owns the SQLite file and its schema, and the project's imports point down.
 
 Read from the source with ``ast``, so an import inside a function counts as much as one
 at the top of a module (a hidden cycle is still a cycle).
@@ -120,6 +120,24 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+def sqlite_openings(path: Path) -> list[str]:
+    """Return where a module opens a SQLite file: ``sqlite3.connect``, ``sqlite_utils.Database``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module in ("sqlite3", "sqlite_utils"):
+            names = {alias.name for alias in node.names} & {"connect", "Database"}
+            found += ["%d: from %s import %s" % (node.lineno, node.module, n) for n in names]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and (node.func.value.id, node.func.attr)
+            in (("sqlite3", "connect"), ("sqlite_utils", "Database"))
+        ):
+            found.append("%d: %s.%s(...)" % (node.lineno, node.func.value.id, node.func.attr))
+    return found
+
+
 def test_schema_statements_live_only_in_the_archive_package():
     outside = {
         str(path.relative_to(ROOT)): found
@@ -136,6 +154,22 @@ def test_the_schema_check_sees_sql_and_sqlite_utils_statements():
     assert any("trigger" in s.lower() for s in statements)
     assert any(".create_index" in s for s in statements)
     assert any(".create(" in s for s in statements)
+
+
+def test_only_the_archive_opens_sqlite():
+    # Others get a connection or a path from it (datasette opens its own, in crawler/web/serve).
+    outside = {
+        str(path.relative_to(ROOT)): found
+        for path in project_modules().values()
+        if not path.is_relative_to(ARCHIVE) and (found := sqlite_openings(path))
+    }
+    assert not outside, outside
+
+
+def test_the_opening_check_sees_both_ways_of_opening():
+    found = [s for path in sorted(ARCHIVE.glob("*.py")) for s in sqlite_openings(path)]
+    assert any("sqlite3.connect" in s for s in found)
+    assert any("sqlite_utils.Database" in s or "import Database" in s for s in found)
 
 
 def test_the_archive_imports_nothing_above_it():
@@ -169,6 +203,75 @@ def test_the_cycle_check_finds_a_cycle_through_a_function_import():
     assert "crawler.ops.monitor" in cycle
 
 
+def room(module: str) -> str:
+    """Return the room a module lives in: a subpackage of crawler/, else its top package.
+
+    A module at the top of crawler/ (settings, items, the CLI …) is a room of its own.
+    """
+    parts = module.split(".")
+    if parts[0] != "crawler":
+        return parts[0]
+    if len(parts) > 1 and (ROOT / "crawler" / parts[1]).is_dir():
+        return ".".join(parts[:2])
+    return module
+
+
+def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Return room -> the other rooms its modules import."""
+    rooms: dict[str, set[str]] = {}
+    for name, targets in graph.items():
+        here = room(name)
+        rooms.setdefault(here, set()).update(room(t) for t in targets if room(t) != here)
+    return rooms
+
+
+def test_rooms_import_no_cycle_so_arrows_point_down():
+    # pipelines/ and crawler/distributed/ once imported each other: the worker pipeline took
+    # its Redis key names from the workers, and ingest runs the pipelines.
+    cycle = find_cycle(room_graph(import_graph()))
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_room_cycle_check_finds_pipelines_importing_the_workers():
+    graph = import_graph()
+    graph["pipelines.redis_queue"] = graph["pipelines.redis_queue"] | {
+        "crawler.distributed.workers"
+    }
+    cycle = find_cycle(room_graph(graph))
+    assert cycle is not None
+    assert {"pipelines", "crawler.distributed"} <= set(cycle)
+
+
+def reached_from(graph: dict[str, set[str]], start: str, prefixes: tuple[str, ...]) -> list[str]:
+    """Return the modules with one of ``prefixes`` that ``start`` imports itself."""
+    return sorted(t for t in graph[start] if t.startswith(prefixes))
+
+
+def test_the_middlewares_import_neither_the_archive_nor_the_workers():
+    # The known URLs come from the function XIETONG_INCREMENTAL_KNOWN_URLS names.
+    graph = import_graph()
+    assert not reached_from(
+        graph, "crawler.middlewares", ("crawler.archive", "crawler.distributed")
+    )
+
+
+def test_the_middleware_check_sees_an_archive_import():
+    graph = import_graph()
+    graph["crawler.middlewares"] = graph["crawler.middlewares"] | {"crawler.archive"}
+    assert reached_from(graph, "crawler.middlewares", ("crawler.archive",)) == ["crawler.archive"]
+
+
+def test_pipelines_import_nothing_from_the_spider():
+    # Both fetch; what they share (how a failure is named) lives below them.
+    graph = import_graph()
+    reached = {
+        name: reached_from(graph, name, ("spiders",))
+        for name in graph
+        if name.startswith("pipelines")
+    }
+    assert not any(reached.values()), reached
+
+
 def third_party_imports(path: Path) -> set[str]:
     """Return the top-level names of every module a file imports anywhere in its source."""
     names = set()
@@ -197,3 +300,54 @@ def test_the_cleaner_reaches_no_crawler_framework_or_database():
 
 def test_the_cleaner_check_sees_a_forbidden_import():
     assert "scrapy" in third_party_imports(ROOT / "spiders" / "sources_spider.py")
+
+
+def test_no_digest_module_is_longer_than_one_job():
+    # The digest was one 984-line file doing six jobs; each job is now a module of exports/.
+    long = {
+        path.name: lines
+        for path in sorted((ROOT / "exports").glob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert not long, long
+
+
+PROCESS_MODULES = {"multiprocessing", "concurrent", "subprocess", "signal", "threading"}
+
+
+def test_the_cleaner_runs_no_processes_or_threads():
+    # Worker processes and their parent watch are the strip pipeline's
+    # (pipelines/strip_chrome_worker.py); the cleaning package stays plain functions.
+    found = {
+        str(path.relative_to(ROOT)): sorted(reached)
+        for path in sorted((ROOT / "crawler" / "clean").glob("*.py"))
+        if (reached := third_party_imports(path) & PROCESS_MODULES)
+    }
+    assert not found, found
+
+
+def test_the_process_check_sees_the_strip_pipelines_worker():
+    assert "threading" in third_party_imports(ROOT / "pipelines" / "strip_chrome_worker.py")
+
+
+def environment_reads(path: Path) -> list[int]:
+    """Return the lines where a module reads ``os.environ`` or ``os.getenv``."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+        and node.attr in ("environ", "getenv")
+    ]
+
+
+def test_only_the_settings_module_reads_the_environment():
+    settings = ROOT / "crawler" / "settings.py"
+    outside = {
+        str(path.relative_to(ROOT)): lines
+        for path in project_modules().values()
+        if path != settings and (lines := environment_reads(path))
+    }
+    assert not outside, outside
+    assert environment_reads(settings)  # the check sees a read where there is one

@@ -21,11 +21,10 @@ from exports.digest import (
     STORY_SIMILARITY,
     DigestEntry,
     IsoWeek,
-    _stories,
-    _title_pairs,
     default_week,
     load_digest,
 )
+from exports.grouping import story_clusters, title_pairs
 from tests.test_search import build_archive, ids_for, make_article
 
 UMBRELLA = "京津冀协同发展"
@@ -237,7 +236,7 @@ def test_odd_url_never_breaks_the_digest(tmp_path: Path, odd_url: str):
 
 def _stories_by_comparing_every_pair(entries: list[DigestEntry]) -> list[list[str]]:
     """The story clusters as comparing every pair of titles gives them."""
-    pairs = [_title_pairs(entry.title) for entry in entries]
+    pairs = [title_pairs(entry.title) for entry in entries]
     clusters: list[set[int]] = [{index} for index in range(len(entries))]
     for first in range(len(entries)):
         for second in range(first + 1, len(entries)):
@@ -278,4 +277,4 @@ def test_story_clusters_equal_those_of_comparing_every_pair():
     entries.append(replace(entries[0], id="e-empty", title="，。"))
     expected = _stories_by_comparing_every_pair(entries)
     assert any(len(cluster) > 1 for cluster in expected)
-    assert [[entry.id for entry in cluster] for cluster in _stories(entries)] == expected
+    assert [[entry.id for entry in cluster] for cluster in story_clusters(entries)] == expected

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 from crawler.demo.server import DemoSites
-from crawler.distributed.workers import RedisKeys, article_from_json, article_to_json
 from crawler.items import Article, PolicyDocument
+from crawler.worker_queue import RedisKeys, article_from_json, article_to_json
 from tests.bigsite import BigSite, build_bigsite, sources_toml
 from tests.conftest import FAST, ROOT
 from tests.redis_server import RedisServer, RedisServerError, free_port

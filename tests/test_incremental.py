@@ -12,11 +12,12 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler import stats
-from crawler.distributed.workers import RedisKeys
+from crawler import settings, stats
 from crawler.middlewares import KnownUrlsMiddleware, SourcePageCapMiddleware
+from crawler.worker_queue import RedisKeys
 from spiders.sources_spider import SourcesSpider
 from tests.redis_server import RedisServer
+from tests.test_search import build_archive, make_article
 
 ARCHIVED = "http://a.example/news/1.html"
 
@@ -58,6 +59,23 @@ def test_incremental_off_is_not_configured(tmp_path):
     assert not (tmp_path / "a.db").exists()
 
 
+def test_local_crawl_reads_known_urls_from_the_archive(tmp_path: Path):
+    db = build_archive(
+        tmp_path / "a.db",
+        [make_article(ARCHIVED, "京津冀协同发展", "京津冀三地协同。", "2024-02-19")],
+    )
+    crawler = get_crawler(
+        SourcesSpider,
+        {
+            "XIETONG_INCREMENTAL_KNOWN_URLS": settings.XIETONG_INCREMENTAL_KNOWN_URLS,
+            "XIETONG_DB": str(db),
+        },
+    )
+    middleware = KnownUrlsMiddleware.from_crawler(crawler)
+    new = link("http://a.example/news/2.html")
+    assert passed(middleware, link(ARCHIVED), new) == [new]
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     if shutil.which("redis-server") is None:
@@ -72,7 +90,15 @@ def test_distributed_worker_reads_known_urls_from_redis_and_opens_no_archive(
     client = redis.Redis.from_url(redis_url)
     client.sadd(RedisKeys("sources").known_urls, ARCHIVED)
     db = tmp_path / "worker.db"
-    crawler = get_crawler(SourcesSpider, {"XIETONG_REDIS_URL": redis_url, "XIETONG_DB": str(db)})
+    crawler = get_crawler(
+        SourcesSpider,
+        {
+            "ADDONS": {"crawler.distributed.workers.DistributedAddon": 100},
+            "XIETONG_INCREMENTAL_KNOWN_URLS": settings.XIETONG_INCREMENTAL_KNOWN_URLS,
+            "XIETONG_REDIS_URL": redis_url,
+            "XIETONG_DB": str(db),
+        },
+    )
     middleware = KnownUrlsMiddleware.from_crawler(crawler)
     assert passed(middleware, link(ARCHIVED)) == []
     assert not db.exists()

@@ -4,9 +4,10 @@
 item (merge, revisions) on one connection. The modules, one idea each:
 ``database`` (opening), ``schema`` (tables, indexes), ``articles`` (the write path),
 ``merge`` (which article a copy belongs to), ``revisions``, ``near_duplicates``,
-``search_index`` and ``runs`` (crawl run records), ``attachments`` and
+``search_index`` and ``runs`` (crawl run records), ``attachment_store`` and
 ``attachment_search`` (attachment files, their text and its search index),
-``policy_links`` (which policy each article cites).
+``policy_links`` (which policy each article cites), ``facet_columns`` (the reads of
+``xietong serve``'s in-memory facet counts).
 """
 
 from __future__ import annotations

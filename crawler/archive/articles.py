@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.archive.attachment_search import index_attachments_in_python
-from crawler.archive.attachments import KnownAttachment, known_attachment, save_attachments
+from crawler.archive.attachment_store import KnownAttachment, known_attachment, save_attachments
 from crawler.archive.database import open_database
 from crawler.archive.merge import (
     MOJIBAKE,
@@ -381,3 +381,15 @@ class Archive:
                 "policy_key": key,
             },
         )
+
+
+def archived_urls(settings: Mapping[str, Any], spider_name: str) -> set[str]:
+    """Return every canonical URL of the archive the ``XIETONG_DB`` setting names.
+
+    The reader of ``XIETONG_INCREMENTAL_KNOWN_URLS`` for a local crawl (every spider).
+    """
+    archive = Archive.open(settings.get("XIETONG_DB") or "")
+    try:
+        return archive.known_urls()
+    finally:
+        archive.close()

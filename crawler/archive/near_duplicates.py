@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -115,12 +114,6 @@ class NearDuplicateIndex:
             )
         conn.execute(_CREATE_FILTER)
 
-    def _fingerprint_id(self, article_id: str) -> int | None:
-        row = self.conn.execute(
-            "SELECT id FROM fingerprints WHERE article_id = ?", (article_id,)
-        ).fetchone()
-        return None if row is None else int(row[0])
-
     def _add_bands(self, fingerprint_id: int, array: np.ndarray, table: str = RECENT_BANDS) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO %s (band_key, fingerprint_id) VALUES (?, ?)" % table,
@@ -209,11 +202,6 @@ class NearDuplicateIndex:
             (array.tobytes(), int(length), fingerprint_id),
         )
         self._add_bands(fingerprint_id, array)
-
-    def add_many(self, fingerprints: Iterable[tuple[str, bytes | np.ndarray, int]]) -> None:
-        """Store many fingerprints at once, e.g. when rebuilding the index (no commit)."""
-        for article_id, signature, length in fingerprints:
-            self.add(article_id, signature, length)
 
     def candidates(self, signature: bytes | np.ndarray) -> list[tuple[str, bytes, int]]:
         """Return (id, signature, length) of archived articles sharing an LSH band.

@@ -34,12 +34,3 @@ def record_revision(db: sqlite_utils.Database, article_id: str, replaced_at: str
             "replaced_at": replaced_at,
         }
     )
-
-
-def revisions_of(db: sqlite_utils.Database, article_id: str) -> list[dict]:
-    """Return an article's revisions, oldest first."""
-    return list(
-        db.table("article_revisions").rows_where(
-            "article_id = ?", [article_id], order_by="replaced_at, rowid"
-        )
-    )

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.archive.attachments import create_attachment_table
+from crawler.archive.attachment_store import create_attachment_table
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.archive.policy_links import create_policy_links_table
 from crawler.archive.runs import RUN_SOURCE_COLUMNS, create_run_tables

@@ -21,9 +21,10 @@ import redis
 from scrapy.exceptions import DropItem
 
 from crawler import stats
-from crawler.distributed.workers import RedisKeys, article_from_json, live_workers
+from crawler.distributed.workers import live_workers
 from crawler.ops.lock import ArchiveLock
 from crawler.ops.run import CrawlSummary, summarize
+from crawler.worker_queue import RedisKeys, article_from_json
 from pipelines.deduplicate import DeduplicatePipeline
 from pipelines.store import StorePipeline
 

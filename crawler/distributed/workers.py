@@ -22,15 +22,13 @@ scrapy-redis 0.9.1 predates Scrapy 2.13–2.19; what we adapt here rather than p
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import os
 import socket
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -45,7 +43,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler import stats
-from crawler.items import Article, AttachmentFile, PolicyDocument
+from crawler.worker_queue import RedisKeys, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -78,48 +76,6 @@ return state
 """
 
 
-@dataclass(frozen=True)
-class RedisKeys:
-    """Names of one crawl's keys in Redis (one crawl per Redis database)."""
-
-    spider: str
-
-    @property
-    def requests(self) -> str:
-        """Shared request queue (sorted set, scrapy-redis ``PriorityQueue``)."""
-        return "xietong:%s:requests" % self.spider
-
-    @property
-    def dupefilter(self) -> str:
-        """Fingerprints of every request scheduled in this run (set)."""
-        return "xietong:%s:dupefilter" % self.spider
-
-    @property
-    def workers(self) -> str:
-        """Live workers: worker id scored by its last heartbeat (sorted set)."""
-        return "xietong:%s:workers" % self.spider
-
-    @property
-    def items(self) -> str:
-        """Cleaned articles as JSON, waiting for ``xietong ingest`` (list)."""
-        return "xietong:%s:items" % self.spider
-
-    @property
-    def processing(self) -> str:
-        """Articles ``xietong ingest`` took but has not committed yet (list)."""
-        return "xietong:%s:items:processing" % self.spider
-
-    @property
-    def known_urls(self) -> str:
-        """Canonical URLs already in the archive, for incremental crawls (set)."""
-        return "xietong:%s:known_urls" % self.spider
-
-
-def redis_client(url: str) -> redis.Redis:
-    """Connect to Redis at ``url`` (``redis://HOST:PORT/DB``); the connection is lazy."""
-    return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)
-
-
 def live_workers(server: redis.Redis, keys: RedisKeys) -> int:
     """Return how many workers sent a heartbeat recently."""
     seconds, micros = server.time()
@@ -127,29 +83,14 @@ def live_workers(server: redis.Redis, keys: RedisKeys) -> int:
     return int(server.zcount(keys.workers, now - STALE_AFTER, "+inf"))
 
 
-# --- items on the wire ----------------------------------------------------------------------
-_BYTES_FIELDS = frozenset(f.name for f in dataclasses.fields(Article) if "bytes" in str(f.type))
-_ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
+def known_urls_in_redis(settings: Mapping[str, Any], spider_name: str) -> set[str]:
+    """Return the canonical URLs ``xietong ingest`` keeps in Redis for the workers.
 
-
-def article_to_json(item: Article) -> str:
-    """Serialize a cleaned article for the item queue (raw pages and signatures left out)."""
-    data = dataclasses.asdict(item)
-    for name in _BYTES_FIELDS:
-        data.pop(name, None)
-    return json.dumps(data, ensure_ascii=False)
-
-
-def article_from_json(text: str | bytes) -> Article:
-    """Rebuild an article from :func:`article_to_json` output."""
-    data = json.loads(text)
-    policy = data.pop("policy", None)
-    attachments = data.pop("attachments", None) or []
-    item = Article(**{k: v for k, v in data.items() if k in _ARTICLE_FIELDS})
-    item.policy = PolicyDocument(**policy) if policy else None
-    item.attachments = [AttachmentFile(**attachment) for attachment in attachments]
-    item.attachment_links = [tuple(link) for link in item.attachment_links]  # type: ignore[misc]
-    return item
+    The reader of ``XIETONG_INCREMENTAL_KNOWN_URLS`` on a worker (``DistributedAddon``).
+    """
+    key = RedisKeys(spider_name).known_urls
+    server = redis_client(settings.get("XIETONG_REDIS_URL") or "")
+    return {url.decode() for url in server.sscan_iter(key, count=1000)}
 
 
 # --- Scrapy components ------------------------------------------------------------------------
@@ -157,7 +98,8 @@ class DistributedAddon:
     """Switch a crawl to distributed mode when ``XIETONG_REDIS_URL`` is set.
 
     Settings: ``XIETONG_REDIS_URL``, ``XIETONG_REDIS_ITEM_PIPELINES`` (replace
-    ``ITEM_PIPELINES`` on workers). Command-line settings still win.
+    ``ITEM_PIPELINES`` on workers); sets ``XIETONG_INCREMENTAL_KNOWN_URLS`` to the Redis
+    set's reader. Command-line settings still win.
     """
 
     @classmethod
@@ -168,11 +110,16 @@ class DistributedAddon:
         return cls()
 
     def update_settings(self, settings: BaseSettings) -> None:
-        """Use the shared scheduler and the worker pipelines."""
+        """Use the shared scheduler, the worker pipelines and the known URLs in Redis."""
         # "project", not "addon": the mode replaces our own project's ITEM_PIPELINES (set at
         # project priority); spider and command-line settings still win.
         settings.set("SCHEDULER", "crawler.distributed.workers.SharedScheduler", "project")
         settings.set("ITEM_PIPELINES", settings.getdict("XIETONG_REDIS_ITEM_PIPELINES"), "project")
+        settings.set(
+            "XIETONG_INCREMENTAL_KNOWN_URLS",
+            "crawler.distributed.workers.known_urls_in_redis",
+            "project",
+        )
 
 
 class SharedDupeFilter(RFPDupeFilter):

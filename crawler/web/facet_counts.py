@@ -32,7 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from crawler.archive.search_index import FACET_EDITS_TABLE
+from crawler.archive.facet_columns import (
+    facet_edits_version,
+    highest_rowid,
+    matching_rowids,
+    open_read_only,
+    rowids_by_value,
+    rows_after,
+)
 from crawler.text.number_lists import integers_array
 
 # From this many matching rows on, facets are counted from the in-memory codes.
@@ -104,24 +111,13 @@ class TableCodes:
             stamp += [status.st_mtime_ns, status.st_size]
         return tuple(stamp)
 
-    def _edits(self, conn: sqlite3.Connection) -> int | None:
-        try:
-            row = conn.execute("select version from %s" % FACET_EDITS_TABLE).fetchone()
-        except sqlite3.OperationalError:
-            return None  # an archive from before facet_edits
-        return None if row is None else int(row[0])
-
     def _load_all(self, conn: sqlite3.Connection) -> None:
         by_column = {}
-        highest = conn.execute("select coalesce(max(rowid), 0) from %s" % self.table).fetchone()[0]
+        highest = highest_rowid(conn, self.table)
         for column in self.columns:
             codes = ColumnCodes()
             codes.grow(highest)
-            # Grouping by an indexed column reads that index alone, in value order.
-            for value, rowids in conn.execute(
-                f"select {column}, group_concat(rowid) from {self.table}"
-                f" where {column} is not null group by {column}"
-            ):
+            for value, rowids in rowids_by_value(conn, self.table, column):
                 rows = integers_array(rowids)
                 codes.grow(int(rows.max()))
                 codes.codes[rows] = codes.code_for(value)
@@ -131,11 +127,7 @@ class TableCodes:
         self.loaded_at = time.monotonic()
 
     def _load_new(self, conn: sqlite3.Connection) -> None:
-        rows = conn.execute(
-            "select rowid, %s from %s where rowid > ? order by rowid"
-            % (", ".join(self.columns), self.table),
-            [self.highest_rowid],
-        ).fetchall()
+        rows = rows_after(conn, self.table, self.columns, self.highest_rowid)
         if not rows:
             return
         highest = rows[-1][0]
@@ -152,7 +144,7 @@ class TableCodes:
         stamp = self._file_stamp()
         if stamp == self.stamp:
             return
-        edits = self._edits(conn)
+        edits = facet_edits_version(conn)
         if (
             not self.by_column
             or edits != self.edits
@@ -173,10 +165,7 @@ class TableCodes:
         kept = self.match_sets.get(key)
         if kept is not None and time.monotonic() - kept[0] < MATCH_SET_SECONDS:
             return kept[1]
-        (text,) = conn.execute(
-            "select group_concat(rowid) from (%s)" % rowid_sql, params
-        ).fetchone()
-        rowids = integers_array(text)
+        rowids = integers_array(matching_rowids(conn, rowid_sql, params))
         if len(rowids) and int(rowids.max()) > self.highest_rowid:
             self._load_new(conn)  # committed between the refresh and this read
         self.match_sets[key] = (time.monotonic(), rowids)
@@ -217,8 +206,8 @@ def read_ahead(path: str, table: str, columns: Sequence[str]) -> threading.Threa
     alone: its facets stay in SQL. Returns the thread, or None when there is nothing to read.
     """
     try:
-        conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True, check_same_thread=False)
-        (rows,) = conn.execute("select coalesce(max(rowid), 0) from %s" % table).fetchone()
+        conn = open_read_only(path)
+        rows = highest_rowid(conn, table)
     except sqlite3.Error:
         return None
     if rows < MEMORY_FROM_MATCHES:

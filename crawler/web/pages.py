@@ -39,7 +39,7 @@ from datasette.utils.asgi import Request
 from markupsafe import Markup, escape
 
 from crawler.archive.attachment_search import ATTACHMENTS_TABLE
-from crawler.archive.attachments import attachments_of
+from crawler.archive.attachment_store import attachments_of
 from crawler.archive.policy_links import POLICY_LINKS_TABLE, policies_cited_by, stories_citing
 from crawler.archive.search_index import FACET_COLUMNS, SEARCH_TABLE
 from crawler.text.lead import make_lead

@@ -19,10 +19,10 @@ from twisted.python.failure import Failure
 
 from crawler import request_meta, stats
 from crawler.archive import Archive
-from crawler.archive.attachments import KnownAttachment
+from crawler.archive.attachment_store import KnownAttachment
 from crawler.clean.attachments import AttachmentError, extract_attachment_text
+from crawler.fetch_errors import error_kind
 from crawler.items import Article, AttachmentFile
-from spiders.sources_spider import error_kind
 
 logger = logging.getLogger(__name__)
 

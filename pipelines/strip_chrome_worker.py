@@ -1,9 +1,10 @@
-"""What a cleaning worker process runs: the cleaner on an article's pages, and its set-up.
+"""What the strip pipeline's worker processes run: the cleaner on an article's pages, and set-up.
 
-The strip pipeline runs ``clean_pages`` in worker processes (``XIETONG_STRIP_WORKERS``).
-A worker imports this module and what the cleaner needs, nothing of Scrapy or the
-attachment readers: every crawl starts its workers, and what they import is CPU the crawl
-pays for at its start.
+The strip pipeline (``pipelines.strip_chrome``) runs ``clean_pages`` in worker processes
+(``XIETONG_STRIP_WORKERS``). A worker imports this module and what the cleaner needs,
+nothing of Scrapy or the attachment readers: every crawl starts its workers, and what they
+import is CPU the crawl pays for at its start. Process management (the parent watch) is
+the pipeline's business, so it lives here and not in the pure cleaning package.
 """
 
 from __future__ import annotations
