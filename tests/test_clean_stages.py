@@ -248,3 +248,27 @@ def test_the_site_slices_pages_never_crash_the_cleaner():
         result = extract_article(path.read_bytes(), "http://127.0.0.1/%s" % path.name)
         assert result.page_type in PAGE_TYPES
         assert result.warnings == [], path
+
+
+# --- one policy vocabulary ---------------------------------------------------------------------
+
+
+def test_the_policy_vocabulary_is_defined_once_and_shared():
+    from crawler.clean import patterns, policy_header
+    from crawler.text import citations, fingerprint, policy_vocabulary, topics
+
+    assert patterns.DOC_NUMBER_RE is policy_vocabulary.DOC_NUMBER_RE
+    assert patterns.DOCUMENT_KIND_RE is policy_vocabulary.DOCUMENT_KIND_RE
+    assert policy_header.POLICY_LABELS is policy_vocabulary.POLICY_LABELS
+    assert policy_header.normalize_doc_number is policy_vocabulary.normalize_doc_number
+    assert fingerprint.normalize_doc_number is policy_vocabulary.normalize_doc_number
+    assert topics.DOC_NUMBER is policy_vocabulary.DOC_NUMBER_PARTS_RE
+    assert citations._DOC_NUMBER_RE is policy_vocabulary.DOC_NUMBER_PARTS_RE
+    # No other module spells the bracketed year of a 文号 again.
+    year_in_brackets = re.compile(r"〔[^\n]{0,20}\(\?:19\|20\)\\d\{2\}")
+    spelled = [
+        path.name
+        for path in sorted((ROOT / "crawler").rglob("*.py"))
+        if path.name != "policy_vocabulary.py" and year_in_brackets.search(path.read_text())
+    ]
+    assert spelled == []

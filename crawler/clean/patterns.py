@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from crawler.text import policy_vocabulary
+
 # --- Elements removed before anything is measured -------------------------------------
 # Never article text: scripts, styles, embedded objects, form controls, and the pinyin
 # of <ruby> annotations (<rt>/<rp>), whose text would otherwise turn 區 into 區(qū).
@@ -412,14 +414,8 @@ TIMESTAMP_LINE_MAX_CHARS = 40  # an entry's stamp line: a name, a time, a floor 
 # Official documents follow one national format (GB/T 9704: 发文字号, 标题 = 机关 + 关于 + 事由
 # + 文种, 落款 = 机关 + 成文日期), so these shapes hold on every government site.
 
-# A document number: 东府办〔2017〕39号 under the title (www.dg.gov.cn) or glued before it
-# (gjj.wuhan.gov.cn); the 公告2025年第17号 form of ministries (fgk.chinatax.gov.cn, the
-# issue's 财政部 税务总局 example).
-DOC_NUMBER_RE = re.compile(
-    r"[\u4e00-\u9fff][\u4e00-\u9fff\s]{0,24}?"
-    r"(?:[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*[第]?\s*\d{1,5}\s*号"
-    r"|(?:公告|令|通告)\s*(?:(?:19|20)\d{2}\s*年\s*)?第\s*\d{1,5}\s*号)"
-)
+# A document number (crawler.text.policy_vocabulary): 东府办〔2017〕39号, 公告2025年第17号.
+DOC_NUMBER_RE = policy_vocabulary.DOC_NUMBER_RE
 # A line that is nothing but a document number, possibly bracketed (www.dg.gov.cn, chinatax).
 DOC_NUMBER_LINE_RE = re.compile(r"^[(（]?(%s)[)）]?$" % DOC_NUMBER_RE.pattern)
 # Values that say "none" in a header cell: 文号：无 (issue 9's unseen sites; no dev page shows
@@ -431,16 +427,8 @@ NONE_VALUE_RE = re.compile(r"^(?:无|無|暂无|暫無|空|/|-+|—+|null|none)$
 ISSUER_NUMBER_RE = re.compile(
     r"^([\u4e00-\u9fff]{2,30}?)(?:令|公告|通告)(?:(?:19|20)\d{2}年)?第\d{1,5}号$"
 )
-# The kinds of official document (文种) a document title ends with (GB/T 9704's fifteen, plus
-# the regulation kinds): 通知 (dg.gov.cn, gjj.wuhan.gov.cn), 公告 (chinatax), 意见 (gov.cn).
-DOCUMENT_KIND_RE = re.compile(
-    r"(?:通知|通告|公告|公报|意见|决定|决议|命令|令|通报|报告|请示|批复|议案|函|纪要|办法|规定|"
-    r"细则|条例|规则|规程|方案|规划|计划|纲要|要点|措施|指引|指南|目录|清单|标准|章程|"
-    # Not 政策, 制度, 规范: they also end a wrapped title's first line as verbs' objects
-    # (东莞市人民政府办公室关于进一步规范 / 我市房地产市场发展的通知, www.dg.gov.cn).
-    r"通知书|答复|复函|意見|決定|規定|細則|條例|規則|規劃|計劃|綱要|措施)"
-    r"(?:[(（][^()（）]{1,20}[)）])?$"
-)
+# The kinds of official document (文种) a document title ends with (crawler.text.policy_vocabulary).
+DOCUMENT_KIND_RE = policy_vocabulary.DOCUMENT_KIND_RE
 # A document number glued in brackets after a heading: "…的通知（沪教委规〔2021〕2号）"
 # (edu.sh.gov.cn, www.baoding.gov.cn print it into the heading element).
 TITLE_NUMBER_SUFFIX_RE = re.compile(r"\s*[(（]\s*(%s)\s*[)）]\s*$" % DOC_NUMBER_RE.pattern)

@@ -16,6 +16,7 @@ from lxml import etree
 
 from crawler.clean.patterns import NONE_VALUE_RE
 from crawler.text.dates import find_date
+from crawler.text.policy_vocabulary import POLICY_LABELS, normalize_doc_number
 
 __all__ = [
     "POLICY_LABELS",
@@ -27,69 +28,6 @@ __all__ = [
     "parse_policy",
 ]
 
-# Field name -> label forms (compared with whitespace and colons removed).
-POLICY_LABELS: dict[str, tuple[str, ...]] = {
-    # 信息索引号: Jiangsu's xxgk tables (the 无锡 templates public crawlers parse, and
-    # unseen-policy page 031).
-    "index_number": ("索引号", "索引號", "索取号", "索取號", "信息索引号", "信息索引號"),
-    "topic": ("主题分类", "主題分類", "主题", "分类", "主题词", "分類", "信息分类", "信息分類"),
-    "issuer": (
-        "发文机关",
-        "發文機關",
-        "发布机构",
-        "發布機構",
-        "发文单位",
-        "發文單位",
-        "发布机关",
-        "制发机关",
-        "製發機關",
-        "发文机构",
-        "发布单位",
-        "發布單位",
-        # 发布部门 / 发文部门: county and bureau sites' 信息公开 lists (unseen-policy 031, 032).
-        "发布部门",
-        "發布部門",
-        "发文部门",
-        "發文部門",
-    ),
-    "written_at": (
-        "成文日期",
-        "成文时间",
-        "成文時間",
-        "印发日期",
-        "印發日期",
-        "生成日期",
-        "签发日期",
-        "簽發日期",
-        # Not 发文日期: www.anhua.gov.cn fills it with the publication day, not the
-        # signature's (policy-multi-dev 008); the signature gives 成文日期 there.
-    ),
-    "title": ("标题", "標題", "名称", "名稱", "文件名称", "文件名稱"),
-    # 文件编号 (无锡's xxgk tables, unseen-policy 031), 发布文号 (【发布文号】 lines, 032).
-    "doc_number": (
-        "发文字号",
-        "發文字號",
-        "文号",
-        "文號",
-        "发文文号",
-        "發文文號",
-        "文件编号",
-        "文件編號",
-        "发布文号",
-        "發布文號",
-    ),
-    "published_at": (
-        "发布日期",
-        "發布日期",
-        "发布时间",
-        "發布時間",
-        "公布日期",
-        "公开日期",
-        "公開日期",
-        "公开时间",
-    ),
-    "validity": ("有效性", "时效性", "时效", "效力状态", "有效期", "文件状态", "文件狀態"),
-}
 _LABEL_TO_FIELD = {label: name for name, labels in POLICY_LABELS.items() for label in labels}
 
 
@@ -113,7 +51,6 @@ _LABEL_BRACKETS = "[]［］【】〔〕"
 # Any short label opening a value (统一登记号：, 公开责任部门：): the end of the value before it,
 # known label or not (www.changsha.gov.cn, www.lf.gov.cn list fields we do not read).
 _ANY_LABEL_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{1,9}[:：]")
-_YEAR_BRACKET_RE = re.compile(r"[\[［【〔(（]\s*(\d{4})\s*[\]］】〕)）]")
 ATTACHMENT_RE = re.compile(
     r"\.(?:pdf|docx?|ofd|wps|xlsx?|et|pptx?|zip|rar|7z|txt|ceb)(?:$|[?#])", re.IGNORECASE
 )
@@ -152,11 +89,6 @@ _STRING = etree.XPath("string()")
 # A cell's text nodes and line breaks in document order: a 发文机关 cell listing joint issuers
 # one a line (<td>A<br>B</td>) reads "A B", not "AB".
 _TEXT_AND_BREAKS = etree.XPath(".//text() | .//br")
-
-
-def normalize_doc_number(value: str) -> str:
-    """Remove spaces and line breaks and put the year in 〔〕: 国发[2019] 5号 -> 国发〔2019〕5号."""
-    return _YEAR_BRACKET_RE.sub(r"〔\1〕", _SPACE_RE.sub("", value))
 
 
 def _text(element: Any) -> str:

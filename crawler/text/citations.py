@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from crawler.text.policy_vocabulary import BRACKETED_YEAR_RE, DOC_NUMBER_PARTS_RE, DOCUMENT_KINDS
+
 __all__ = [
     "VIA_DOC_NUMBER",
     "VIA_INTERPRETATION",
@@ -62,9 +64,15 @@ class PolicyLink(NamedTuple):
 # The document genres policy titles end in: the statutory kinds of official document (公文
 # 种类: 通知, 意见, 决定 …) and the normative kinds (办法, 条例, 细则, 方案, 规划 …). A law ends
 # in 法, unlike 方法/办法/说法/做法/看法/想法 (办法 is a genre of its own).
+# Kinds that also end the titles of books, yearbooks and reports quoted in 《》 (京津冀发展报告,
+# 投资指南), or that end many other words (令, 函): a quote ending in one is no citation by
+# itself.
+_BOOK_LIKE_KINDS = frozenset(
+    {"报告", "公报", "令", "函", "指南", "标准", "章程", "纪要", "请示", "议案"}
+)
 _GENRE_RE = re.compile(
-    r"(?:通知|通报|意见|办法|规定|方案|规划|条例|决定|细则|措施|纲要|公告|通告|决议|规则|规程"
-    r"|规范|指引|计划|要点|清单|目录|批复|命令|若干政策|的函|[^方办说做看想]法)$"
+    r"(?:%s|规范|若干政策|的函|[^方办说做看想]法)$"
+    % "|".join(kind for kind in DOCUMENT_KINDS if kind not in _BOOK_LIKE_KINDS)
 )
 # Trailing parts a title may carry or drop when cited: （试行）, （2024—2027年）, （修订）.
 _TRAILING_PARENTHESES_RE = re.compile(r"(?:[(（][^()（）]{1,16}[)）])+$")
@@ -118,10 +126,7 @@ def _title_keys(title: str) -> list[str]:
 # 关于印发X的通知, 关于转发X的通知: a notice that prints (or forwards) the document X.
 _PRINTS_RE = re.compile(r"关于(?:印发|转发|发布)([^《》]{5,100})的(?:通知|通告|公告)$")
 
-_DOC_NUMBER_RE = re.compile(
-    r"(?P<prefix>[\u4e00-\u9fff]{1,10})\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）】]"
-    r"\s*第?\s*(?P<number>\d{1,5})\s*号"
-)
+_DOC_NUMBER_RE = DOC_NUMBER_PARTS_RE
 # Words that stand just before a doc number in running text and are never part of its
 # prefix (印发京政办发…, 依据冀政字…, 文号为…); the prefix starts after the last one.
 _PREFIX_BOUNDARY_RE = re.compile(
@@ -129,10 +134,7 @@ _PREFIX_BOUNDARY_RE = re.compile(
 )
 
 
-# The bracketed year of a doc number alone: a text without one holds no doc number, and this
-# scan costs ~2 µs on an 800-character text where the full pattern, tried at every
-# character, costs ~110 µs (paid by every article the archive stores).
-_BRACKETED_YEAR_RE = re.compile(r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]")
+_BRACKETED_YEAR_RE = BRACKETED_YEAR_RE
 
 
 class _DocNumber(NamedTuple):

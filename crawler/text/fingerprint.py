@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crawler.text.policy_vocabulary import normalize_doc_number
+
 # --- shingles and signature -------------------------------------------------------------------
 # Five characters: in Chinese a 2- or 3-gram is a word shared by every text on the subject;
 # five characters is a phrase, rare enough that shared 5-grams mean shared text.
@@ -231,14 +233,7 @@ def _similarity_from_jaccard(jaccard: float, length: int, other_length: int) -> 
 
 
 # --- policy documents: same 发文字号 and 发文机关 means the same document --------------------
-_BRACKETS = re.compile(r"[\[［(（【〔{｛<〈《]\s*(\d{4})\s*[\]］)）】〕}｝>〉》]")
 _SPACES = re.compile(r"\s+")
-
-
-def normalize_doc_number(doc_number: str) -> str:
-    """Write a 发文字号 one way: NFKC, no spaces, the year in 〔〕 (国发[2019]5号 -> 国发〔2019〕5号)."""
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", doc_number))
-    return _BRACKETS.sub(r"〔\1〕", text)
 
 
 def policy_key(issuer: str | None, doc_number: str | None) -> str | None:

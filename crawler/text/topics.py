@@ -14,21 +14,16 @@ from importlib import resources
 from typing import Any
 
 from crawler.text.lead import article_opening
+from crawler.text.policy_vocabulary import DOC_NUMBER_PARTS_RE, DOCUMENT_KINDS
 
 KIND_NEWS = "news"
 KIND_POLICY = "policy"
 PROVINCE_ORDER = ("北京", "天津", "河北")
 
 # --- policy documents ----------------------------------------------------------------------------
-# 发文字号: issuer abbreviation, year in brackets, number, 号 (国办发〔2018〕128号, 京政发[2024]3号).
-DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\d{1,4}\s*号"
-)
-# Document forms a government title ends with.
-DOC_FORMS = (
-    r"通知|意见|指导意见|实施意见|决定|通告|公告|批复|复函|函|答复|办法|规定|暂行规定|方案|实施方案"
-    r"|若干措施|措施|细则|实施细则|规划|行动计划|条例|规则|纲要|指引"
-)
+# 发文字号 and the kinds of document a government title ends with (crawler.text.policy_vocabulary).
+DOC_NUMBER = DOC_NUMBER_PARTS_RE
+DOC_FORMS = "|".join(DOCUMENT_KINDS)
 # "<issuer>关于…的<form>" or "<issuer>对…的答复": the title of a document, not of news about one.
 DOCUMENT_TITLE = re.compile(rf"^[^《》]{{0,60}}?(?:关于|对).{{2,160}}的(?:{DOC_FORMS})$")
 # A title that ends with a document form, e.g. 雄安新区支持企业发展若干措施.
