@@ -55,7 +55,8 @@ class Article:
     kind: str = ""  # "news" | "policy"; "" lets the cleaner infer it
     site: str | None = None  # display name of the site that served the page
     page_urls: list[str] = field(default_factory=list)  # every page fetched, in order
-    raw_pages: list[bytes] = field(default_factory=list)  # dropped by the cleaner
+    # Dropped by the cleaner; never in the item's repr, so no log line carries a page's bytes.
+    raw_pages: list[bytes] = field(default_factory=list, repr=False)
     declared_encoding: str | None = None
     selectors: dict[str, str] = field(default_factory=dict)
     feed_published_at: str | None = None  # a feed's or sitemap's date for the page
