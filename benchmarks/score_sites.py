@@ -234,8 +234,7 @@ def score_crawl(crawl: Crawl, labels: dict[str, dict[str, Any]], apart: list[lis
         else:
             score.wrong_dates.append((path, page["published_at"] or "", label["published_at"]))
     for path in sorted(pages):
-        label = labels.get(path)
-        if label is None or not label["is_article"]:
+        if not labels.get(path, {}).get("is_article"):
             score.non_articles += 1
             score.stored_non_articles.append(path)
     for group in apart:
