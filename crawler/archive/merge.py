@@ -97,6 +97,15 @@ def stored_pages(db: sqlite_utils.Database, article_ids: list[str]) -> dict[str,
     }
 
 
+def _ids_on_site(db: sqlite_utils.Database, article_ids: list[str], site: str | None) -> list[str]:
+    """Return the articles among ``article_ids`` whose URL is on ``site`` (host and port)."""
+    rows = db.execute(
+        "select id, url from articles where id in (select value from json_each(?))",
+        [json.dumps(article_ids)],
+    ).fetchall()
+    return sorted(article_id for article_id, url in rows if site and _host(url) == site)
+
+
 def _same_text_articles(db: sqlite_utils.Database, text_hash: str) -> list[str]:
     # INDEXED BY: pages stored before they kept their hash have none, and after an
     # ANALYZE the planner would scan a column it believes is all one value.
@@ -150,15 +159,14 @@ def find_copy_of(
         index = index or NearDuplicateIndex(db.conn)
         look_up = index.look_up(item.signature, item.signature_length)
         if look_up.matches:
-            stored = stored_pages(db, look_up.candidates)
-            lines = text_lines(page.text)
+            matches = [article_id for article_id, _ in look_up.matches]
+            # Only texts of the copy's own site show its template: read those and the matches.
+            site_ids = _ids_on_site(db, look_up.candidates, page.site)
+            stored = stored_pages(db, sorted(set(site_ids) | set(matches)))
             template = template_lines(
-                lines,
-                (text_lines(other.text) for other in stored.values() if other.site == page.site),
+                text_lines(page.text), (text_lines(stored[one].text) for one in site_ids)
             )
-            found = _first_same_document(
-                page, [article_id for article_id, _ in look_up.matches], stored, template
-            )
+            found = _first_same_document(page, matches, stored, template)
             if found:
                 return Match(found, NEAR_DUPLICATE)
     return None
