@@ -94,6 +94,8 @@ class Crawl:
 
 def crawl_site(name: str, www: Path, work: Path, timeout: float = 900) -> Crawl:
     """Serve ``www`` and crawl it into ``work/NAME.db`` in a fresh process."""
+    if not www.is_dir():
+        raise FileNotFoundError("no site slice at %s (give --shared the shared folder)" % www)
     db_path = work / ("%s.db" % name)
     sources = work / ("%s.toml" % name)
     with serve_folder(www) as base_url:

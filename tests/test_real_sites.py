@@ -42,7 +42,8 @@ def site_scores(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Sco
             www = SHARED / "corpus" / "sites" / name / "www"
             assert www.is_dir(), "the real site slices are missing: %s" % www
             crawl = crawl_site(name, www, Path(work))
-            assert crawl.returncode == 0, crawl.log[-3000:]
+            # 3: finished and stored, with a source warning; the floors judge what was stored.
+            assert crawl.returncode in (0, 3), crawl.log[-3000:]
             scores[name] = score_crawl(crawl, load_labels(name), load_apart(name))
         return scores[name]
 
