@@ -7,7 +7,7 @@ archive's transaction, decides what it is (``merge``) and writes it:
   merged     another appearance of an archived article (same text, same policy, near
              duplicate); the most complete clean copy's text wins, and the article's
              title, date, URL, source, site and outlet are those of one appearance, its
-             earliest (the earliest publication date, then the smallest URL), so every
+             earliest (the earliest publication day, then the smallest URL), so every
              fresh crawl of the same pages gives the article the same row and the same
              id (``article_id_for`` that appearance's URL)
   revised    a page met again (same URL) whose text or policy 有效性 changed: the
@@ -88,8 +88,12 @@ _ARTICLE_ID_COLUMNS = (
 
 
 def earliest_first(published_at: str | None, url: str) -> tuple[bool, str, str]:
-    """Return the sort key of an appearance: dated before undated, earliest date, smallest URL."""
-    return (published_at is None, published_at or "", url)
+    """Return the sort key of an appearance: dated before undated, earliest day, smallest URL.
+
+    Days, not times: copies of one story often give the same day, one with a time and one
+    without, or in other offsets; within a day the URL decides, the same in every crawl.
+    """
+    return (published_at is None, (published_at or "")[:10], url)
 
 
 def article_id_for(canonical_url: str) -> str:
