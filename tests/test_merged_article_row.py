@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.archive.articles import earliest_first
 from tests.test_pipelines import BODY, Chain, make_item
 
 LONGER = BODY + "（本报记者 王明 通讯员 李强）\n编辑：张华\n"
@@ -90,3 +91,17 @@ def test_copies_met_in_any_order_give_the_same_article_id_and_row(tmp_path: Path
     assert forward == backward
     appearances = sqlite_utils.Database(tmp_path / "backward.db")["appearances"].rows
     assert {row["article_id"] for row in appearances} == {forward[0]["id"]}
+
+
+def test_earliest_appearance_compares_times_as_instants_and_puts_a_bare_date_last() -> None:
+    key = earliest_first
+    assert key("2024-02-24T07:53:08+08:00", "http://z.example/") < key(
+        "2024-02-24T10:26:45+08:00", "http://a.example/"
+    )
+    assert key("2024-02-24T01:00:00+00:00", "http://z.example/") < key(
+        "2024-02-24T10:00:00+08:00", "http://a.example/"
+    )  # 09:00 and 10:00 in Beijing
+    assert key("2024-02-24T23:00:00+08:00", "http://z.example/") < key(
+        "2024-02-24", "http://a.example/"
+    )
+    assert key("2024-02-25", "http://z.example/") < key(None, "http://a.example/")

@@ -7,7 +7,7 @@ archive's transaction, decides what it is (``merge``) and writes it:
   merged     another appearance of an archived article (same text, same policy, near
              duplicate); the most complete clean copy's text wins, and the article's
              title, date, URL, source, site and outlet are those of one appearance, its
-             earliest (the earliest publication day, then the smallest URL), so every
+             earliest (the earliest publication date, then the smallest URL), so every
              fresh crawl of the same pages gives the article the same row and the same
              id (``article_id_for`` that appearance's URL)
   revised    a page met again (same URL) whose text or policy 有效性 changed: the
@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +88,26 @@ _ARTICLE_ID_COLUMNS = (
 )
 
 
-def earliest_first(published_at: str | None, url: str) -> tuple[bool, str, str]:
-    """Return the sort key of an appearance: dated before undated, earliest day, smallest URL.
+def earliest_first(published_at: str | None, url: str) -> tuple[bool, str, str, str]:
+    """Return the sort key of an appearance: dated first, earliest day, earliest time, URL.
 
-    Days, not times: copies of one story often give the same day, one with a time and one
-    without, or in other offsets; within a day the URL decides, the same in every crawl.
+    The day is the page's own (its first ten characters); within a day, times compare as
+    instants (UTC), and a date given without a time comes after them. The smallest URL
+    settles the rest, so the same pages give the same order in every crawl.
     """
-    return (published_at is None, (published_at or "")[:10], url)
+    if not published_at:
+        return (True, "", "", url)
+    moment = "~"  # after any time of the day
+    if len(published_at) > 10:
+        try:
+            parsed = datetime.fromisoformat(published_at)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            moment = parsed.isoformat()
+    return (False, published_at[:10], moment, url)
 
 
 def article_id_for(canonical_url: str) -> str:
