@@ -5,8 +5,11 @@ archive's transaction, decides what it is (``merge``) and writes it:
 
   new        a new article, its first appearance and its fingerprint
   merged     another appearance of an archived article (same text, same policy, near
-             duplicate); the most complete clean copy's text wins, the first sighting
-             stays first
+             duplicate); the most complete clean copy's text wins, and the article's
+             title, date, URL, source, site and outlet are those of one appearance, its
+             earliest (the earliest publication date, then the smallest URL), so every
+             fresh crawl of the same pages gives the article the same row and the same
+             id (``article_id_for`` that appearance's URL)
   revised    a page met again (same URL) whose text or policy 有效性 changed: the
              article shows the new text, ``article_revisions`` keeps what it replaced
   unchanged  a page met again with the same text: only ``last_seen_at`` moves
@@ -26,6 +29,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +61,53 @@ REVISED = "revised"
 UNCHANGED = "unchanged"
 
 # Columns a winning copy or a revision never replaces: the identity of the article (id,
-# first URL and source, first sighting) and its appearance count.
-_IDENTITY_COLUMNS = ("id", "url", "source", "first_seen_at", "appearance_count")
+# first sighting) and its appearance count.
+_IDENTITY_COLUMNS = ("id", "first_seen_at", "appearance_count")
+# Columns the article takes from its earliest appearance, all from that one appearance:
+# a longer copy on another site brings its text, never its heading, date or outlet.
+_EARLIEST_APPEARANCE_COLUMNS = (
+    "title",
+    "title_simplified",
+    "published_at",
+    "site",
+    "outlet",
+    "outlet_simplified",
+    "url",
+    "source",
+)
+# Every table naming an article by its id, and the column that does.
+_ARTICLE_ID_COLUMNS = (
+    ("articles", "id"),
+    ("appearances", "article_id"),
+    ("policies", "article_id"),
+    ("article_revisions", "article_id"),
+    ("fingerprints", "article_id"),
+    ("attachments", "article_id"),
+    ("policy_links", "article_id"),
+    ("policy_links", "policy_id"),
+)
+
+
+def earliest_first(published_at: str | None, url: str) -> tuple[bool, str, str, str]:
+    """Return the sort key of an appearance: dated first, earliest day, earliest time, URL.
+
+    The day is the page's own (its first ten characters); within a day, times compare as
+    instants (UTC), and a date given without a time comes after them. The smallest URL
+    settles the rest, so the same pages give the same order in every crawl.
+    """
+    if not published_at:
+        return (True, "", "", url)
+    moment = "~"  # after any time of the day
+    if len(published_at) > 10:
+        try:
+            parsed = datetime.fromisoformat(published_at)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            moment = parsed.isoformat()
+    return (False, published_at[:10], moment, url)
 
 
 def article_id_for(canonical_url: str) -> str:
@@ -225,8 +274,8 @@ class Archive:
                 self.near_index.add(article_id, item.signature, item.signature_length)
             stored = Stored(article_id, NEW)
         else:
-            self._merge_copy(item, match.article_id)
-            stored = Stored(match.article_id, MERGED, match.reason)
+            article_id = self._merge_copy(item, match.article_id)
+            stored = Stored(article_id, MERGED, match.reason)
         if item.policy is not None:
             self._save_policy(item, stored.article_id, key)
         self._save_appearance(item, stored)
@@ -238,14 +287,39 @@ class Archive:
             )
         return stored
 
-    def _merge_copy(self, item: Article, article_id: str) -> None:
-        body_length, quality = self.db.execute(
-            "select body_length, text_quality from articles where id = ?", [article_id]
+    def _merge_copy(self, item: Article, article_id: str) -> str:
+        """Write a copy's text if it wins; return the article's id (the copy's, if earliest)."""
+        body_length, quality, url, published_at = self.db.execute(
+            "select body_length, text_quality, url, published_at from articles where id = ?",
+            [article_id],
         ).fetchone()
         update: dict[str, Any] = {"last_seen_at": item.fetched_at}
         if copy_text_wins(item, body_length, quality):
             update.update(self._text_columns(item, article_id))
+        earliest = earliest_first(item.published_at, item.canonical_url) < earliest_first(
+            published_at, url
+        )
+        if earliest:
+            row = self._article_row(item, article_id)
+            update.update({name: row[name] for name in _EARLIEST_APPEARANCE_COLUMNS})
         _update(self.db, "articles", "id", article_id, update)
+        if earliest:
+            return self._rename(article_id, article_id_for(item.canonical_url))
+        return article_id
+
+    def _rename(self, old: str, new: str) -> str:
+        """Give an article a new id everywhere it is named; return the id it has."""
+        if old == new or self.db.execute("select 1 from articles where id = ?", [new]).fetchone():
+            return old
+        # The references move one table at a time: checked when the transaction commits.
+        self.db.execute("PRAGMA defer_foreign_keys = ON")
+        for table, column in _ARTICLE_ID_COLUMNS:
+            self.db.execute(
+                "update [%s] set [%s] = ? where [%s] = ?" % (table, column, column), [new, old]
+            )
+        self.linker.article_renamed()
+        logger.debug("article %s is now %s (an earlier appearance was found)", old, new)
+        return new
 
     def _met_again(self, item: Article, page: KnownPage) -> Stored:
         """Handle a URL already archived: revise the article when its text or validity changed."""
@@ -264,6 +338,12 @@ class Archive:
         update: dict[str, Any] = {"last_seen_at": item.fetched_at}
         if text_changed:
             update.update(self._text_columns(item, article_id))
+            (url,) = self.db.execute(
+                "select url from articles where id = ?", [article_id]
+            ).fetchone()
+            if url == item.canonical_url:  # the article's own appearance: its heading and date
+                row = self._article_row(item, article_id)
+                update.update({name: row[name] for name in _EARLIEST_APPEARANCE_COLUMNS})
             if item.signature is not None:
                 self.near_index.replace(article_id, item.signature, item.signature_length)
             _update(
@@ -273,6 +353,7 @@ class Archive:
                 item.canonical_url,
                 {
                     "title": item.title,
+                    "published_at": item.published_at,
                     "script": item.script,
                     "fetched_at": item.fetched_at,
                     "text_hash": item.text_hash,
@@ -307,7 +388,10 @@ class Archive:
         return {
             name: value
             for name, value in row.items()
-            if name not in _IDENTITY_COLUMNS and name != "last_seen_at" and value is not None
+            if name not in _IDENTITY_COLUMNS
+            and name not in _EARLIEST_APPEARANCE_COLUMNS
+            and name != "last_seen_at"
+            and value is not None
         }
 
     def _article_row(self, item: Article, article_id: str) -> dict[str, Any]:
@@ -351,6 +435,7 @@ class Archive:
                 "site": item.site,
                 "source": item.source,
                 "title": item.title,
+                "published_at": item.published_at,
                 "script": item.script,
                 "fetched_at": item.fetched_at,
                 "is_first": 1 if stored.is_new_article else 0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -233,8 +234,12 @@ class NearDuplicateIndex:
 
     def find(self, signature: bytes | np.ndarray, length: int) -> list[tuple[str, float]]:
         """Return archived near-duplicates as (article id, similarity score), best first."""
+        return self.look_up(signature, length).matches
+
+    def look_up(self, signature: bytes | np.ndarray, length: int) -> LookUp:
+        """Return the near-duplicates of a text and every candidate its bands met."""
         if length < MINIMUM_SHINGLES:
-            return []
+            return LookUp([], [])
         array = signature_array(signature)
         candidates = [
             (article_id, stored, stored_length)
@@ -248,7 +253,20 @@ class NearDuplicateIndex:
             if one.is_match
         ]
         matches.sort(key=lambda match: (-match[1], match[0]))
-        return matches
+        return LookUp(matches, [article_id for article_id, _, _ in candidates])
+
+
+@dataclass(frozen=True)
+class LookUp:
+    """What one near-duplicate look-up found.
+
+    ``matches``: (article id, similarity score) of the near-duplicates, best first;
+    ``candidates``: every article sharing a band with the text (the matches among them),
+    the stored texts most alike it, where a site's template wording shows.
+    """
+
+    matches: list[tuple[str, float]]
+    candidates: list[str]
 
 
 def _upgrade_tables(conn: sqlite3.Connection) -> None:

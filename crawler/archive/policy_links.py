@@ -89,6 +89,10 @@ class PolicyLinker:
             self._matcher = PolicyMatcher(_policy(row) for row in self.db.execute(_POLICIES_SQL))
         return self._matcher
 
+    def article_renamed(self) -> None:
+        """Forget the matcher: an article changed its id (read again on next use)."""
+        self._matcher = None
+
     def article_changed(self, article_id: str, is_policy: bool) -> None:
         """Re-link an article whose text was written; a policy also resolves earlier citations."""
         if is_policy:

@@ -73,6 +73,7 @@ APPEARANCE_COLUMNS: dict[str, Any] = {
     "site": str,
     "source": str,
     "title": str,  # the title as that page showed it
+    "published_at": str,  # the date that page gave (the article's is its earliest page's)
     "script": str,
     "fetched_at": str,
     "is_first": int,
