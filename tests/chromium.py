@@ -11,18 +11,16 @@ import asyncio
 import base64
 import itertools
 import json
-import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from tests.conftest import ROOT
+from tests.system_tools import chromium_binary
 
 ARTIFACTS = ROOT / "data" / "test-artifacts"
 # Bounds a hung browser so the suite fails instead of waiting forever; not a speed check.
@@ -38,18 +36,6 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def chromium_binary() -> str:
-    """Return the Chromium to run, failing in CI and skipping elsewhere when there is none."""
-    for name in ("/usr/bin/chromium", "chromium"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed (.ci/run installs it)")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    raise AssertionError("unreachable")
 
 
 class Page:
