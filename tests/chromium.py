@@ -1,7 +1,7 @@
 """Headless Chromium driven over the DevTools protocol: load a page, measure it, screenshot it.
 
 Tests use it to check what a reader sees (column widths, what the DOM holds) and keep a
-screenshot in data/test-artifacts/ to look at. The protocol runs over a websocket on
+screenshot to look at, in data/test-artifacts/ or the folder a test gives. The protocol runs over a websocket on
 127.0.0.1 (aiohttp, which Scrapy already brings).
 """
 
@@ -134,7 +134,13 @@ class Chromium:
         raise AssertionError("chromium did not start: %s" % "".join(seen))
 
     def load(
-        self, url: str, expression: str, screenshot_name: str, width: int = 1400, height: int = 1000
+        self,
+        url: str,
+        expression: str,
+        screenshot_name: str,
+        width: int = 1400,
+        height: int = 1000,
+        folder: Path = ARTIFACTS,
     ) -> Page:
         """Open ``url`` at ``width`` x ``height``, evaluate ``expression``, keep a screenshot."""
         return asyncio.run(
@@ -142,7 +148,7 @@ class Chromium:
                 self.websocket_url,
                 url,
                 expression,
-                ARTIFACTS / screenshot_name,
+                folder / screenshot_name,
                 width,
                 height,
             )
