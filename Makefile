@@ -18,15 +18,16 @@ demo: install
 	$(BIN)/xietong demo
 
 # After `make demo`: datasette over the archive, and a digest (WEEK=2024-W08; empty = default week).
-DB ?= data/xietong.db
+# The archive is DB=PATH when given, else what xietong reads: $XIETONG_DB, else data/xietong.db.
+DB ?=
 PORT ?= 8001
 WEEK ?=
 
 serve: install
-	$(BIN)/xietong serve --db $(DB) --port $(PORT)
+	$(BIN)/xietong serve $(if $(DB),--db $(DB)) --port $(PORT)
 
 digest: install
-	$(BIN)/xietong digest --db $(DB) $(if $(WEEK),--week $(WEEK))
+	$(BIN)/xietong digest $(if $(DB),--db $(DB)) $(if $(WEEK),--week $(WEEK))
 
 test: install test-tools
 	$(BIN)/pytest -q

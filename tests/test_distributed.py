@@ -171,7 +171,7 @@ def test_crawl_with_unreachable_redis_fails_with_one_line(tmp_path):
     sources.write_text(sources_toml("http://127.0.0.1:9"), encoding="utf-8")
     url = "redis://127.0.0.1:%d/0" % free_port()
     result = CliRunner().invoke(cli, ["crawl", "--sources", str(sources), "--redis", url])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "cannot reach Redis at %s" % url in result.output
     assert "Traceback" not in result.output
 
