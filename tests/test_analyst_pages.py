@@ -35,6 +35,7 @@ PAGES = {
 # Tables that are the archive's bookkeeping, not something to read.
 INTERNAL_TABLES = {
     "facet_edits",
+    "source_summaries",
     "fingerprints",
     "fingerprint_bands",
     "fingerprint_bands_recent",
