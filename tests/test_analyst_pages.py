@@ -36,6 +36,7 @@ PAGES = {
 INTERNAL_TABLES = {
     "facet_edits",
     "source_summaries",
+    "article_tags",
     "fingerprints",
     "fingerprint_bands",
     "fingerprint_bands_recent",

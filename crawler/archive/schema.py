@@ -17,6 +17,7 @@ Tables
                      searched through ``attachments_search`` (``attachment_search``)
   policy_links       the policies each article cites (``policy_links``)
   source_summaries   per-source totals of appearances, kept by triggers (``source_summaries``)
+  article_tags       the articles of each topic and region, kept by triggers (``article_tags``)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.archive.article_tags import create_article_tags
 from crawler.archive.attachments import create_attachment_table
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.archive.policy_links import create_policy_links_table
@@ -152,6 +154,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     create_run_tables(db)
     create_attachment_table(db)
     create_source_summaries(db)
+    create_article_tags(db)
     create_policy_links_table(db)
     if schema_version(db) < SCHEMA_VERSION:
         db.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)
