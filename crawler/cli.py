@@ -21,8 +21,7 @@ from crawler.sources import SourceConfigError, load_sources
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-# Exit statuses, the same for every command (cron and scripts tell them apart).
-EXIT_DONE = 0
+# Exit statuses, the same for every command (cron and scripts tell them apart); 0 is done.
 # A crash: Python's own status for an uncaught exception, with its traceback.
 EXIT_CRASH = 1
 # The user's mistake, as click gives it for a bad option: one line, no traceback.
@@ -162,7 +161,7 @@ def _print_summary(summary: Any) -> None:
         click.echo("warning: %s" % warning)
 
 
-def _exit_on_health_warnings(summary: Any) -> None:
+def _exit_unless_healthy(summary: Any) -> None:
     """Exit with status 1 when the crawl never finished (it logged why), 3 on health warnings."""
     if not summary.finish_reason:
         click.echo("Error: the crawl stopped without finishing; the traceback is above", err=True)
@@ -206,7 +205,7 @@ def demo(db: Path, verbose: bool) -> None:
             raise ConfigError(str(exc)) from None
     _print_summary(summary)
     click.echo("archive: %s" % db)
-    _exit_on_health_warnings(summary)
+    _exit_unless_healthy(summary)
 
 
 @cli.command()
@@ -243,11 +242,11 @@ def crawl(
     overrides: dict[str, Any] = parse_setting_overrides(settings)
     if verbose:
         overrides.setdefault("LOG_LEVEL", "DEBUG")
-    if not redis_url:
-        check_archive_to_write(db)
     if redis_url:
         check_redis(redis_url)
         overrides["XIETONG_REDIS_URL"] = redis_url
+    else:
+        check_archive_to_write(db)
     try:
         summary = run_crawl(sources_path, db=db, only=only, overrides=overrides)
     except (SourceConfigError, ArchiveLockedError) as exc:
@@ -256,7 +255,7 @@ def crawl(
     if redis_url:
         queued = summary.stats.get(stats.REDIS_QUEUED_ITEMS, 0)
         click.echo("queued %d articles at %s for `xietong ingest`" % (queued, redis_url))
-    _exit_on_health_warnings(summary)
+    _exit_unless_healthy(summary)
 
 
 # A page whose first bytes hold this share of control characters (other than whitespace) is

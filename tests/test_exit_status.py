@@ -149,3 +149,23 @@ def test_make_serve_and_digest_leave_the_archive_to_xietong_db():
         line = [line for line in dry.stdout.splitlines() if "xietong %s" % target in line]
         assert line, dry.stdout
         assert "--db" not in line[0]
+
+
+def test_a_crawl_that_crashes_before_finishing_exits_1_with_its_traceback(tmp_path: Path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[sources]]\nname = "x"\nkind = "news"\nstart_urls = ["http://127.0.0.1:9/"]\n',
+        encoding="utf-8",
+    )
+    result = run(
+        "crawl",
+        "--sources",
+        str(sources),
+        "--db",
+        str(tmp_path / "xietong.db"),
+        "-s",
+        'ITEM_PIPELINES={"nowhere.Pipeline": 100}',
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" in result.stderr
+    assert "the crawl stopped without finishing" in result.stderr
