@@ -44,6 +44,7 @@ from crawler.demo import server as demo_server  # noqa: E402
 from crawler.demo.server import DemoSites  # noqa: E402
 from tests.bigsite import build_bigsite, sources_toml  # noqa: E402
 from tests.redis_server import RedisServer, RedisServerError  # noqa: E402
+from tests.system_tools import MissingToolError  # noqa: E402
 
 SETTINGS = [
     "-s",
@@ -179,7 +180,7 @@ def main() -> None:
     try:
         with RedisServer(tmp) as server:
             run_rounds(args, tmp, server.url)
-    except RedisServerError as exc:
+    except (RedisServerError, MissingToolError) as exc:
         raise SystemExit(str(exc)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -21,14 +21,47 @@ from crawler.sources import SourceConfigError, load_sources
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ConfigError(click.ClickException):
-    """Bad arguments or configuration, or the archive is locked: one line, exit status 2."""
-
-    exit_code = 2
-
-
-# Exit status of a crawl that finished but found an unhealthy source (cron alerts on it).
+# Exit statuses, the same for every command (cron and scripts tell them apart); 0 is done.
+# A crash: Python's own status for an uncaught exception, with its traceback.
+EXIT_CRASH = 1
+# The user's mistake, as click gives it for a bad option: one line, no traceback.
+EXIT_USER_MISTAKE = 2
+# A crawl that finished but found an unhealthy source.
 EXIT_SOURCE_HEALTH = 3
+
+EXIT_STATUS_HELP = """\b
+Exit status (every xietong command):
+  0  done
+  1  a crash: a traceback (please report it)
+  2  your mistake, one line: a bad option, a missing or malformed file,
+     an archive locked by a crawl, an unreachable Redis or scrapyd, a port in use
+  3  a crawl finished, but a source needs a look (the warnings name it)
+The archive is --db, else $XIETONG_DB, else data/xietong.db."""
+
+
+class ConfigError(click.ClickException):
+    """The user's mistake (arguments, files, configuration, a server they named): one line."""
+
+    exit_code = EXIT_USER_MISTAKE
+
+
+class XietongCommand(click.Command):
+    """A command whose --help ends with the exit statuses every command shares."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", EXIT_STATUS_HELP)
+        super().__init__(*args, **kwargs)
+
+
+class XietongGroup(click.Group):
+    """A group whose commands and subgroups share the same --help epilog."""
+
+    command_class = XietongCommand
+    group_class = type
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", EXIT_STATUS_HELP)
+        super().__init__(*args, **kwargs)
 
 
 def _archive_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
@@ -107,10 +140,10 @@ def check_redis(url: str) -> None:
     try:
         redis_client(url).ping()
     except (redis.RedisError, ValueError) as exc:
-        raise click.ClickException("cannot reach Redis at %s: %s" % (url, exc)) from None
+        raise ConfigError("cannot reach Redis at %s: %s" % (url, exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=XietongGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="xietong")
 def cli() -> None:
     """Xietong (协同): follow cooperation news and policy announcements.
@@ -128,8 +161,11 @@ def _print_summary(summary: Any) -> None:
         click.echo("warning: %s" % warning)
 
 
-def _exit_on_health_warnings(summary: Any) -> None:
-    """Exit with status 3 when run monitoring found an unhealthy source."""
+def _exit_unless_healthy(summary: Any) -> None:
+    """Exit with status 1 when the crawl never finished (it logged why), 3 on health warnings."""
+    if not summary.finish_reason:
+        click.echo("Error: the crawl stopped without finishing; the traceback is above", err=True)
+        sys.exit(EXIT_CRASH)
     if getattr(summary, "warnings", None):
         sys.exit(EXIT_SOURCE_HEALTH)
 
@@ -148,6 +184,7 @@ def demo(db: Path, verbose: bool) -> None:
     from crawler.demo.server import DemoSites
     from crawler.ops.run import FULL_SPEED, run_crawl
 
+    check_archive_to_write(db)
     with DemoSites() as sites:
         # The stable host names, not the ports of this run: a re-run meets the same URLs.
         substitutions = {"demo:%s" % name: base for name, base in sites.stable_urls.items()}
@@ -168,7 +205,7 @@ def demo(db: Path, verbose: bool) -> None:
             raise ConfigError(str(exc)) from None
     _print_summary(summary)
     click.echo("archive: %s" % db)
-    _exit_on_health_warnings(summary)
+    _exit_unless_healthy(summary)
 
 
 @cli.command()
@@ -198,10 +235,6 @@ def crawl(
     on any number of machines; they share one queue, and `xietong ingest` stores what
     they find.
 
-    Exit status: 0 done; 2 bad sources file or options, or another crawl holds the
-    archive's lock; 3 finished, but a source yielded no article page or lost most of its
-    dates (the warnings name it).
-
     Example: xietong crawl --sources sources/jingjinji.toml --only hebnews -s DOWNLOAD_DELAY=2
     """
     from crawler.ops.run import run_crawl
@@ -212,6 +245,8 @@ def crawl(
     if redis_url:
         check_redis(redis_url)
         overrides["XIETONG_REDIS_URL"] = redis_url
+    else:
+        check_archive_to_write(db)
     try:
         summary = run_crawl(sources_path, db=db, only=only, overrides=overrides)
     except (SourceConfigError, ArchiveLockedError) as exc:
@@ -220,7 +255,7 @@ def crawl(
     if redis_url:
         queued = summary.stats.get(stats.REDIS_QUEUED_ITEMS, 0)
         click.echo("queued %d articles at %s for `xietong ingest`" % (queued, redis_url))
-    _exit_on_health_warnings(summary)
+    _exit_unless_healthy(summary)
 
 
 # A page whose first bytes hold this share of control characters (other than whitespace) is
@@ -264,9 +299,9 @@ def read_page(page: Path, max_size: int) -> bytes:
 def extract(page: Path, url: str, as_json: bool, encoding: str | None) -> None:
     """Clean one saved HTML page and print its article text (or all metadata with --json).
 
-    Exit status 2, with one line, for a page the crawl would not clean either: empty, binary,
-    no HTML, a feed, sitemap, XML or JSON document, or larger than DOWNLOAD_MAXSIZE. A reader
-    of the cleaner that fails on the page leaves its fields empty and is named in the JSON's
+    A page the crawl would not clean either (empty, binary, no HTML, a feed, sitemap, XML or
+    JSON document, or larger than DOWNLOAD_MAXSIZE) is refused with one line. A reader of
+    the cleaner that fails on the page leaves its fields empty and is named in the JSON's
     ``warnings``.
 
     Example: xietong extract saved/page.html --url https://example.com/a.html --json
@@ -331,8 +366,19 @@ def require_archive(db: Path) -> None:
     """Fail with one line (exit 2) unless ``db`` is an existing SQLite file."""
     if not db.exists():
         raise ConfigError("no archive at %s (run `xietong demo` or `xietong crawl` first)" % db)
+    check_archive_to_write(db)
+
+
+def check_archive_to_write(db: Path) -> None:
+    """Fail with one line (exit 2) when ``db`` is no SQLite file (empty is new) or cannot be made."""
     if db.is_dir():
         raise ConfigError("%s is a directory, not an archive" % db)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError("cannot make the folder of %s: %s" % (db, exc.strerror or exc)) from None
+    if not db.exists() or db.stat().st_size == 0:
+        return
     with db.open("rb") as handle:
         header = handle.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
@@ -372,7 +418,7 @@ def serve(db: Path, host: str, port: int) -> None:
     except sqlite3.DatabaseError as exc:
         raise ConfigError("%s is not a usable archive: %s" % (db, exc)) from None
     except OSError as exc:
-        raise click.ClickException(
+        raise ConfigError(
             "cannot listen on %s:%d: %s" % (host, port, exc.strerror or exc)
         ) from None
 
@@ -449,7 +495,11 @@ def digest(week: str | None, db: Path, output_format: str, out_dir: Path, base_u
         raise ConfigError("%s is not a usable archive: %s" % (db, exc)) from None
     loaded.base_url = base_url
     formats = FORMATS if output_format == "all" else (output_format,)
-    for path in write_digest(loaded, out_dir, formats):
+    try:
+        written = write_digest(loaded, out_dir, formats)
+    except OSError as exc:
+        raise ConfigError("cannot write into %s: %s" % (out_dir, exc.strerror or exc)) from None
+    for path in written:
         click.echo("wrote %s" % path)
     click.echo("%s: %d articles" % (iso_week.name, len(loaded.entries)))
 
@@ -479,6 +529,7 @@ def ingest(redis_url: str, db: Path, idle: float | None, verbose: bool) -> None:
     from crawler.worker_queue import redis_client
 
     check_redis(redis_url)
+    check_archive_to_write(db)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
@@ -551,7 +602,7 @@ def schedule(
     try:
         job = schedule_crawl(scrapyd_url, project, arguments, overrides)
     except ScrapydError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigError(str(exc)) from None
     click.echo("scheduled job %s on %s" % (job, scrapyd_url))
 
 

@@ -13,27 +13,14 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import docx
 import openpyxl
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
-# A CJK font from Debian: .ci/run installs fonts-wqy-zenhei unless a WenQuanYi or Noto CJK
-# font is already there.
-CJK_FONT = next(
-    (
-        path
-        for path in (
-            Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-            Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-            Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-        )
-        if path.exists()
-    ),
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-)
+from tests.system_tools import cjk_font
+
 # fontTools warns about the font's embedded bitmap table on every subset it writes.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
@@ -75,7 +62,7 @@ def recovered_share(known: str, extracted: str) -> float:
 
 def _new_pdf() -> FPDF:
     pdf = FPDF(format="A4")
-    pdf.add_font("wqy", fname=str(CJK_FONT), collection_font_number=0)
+    pdf.add_font("wqy", fname=str(cjk_font()), collection_font_number=0)
     pdf.set_font("wqy", size=12)
     pdf.set_auto_page_break(auto=True, margin=20)
     return pdf

@@ -1,7 +1,7 @@
 """Headless Chromium driven over the DevTools protocol: load a page, measure it, screenshot it.
 
 Tests use it to check what a reader sees (column widths, what the DOM holds) and keep a
-screenshot in data/test-artifacts/ to look at. The protocol runs over a websocket on
+screenshot to look at, in data/test-artifacts/ or the folder a test gives. The protocol runs over a websocket on
 127.0.0.1 (aiohttp, which Scrapy already brings).
 """
 
@@ -11,18 +11,16 @@ import asyncio
 import base64
 import itertools
 import json
-import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from tests.conftest import ROOT
+from tests.system_tools import chromium_binary
 
 ARTIFACTS = ROOT / "data" / "test-artifacts"
 # Bounds a hung browser so the suite fails instead of waiting forever; not a speed check.
@@ -38,18 +36,6 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def chromium_binary() -> str:
-    """Return the Chromium to run, failing in CI and skipping elsewhere when there is none."""
-    for name in ("/usr/bin/chromium", "chromium"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed (.ci/run installs it)")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    raise AssertionError("unreachable")
 
 
 class Page:
@@ -148,7 +134,13 @@ class Chromium:
         raise AssertionError("chromium did not start: %s" % "".join(seen))
 
     def load(
-        self, url: str, expression: str, screenshot_name: str, width: int = 1400, height: int = 1000
+        self,
+        url: str,
+        expression: str,
+        screenshot_name: str,
+        width: int = 1400,
+        height: int = 1000,
+        folder: Path = ARTIFACTS,
     ) -> Page:
         """Open ``url`` at ``width`` x ``height``, evaluate ``expression``, keep a screenshot."""
         return asyncio.run(
@@ -156,7 +148,7 @@ class Chromium:
                 self.websocket_url,
                 url,
                 expression,
-                ARTIFACTS / screenshot_name,
+                folder / screenshot_name,
                 width,
                 height,
             )

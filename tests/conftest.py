@@ -6,18 +6,30 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from crawler.demo import DEMO_SOURCES
 from crawler.demo.server import DemoSites
+from tests.system_tools import MissingToolError
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("XIETONG_SHARED", ROOT.parent / "shared"))
 # Full speed against our own loopback servers (politeness stays on for real sites).
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=INFO"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Report a missing program or font as its one line (the command that installs it)."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(MissingToolError):
+        report.longrepr = str(call.excinfo.value)
+    return report
 
 
 @pytest.fixture(scope="session")

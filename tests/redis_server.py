@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -10,6 +9,8 @@ from pathlib import Path
 from types import TracebackType
 
 import redis
+
+from tests.system_tools import redis_server_binary
 
 
 class RedisServerError(RuntimeError):
@@ -33,9 +34,7 @@ class RedisServer:
         self.url = ""
 
     def __enter__(self) -> RedisServer:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RedisServerError("redis-server is not installed (apt-get install redis-server)")
+        binary = redis_server_binary()
         port = free_port()
         self.process = subprocess.Popen(
             [

@@ -103,3 +103,44 @@ def test_readme_says_how_to_run_xietong():
     assert ".venv/bin/xietong" in section
     assert ". .venv/bin/activate" in section
     assert "make serve" in section
+
+
+def sh_commands() -> list[str]:
+    """Return the command lines of the README's ``sh`` blocks (continuations joined)."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", README, flags=re.M | re.S)
+    lines = [line for block in blocks for line in block.replace("\\\n", " ").splitlines()]
+    return [line.split("  #")[0].strip() for line in lines if line.strip()]
+
+
+def test_every_readme_command_runs_from_the_project_folder():
+    """After `make demo` only make, curl and the environment's own programs are there."""
+    for command in sh_commands():
+        program = command.split()[0]
+        assert program in ("make", "curl") or program.startswith(".venv/bin/"), command
+    inline = re.findall(r"`([^`\n]+)`", README)
+    for program in ("sqlite-utils", "datasette", "scrapyd", "scrapyd-deploy"):
+        assert not [text for text in inline if text.startswith(program + " ")], program
+
+
+def test_readme_digest_and_sqlite_utils_commands_work_when_pasted(tmp_path):
+    """Run them in a folder laid out as after `make demo`: .venv and data/xietong.db."""
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    build_archive(tmp_path / "data" / "xietong.db", seed_articles())
+    inline = [t for t in re.findall(r"`([^`\n]+)`", README) if t.startswith(".venv/bin/")]
+    commands = [c for c in sh_commands() if c.startswith(".venv/bin/xietong digest")]
+    commands += [t for t in inline if t.startswith(".venv/bin/sqlite-utils")]
+    assert len(commands) >= 4
+    for command in commands:
+        pasted = command.replace("/tmp/digests", str(tmp_path / "digests"))
+        result = subprocess.run(
+            ["bash", "-c", pasted],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+        assert result.stdout.strip(), command
+    assert (tmp_path / "data" / "digests" / "2024-W08.md").exists()
+    assert (tmp_path / "digests").is_dir()

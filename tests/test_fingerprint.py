@@ -12,9 +12,9 @@ from crawler.archive import near_duplicates
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.text import fingerprint as fp
 from crawler.text.script import to_simplified, to_traditional
+from tests.conftest import SHARED
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared"
 CASES_MODULE = HERE / "fixtures" / "dedup" / "dedup_cases.py"
 
 
@@ -86,7 +86,9 @@ def test_cases_cover_every_edit_and_negative_kind(cases: dict[str, Any]) -> None
 
 def test_seeds_002_and_003_sharing_a_sentence_are_not_merged() -> None:
     if not (SHARED / "seeds").exists():
-        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "the shared seeds are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
+        )
     first, second = fp.fingerprint(_seed("002")), fp.fingerprint(_seed("003"))
     assert "京津冀作为引领全国高质量发展的三大重要动力源之一" in _seed("003")
     index = _index()

@@ -204,7 +204,7 @@ def test_few_new_articles_or_no_history_never_raise_the_date_alarm():
 def test_usage_text_documents_the_exit_statuses():
     result = run_xietong("crawl", "--help")
     text = re.sub(r"\s+", " ", result.stdout)
-    assert "3 finished, but a source yielded no article page" in text
+    assert "3 a crawl finished, but a source needs a look" in text
 
 
 def test_killed_run_leaves_an_unfinished_row(tmp_path: Path):

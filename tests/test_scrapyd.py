@@ -140,6 +140,6 @@ def test_schedule_reports_an_unreachable_scrapyd_in_one_line(tmp_path):
     result = run_xietong(
         "schedule", "--url", url, "--sources", str(tmp_path / "s.toml"), timeout=60
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "scrapyd at %s" % url in result.stderr
     assert "Traceback" not in result.stderr

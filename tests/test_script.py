@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from crawler.text import script
+from tests.conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 OPENCC_CASES = SHARED / "corpus" / "opencc-testcases" / "testcases.json"
 SEEDS = SHARED / "seeds"
 
@@ -38,7 +37,7 @@ OPENCC_CASE_LIST = _opencc_cases()
 def test_every_config_we_use_has_upstream_cases() -> None:
     if not OPENCC_CASE_LIST:
         pytest.fail(
-            "../shared/corpus/opencc-testcases is missing: the shared folder must sit beside the project"
+            "the shared OpenCC test cases are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
         )
     configs = {config for _, config, _, _ in OPENCC_CASE_LIST}
     assert configs == set(script.CONFIGS_USED)
@@ -66,13 +65,17 @@ def test_converter_objects_are_cached_per_config() -> None:
 )
 def test_seed_script_is_detected(prefix: str, expected: str) -> None:
     if not SEEDS.exists():
-        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "the shared seeds are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
+        )
     assert script.detect_script(_seed(prefix)) == expected
 
 
 def test_seed_000_with_simplified_spam_title_is_still_traditional() -> None:
     if not SEEDS.exists():
-        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "the shared seeds are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
+        )
     counts = script.count_script_characters(_seed("000"))
     assert counts.simplified_only > 0
     assert script.detect_script(_seed("000")) == "hant"
@@ -109,7 +112,9 @@ def test_variant_found_for_taiwan_and_hong_kong_phrasing() -> None:
 
 def test_seed_variants_are_mainland_traditional() -> None:
     if not SEEDS.exists():
-        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "the shared seeds are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
+        )
     for prefix in ("000", "001", "003"):
         assert script.detect_variant(_seed(prefix)) is None
 

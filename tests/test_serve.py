@@ -247,8 +247,14 @@ def test_policy_announcements_of_a_week(server: str):
     assert [(row["id"], row["doc_number"]) for row in rows] == [
         (ids_for(POLICY)[0], "冀发改〔2024〕1号")
     ]
-    # Empty week means the current one, which holds none of these 2024 articles.
-    assert get_json(server + "/policy_announcements_this_week.json", week="", _shape="array") == []
+    # Empty week means the current one; it holds none of these 2024 articles, so the latest
+    # week with policies stands in for it.
+    latest = get_json(server + "/policy_announcements_this_week.json", week="", _shape="array")
+    assert [(row["week"], row["id"]) for row in latest] == [("2024-W08", ids_for(POLICY)[0])]
+    given = get_json(
+        server + "/policy_announcements_this_week.json", week="2024-W01", _shape="array"
+    )
+    assert given == []
 
 
 def test_articles_by_topic_and_region(server: str):

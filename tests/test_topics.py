@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from crawler.text import topics
 from crawler.text.script import to_simplified
+from tests.conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
 
 
@@ -82,7 +81,9 @@ def test_new_areas_and_districts_map_to_their_province() -> None:
 
 def test_seed_002_is_tagged_as_industrial_cooperation_in_xiongan() -> None:
     if not (SHARED / "seeds").exists():
-        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "the shared seeds are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
+        )
     text = _seed("002")
     tags = topics.tag_topics(text, "协同发展十年观察③|“链”上发力,产业联系越来越紧密")
     assert {"京津冀协同发展", "产业协同", "雄安新区"} <= set(tags)
@@ -91,7 +92,9 @@ def test_seed_002_is_tagged_as_industrial_cooperation_in_xiongan() -> None:
 
 def test_traditional_seed_is_tagged_after_simplification() -> None:
     if not (SHARED / "seeds").exists():
-        pytest.fail("../shared/seeds is missing: the shared folder must sit beside the project")
+        pytest.fail(
+            "the shared seeds are missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
+        )
     assert "京津冀协同发展" in topics.tag_topics(_seed("003"))
 
 
@@ -105,7 +108,7 @@ def test_every_policy_dev_page_is_policy_without_the_table() -> None:
     pages = _pages("policy-dev")
     if not pages:
         pytest.fail(
-            "../shared/corpus/policy-dev is missing: the shared folder must sit beside the project"
+            "the shared policy-dev corpus is missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
         )
     assert [topics.infer_kind(title, body) for title, body in pages] == ["policy"] * len(pages)
 
@@ -114,7 +117,7 @@ def test_every_news_dev_page_is_news() -> None:
     pages = _pages("news-zh-dev")
     if not pages:
         pytest.fail(
-            "../shared/corpus/news-zh-dev is missing: the shared folder must sit beside the project"
+            "the shared news-zh-dev corpus is missing: the shared folder must sit beside the project (or set XIETONG_SHARED)"
         )
     assert [topics.infer_kind(title, body) for title, body in pages] == ["news"] * len(pages)
 

@@ -16,6 +16,8 @@ Tables
   attachments        each article's attachment files: text or error (``attachments``),
                      searched through ``attachments_search`` (``attachment_search``)
   policy_links       the policies each article cites (``policy_links``)
+  source_summaries   per-source totals of appearances, kept by triggers (``source_summaries``)
+  article_tags       the articles of each topic and region, kept by triggers (``article_tags``)
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.archive.article_tags import create_article_tags
 from crawler.archive.attachment_store import create_attachment_table
 from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.archive.policy_links import create_policy_links_table
 from crawler.archive.runs import RUN_SOURCE_COLUMNS, create_run_tables
 from crawler.archive.search_index import ensure_search_index
+from crawler.archive.source_summaries import create_source_summaries
 
 # Kept in SQLite's ``user_version``. 3: the search index without positions (detail=none,
 # title windows marked) and the near-duplicate index with integer ids and 32-bit band keys;
@@ -151,6 +155,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     create_run_tables(db)
     _add_missing_columns(db, "crawl_run_sources", RUN_SOURCE_COLUMNS)
     create_attachment_table(db)
+    create_source_summaries(db)
+    create_article_tags(db)
     create_policy_links_table(db)
     if schema_version(db) < SCHEMA_VERSION:
         db.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)

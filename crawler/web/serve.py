@@ -41,7 +41,12 @@ SETTINGS: dict[str, Any] = {
     "sql_time_limit_ms": 3000,
     "suggest_facets": False,
     "default_page_size": 50,
+    # A table page and a query show the first characters of a long text (a body, an
+    # attachment's text) and an ellipsis; the row page, JSON and CSV keep the whole value.
+    "truncate_cells_html": 100,
 }
+# datasette adds an empty in-memory database when it is given no files; we add ours after.
+MEMORY_DATABASE = "_memory"
 
 
 class ArchiveNotFoundError(FileNotFoundError):
@@ -124,6 +129,8 @@ def build_datasette(db_path: Path) -> Datasette:
     datasette.add_database(
         Database(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME
     )
+    if MEMORY_DATABASE in datasette.databases:
+        datasette.remove_database(MEMORY_DATABASE)
     return datasette
 
 
