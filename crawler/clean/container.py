@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+
 from crawler.clean.layout import Block, choose_container, clean_tree, linearize, parse_html
+from crawler.clean.line_kinds import squeeze
 from crawler.clean.selectors import select_text, selected_container
 
 if TYPE_CHECKING:
     from crawler.clean.page import Page
 
-__all__ = ["choose_page_container", "looks_like_a_list", "parse_page", "second_opinion"]
+__all__ = [
+    "choose_page_container",
+    "is_teaser_list",
+    "looks_like_a_list",
+    "parse_page",
+    "second_opinion",
+]
 
 
 def parse_page(page: Page) -> None:
@@ -88,7 +97,10 @@ def second_opinion(page: Page) -> Any | None:
     The alternative is the best-scoring element with few linked lines, a fair share of the
     first choice's score and some prose: the article beside a column of teasers.
     """
-    if page.layout is None or not looks_like_a_list(page.body_blocks):
+    if page.layout is None or not (
+        looks_like_a_list(page.body_blocks)
+        or (page.container is not None and is_teaser_list(page.container))
+    ):
         return None
     scores = dict((element, score) for score, element in page.layout.scores)
     first = scores.get(page.container, 0.0)
@@ -111,3 +123,39 @@ def second_opinion(page: Page) -> Any | None:
         ):
             best, best_score = element, score
     return best
+
+
+_MIN_TEASERS = 4  # repeated items, each linking a headline, in a list of teasers
+_HEADLINE_MIN_CHARS = 6  # a linked headline's characters (not "更多", "详细")
+_TEXT = etree.XPath("string()")
+
+
+def is_teaser_list(container: Any) -> bool:
+    """Say whether most of an element's text sits in repeated items that each link a headline.
+
+    The items are the element's (or its one wrapper's) children of one tag: <li>s of a news
+    list, <div>s of a result list (the boda-district slice's 新闻动态; wild listing pages).
+    """
+    element = container
+    if len(element) == 1 and isinstance(element[0].tag, str):
+        element = element[0]  # <div class="list"><ul>…</ul></div>
+    children = [child for child in element if isinstance(child.tag, str)]
+    if len(children) < _MIN_TEASERS:
+        return False
+    tags: dict[str, int] = {}
+    for child in children:
+        tags[child.tag] = tags.get(child.tag, 0) + 1
+    tag = max(tags, key=tags.__getitem__)
+    items = [child for child in children if child.tag == tag]
+    teasers = [item for item in items if _links_a_headline(item)]
+    if len(teasers) < _MIN_TEASERS or len(teasers) < 0.6 * len(items):
+        return False
+    total = len(squeeze(_TEXT(container)))
+    return total > 0 and sum(len(squeeze(_TEXT(item))) for item in teasers) >= 0.6 * total
+
+
+def _links_a_headline(item: Any) -> bool:
+    """Say whether an element holds a link whose text is long enough to be a headline."""
+    return any(
+        len(squeeze("".join(link.itertext()))) >= _HEADLINE_MIN_CHARS for link in item.iter("a")
+    )

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from crawler.clean import patterns as cp
 from crawler.clean.attachment_links import is_attachment_pointer
+from crawler.clean.container import is_teaser_list
 from crawler.clean.line_kinds import squeeze
+from crawler.clean.title import is_generic_heading
 
 if TYPE_CHECKING:
     from crawler.clean.layout import Block
@@ -30,6 +32,7 @@ _ERROR_MAX_CHARS = 400  # an error page says little: its text beside the chrome 
 _SHELL_MAX_CHARS = 200  # a page built by script shows next to no text of its own ...
 _SHELL_MIN_SCRIPT = 3000  # ... and carries this much inline script
 _LISTING_MIN_LINKS = 8  # link lines in the container of a listing page
+
 # A policy: the header table or the printed head gave at least one of these.
 _POLICY_KEYS = ("doc_number", "issuer", "written_at", "index_number")
 _CELLS = frozenset({"td", "th"})
@@ -79,10 +82,29 @@ def _is_error(page: Page, body_chars: int) -> bool:
 def _is_listing(page: Page) -> bool:
     """Say whether the page is a list of links: its container holds most of the page's lists.
 
-    A portal's home page has lists in many boxes, none of them most of the page: other.
+    A portal's home page has lists in many boxes, none of them most of the page: other. A
+    list of teasers (a linked headline, a date, a summary, again and again) is a listing
+    however much summary text it holds.
     """
     in_container = _link_lines(page.body_blocks)
-    return in_container >= _LISTING_MIN_LINKS and in_container * 2 >= _link_lines(page.blocks)
+    if in_container >= _LISTING_MIN_LINKS and in_container * 2 >= _link_lines(page.blocks):
+        return True
+    return page.container is not None and is_teaser_list(page.container)
+
+
+def _is_standing_page(page: Page, title: str) -> bool:
+    """Say whether an undated page is one of the site's standing pages, not an article.
+
+    Its heading is the site's name, or the text of a link on the page itself (the menu
+    entry that leads to it: 中心概况, 学校简介, 登录学分银行): an article is dated and is no
+    menu entry (the boda-district slice's standing pages; the TRS slice's 领导 pages).
+    """
+    if page.published_at or (page.policy or {}).get("written_at") or page.root is None:
+        return False
+    heading = squeeze(title)
+    if page.site and heading == squeeze(page.site):
+        return True
+    return any(squeeze("".join(link.itertext())) == heading for link in page.root.iter("a"))
 
 
 def _document_kind(page: Page, title: str) -> str | None:
@@ -116,6 +138,13 @@ def classify_page(page: Page) -> None:
     kind: str
     if _is_error(page, body_chars):
         kind = "error"
+    elif title and is_generic_heading(title, page.meta):
+        # A column's page (通知公告, a ColumnName): its list, or its standing text.
+        kind = "listing" if _is_listing(page) or _link_lines(page.body_blocks) else "other"
+    elif (article_shaped or flash) and _is_standing_page(page, title):
+        kind = "other"
+    elif page.container is not None and is_teaser_list(page.container):
+        kind = "listing"
     elif (
         body_chars < _SHELL_MAX_CHARS
         and page.script_chars >= _SHELL_MIN_SCRIPT
