@@ -25,6 +25,7 @@ PAGE_TYPES = ("policy", "interpretation", "notice", "news", "listing", "error", 
 ARTICLE_TYPES = frozenset({"policy", "interpretation", "notice", "news"})
 
 _MIN_BODY_CHARS = 120  # a shorter body is an article only as a notice
+_HEADING_MAX_DISTANCE = 12  # blocks between an article's heading and its text, at most
 _MIN_FLASH_CHARS = 60  # a dated flash with a heading is news from this length on
 _MIN_NOTICE_CHARS = 30  # a notice's body (a line and a table) has at least this much text
 _MIN_TABLE_ROWS = 3  # rows with text in a notice's table of names or scores
@@ -95,14 +96,25 @@ def _is_listing(page: Page) -> bool:
 def _is_standing_page(page: Page, title: str) -> bool:
     """Say whether an undated page is one of the site's standing pages, not an article.
 
-    Its heading is the site's name, or the text of a link on the page itself (the menu
-    entry that leads to it: 中心概况, 学校简介, 登录学分银行): an article is dated and is no
-    menu entry (the boda-district slice's standing pages; the TRS slice's 领导 pages).
+    Its heading is the site's name (or <title>'s name after the page's own), a banner far
+    from the text that <title> does not know, or the text of a link on the page itself (the
+    menu entry that leads to it: 中心概况, 学校简介): an article is dated and is no menu entry
+    (the boda-district slice's standing pages; the TRS slice's 领导 pages).
     """
     if page.published_at or (page.policy or {}).get("written_at") or page.root is None:
         return False
     heading = squeeze(title)
     if page.site and heading == squeeze(page.site):
+        return True
+    # The name <title> gives after the page's own: "关于我们-某大学-某图书馆" headed 某大学.
+    title_parts = [squeeze(part) for part in cp.PAGE_TITLE_SEPARATOR_RE.split(page.page_title)]
+    if heading in title_parts[1:]:
+        return True
+    # A heading far from the text and unknown to <title>: a button or banner of the site
+    # (登录学分银行 over every page of the boda-district slice's credit bank).
+    page_title = squeeze(page.page_title)
+    far = page.title_index < 0 or page.start - page.title_index > _HEADING_MAX_DISTANCE
+    if far and heading not in page_title and page_title not in heading:
         return True
     return any(squeeze("".join(link.itertext())) == heading for link in page.root.iter("a"))
 

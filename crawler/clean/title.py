@@ -171,9 +171,11 @@ def read_title(page: Page) -> None:
 def is_generic_heading(title: str, meta: dict[str, str]) -> bool:
     """Say whether a heading names a column or a kind of document rather than one document."""
     compact = squeeze(title)
-    column = squeeze(meta.get("columnname") or "")
-    if column and compact == column:
-        return True
+    # The column's or the site's own name (TRS pages whose <title> is the site's name).
+    for key in ("columnname", "sitename", "og:site_name"):
+        name = squeeze(meta.get(key) or "")
+        if name and compact == name:
+            return True
     # Only an issuer and a 文种, or a column's words: "中华人民共和国主席令", "通知公告".
     return (
         len(compact) <= _GENERIC_MAX_CHARS and cp.GENERIC_HEADING_RE.fullmatch(compact) is not None
