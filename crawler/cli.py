@@ -290,11 +290,19 @@ def sources() -> None:
 
 @sources.command("check")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def sources_check(path: Path) -> None:
-    """Validate a sources file and list its sources.
+@db_option
+def sources_check(path: Path, db: Path) -> None:
+    """Validate a sources file and list its sources, with what their last crawl found.
 
-    Example: xietong sources check sources/jingjinji.toml
+    For each source crawled into the archive (--db): the CMS family recognised on its
+    pages (trs, vsb, jeecms, ucap, gd_site_group …, or "unknown"), how its column lists
+    were paged, and the script shells and captcha walls met (pages a browser would be
+    needed for).
+
+    Example: xietong sources check sources/jingjinji.toml --db data/xietong.db
     """
+    from crawler.archive import open_database
+    from crawler.archive.runs import latest_source_runs
     from crawler.demo.server import DEFAULT_ROOT, discover_sites
 
     # {demo:NAME} is filled by `xietong demo` with the site's stable demo URL; any bundled site is valid.
@@ -305,6 +313,14 @@ def sources_check(path: Path) -> None:
         loaded = load_sources(path, demo_sites)
     except SourceConfigError as exc:
         raise ConfigError(str(exc)) from None
+    last_runs: dict[str, dict[str, Any]] = {}
+    if db.is_file():
+        require_archive(db)
+        archive = open_database(db)
+        try:
+            last_runs = latest_source_runs(archive)
+        finally:
+            archive.close()
     for source in loaded:
         entry = ", ".join(
             part
@@ -317,6 +333,21 @@ def sources_check(path: Path) -> None:
         )
         flag = "" if source.verified else "  (not verified offline)"
         click.echo("%-16s %-6s %s%s" % (source.name, source.kind, entry, flag))
+        run = last_runs.get(source.name)
+        if run is None:
+            click.echo("  family: not crawled yet")
+            continue
+        paging = ", ".join("%s %d" % (k, v) for k, v in sorted(run["paging"].items())) or "none"
+        click.echo(
+            "  family: %s; column paging: %s; script shells: %d; captcha walls: %d (crawl of %s)"
+            % (
+                run["family"] or "unknown",
+                paging,
+                run["js_shells"],
+                run["captchas"],
+                run["started_at"],
+            )
+        )
     click.echo("%s: %d sources, all valid" % (path, len(loaded)))
 
 

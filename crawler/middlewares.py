@@ -63,9 +63,24 @@ class KnownUrlsMiddleware(BaseSpiderMiddleware):
         return cls(known, crawler.stats)
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        """Drop a followed link whose page is archived, unless its source refreshes."""
+        """Drop a followed link whose page is archived, unless its source refreshes.
+
+        The next page of a column list is dropped too when the page before it listed
+        only archived items: a scheduled crawl has reached what it already knows.
+        """
         meta = request.meta
-        if not meta.get(request_meta.FOLLOWED_LINK) or meta.get(request_meta.REFRESH):
+        if meta.get(request_meta.REFRESH):
+            return request
+        listed = meta.get(request_meta.LISTED_URLS)
+        if listed and all(url in self.known for url in listed):
+            stats.count_reason(
+                self.stats, stats.PAGING, stats.STOPPED_KNOWN, meta.get(request_meta.SOURCE, "")
+            )
+            logger.info(
+                "column paging stopped: the page before lists only archived items: %s", request.url
+            )
+            return None
+        if not meta.get(request_meta.FOLLOWED_LINK):
             return request
         if canonical_url(request.url) not in self.known:
             return request
@@ -77,18 +92,21 @@ class KnownUrlsMiddleware(BaseSpiderMiddleware):
 
 
 class SourcePageCapMiddleware(BaseSpiderMiddleware):
-    """Stop following the links of a source after a number of requests in one crawl.
+    """Stop following the links of a source once it has downloaded a number of pages.
 
-    A guard against link traps (endless calendars, faceted listings); links skipped as
-    already archived do not count, since :class:`KnownUrlsMiddleware` sees them first.
-    Settings: ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (0: no cap, NotConfigured).
+    A guard against link traps (endless calendars, faceted listings). What counts is the
+    responses the source received (after Scrapy's duplicate filter), not the links it
+    found: the navigation every page repeats is filtered as a duplicate and costs
+    nothing. Links found after the cap are not followed; those already queued are still
+    fetched. Settings: ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (0: no cap, NotConfigured).
     Stats: ``xietong/limits/max_pages`` and per source ``…/limits/max_pages``.
     """
 
     def __init__(self, max_pages: int, stats_collector: Any = None):
         self.max_pages = max_pages
         self.stats = stats_collector
-        self.requested: dict[str, int] = {}
+        self.downloaded: dict[str, int] = {}
+        self.warned: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SourcePageCapMiddleware:
@@ -98,25 +116,30 @@ class SourcePageCapMiddleware(BaseSpiderMiddleware):
             raise NotConfigured("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE is 0")
         return cls(max_pages, crawler.stats)
 
+    def process_spider_input(self, response: Response) -> None:
+        """Count a response of a source (it was downloaded: the duplicate filter let it by)."""
+        source = response.meta.get(request_meta.SOURCE)
+        if source is not None:
+            self.downloaded[source] = self.downloaded.get(source, 0) + 1
+
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        """Let a followed link through until its source reaches the cap."""
+        """Let a followed link through while its source is under the cap."""
         if not request.meta.get(request_meta.FOLLOWED_LINK):
             return request
         source = request.meta.get(request_meta.SOURCE, "")
-        requested = self.requested.get(source, 0)
-        if requested < self.max_pages:
-            self.requested[source] = requested + 1
+        downloaded = self.downloaded.get(source, 0)
+        if downloaded < self.max_pages:
             return request
         stats.count_reason(self.stats, stats.LIMITS, "max_pages", source)
-        if requested == self.max_pages:
+        if source not in self.warned:
+            self.warned.add(source)
             logger.warning(
-                "source %s reached %d requests (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
+                "source %s downloaded %d pages (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
                 " not following more links: %s",
                 source,
-                requested,
+                downloaded,
                 request.url,
             )
-            self.requested[source] = requested + 1
         return None
 
 

@@ -34,9 +34,13 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler import request_meta, stats
 from crawler.clean.pagination import find_pagination
+from crawler.discover.families import recognise_family
+from crawler.discover.paging import column_paging, listed_items
+from crawler.discover.shells import page_wall
 from crawler.items import Article
 from crawler.sources import Source, load_sources
 from crawler.text.dates import parse_feed_date
+from crawler.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -143,17 +147,48 @@ class SourcesSpider(Spider):
 
     # --- listing and article pages ---------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Request | Article]:
-        """Yield the page as an Article candidate and follow its links within the source."""
+        """Yield the page as an Article candidate and follow its links within the source.
+
+        A column list's other pages (its CMS's paging, see :mod:`crawler.discover.paging`)
+        are read one after another at the list's own depth, up to the source's
+        ``max_pages``; a walk stops early at a page listing only archived items or items
+        older than the source's ``since``.
+        """
         source = self._source(response)
         self._count_page(source)
         if not self._is_html(response, source):
             return
         assert isinstance(response, TextResponse)
         html = self._text(response, source)
+        self._note_page_kind(html, response.url, source)
+        depth = response.meta.get("source_depth", 0)
+        paging = column_paging(html, response.url) if depth < source.max_depth else None
         pagination = find_pagination(html, response.url)
-        yield from self._follow_links(
-            response, source, exclude={url for _, url in pagination.pages} if pagination else set()
-        )
+        column = set(paging.pages) if paging else set()
+        if pagination is not None and {url for _, url in pagination.pages} <= column | {
+            response.url
+        }:
+            pagination = None  # the numbered pages of a column list, not of one article
+        exclude = column | ({url for _, url in pagination.pages} if pagination else set())
+        yield from self._follow_links(response, source, exclude=exclude)
+        if request_meta.COLUMN_PAGES in response.meta:
+            yield from self._next_column_page(
+                response,
+                html,
+                source,
+                tuple(response.meta[request_meta.COLUMN_PAGES]),
+                response.meta.get(request_meta.COLUMN_READ, 1),
+                response.meta.get(request_meta.COLUMN_HOW, ""),
+            )
+        elif paging is not None:
+            logger.info(
+                "column of %d more pages (%s, %s): %s",
+                len(paging.pages),
+                paging.how,
+                paging.family or "no known family",
+                response.url,
+            )
+            yield from self._next_column_page(response, html, source, paging.pages, 1, paging.how)
         if not self._may_be_article(response.url, source):
             return
         item = self._new_item(response, source)
@@ -167,6 +202,104 @@ class SourcesSpider(Spider):
                 pagination.current,
                 response.url,
             )
+
+    def _note_page_kind(self, html: str, url: str, source: Source) -> None:
+        """Count the CMS family the page shows, and a script shell or captcha wall."""
+        family = recognise_family(html)
+        if family is not None:
+            self._count(stats.FAMILIES, family, source)
+        wall = page_wall(html)
+        if wall is not None:
+            counter = stats.CAPTCHAS if wall == "captcha" else stats.JS_SHELLS
+            stats.count_source(self.crawler.stats, source.name, counter)
+            logger.info("%s page (a browser would be needed): %s", wall, url)
+
+    def _next_column_page(
+        self,
+        response: TextResponse,
+        html: str,
+        source: Source,
+        remaining: tuple[str, ...],
+        read: int,
+        how: str,
+    ) -> Iterator[Request]:
+        """Request the column's next page unless ``max_pages`` or ``since`` says stop."""
+        if not remaining:
+            return
+        if read >= source.max_pages:
+            self._count(stats.PAGING, stats.STOPPED_MAX_PAGES, source)
+            logger.info("column paging stopped at %d pages (max_pages): %s", read, response.url)
+            return
+        items = listed_items(html, response.url)
+        dated = [item.published_on for item in items if item.published_on]
+        if source.since and dated and all(day < source.since for day in dated):
+            self._count(stats.PAGING, stats.STOPPED_SINCE, source)
+            logger.info(
+                "column paging stopped: every item is older than %s: %s",
+                source.since,
+                response.url,
+            )
+            return
+        self._count(stats.PAGING, how, source)
+        callback = self.parse_list_api if how == "list_api" else self.parse_page
+        yield self._request(
+            remaining[0],
+            source,
+            callback,
+            depth=response.meta.get("source_depth", 0),
+            **{
+                request_meta.COLUMN_PAGES: remaining[1:],
+                request_meta.COLUMN_READ: read + 1,
+                request_meta.COLUMN_HOW: how,
+                request_meta.LISTED_URLS: [canonical_url(item.url) for item in items],
+                request_meta.REFRESH: source.refresh,
+            },
+        )
+
+    def parse_list_api(self, response: Response) -> Iterator[Request]:
+        """Follow the items of one page of a column's list API (JSON or an HTML fragment)."""
+        source = self._source(response)
+        self._count_page(source)
+        depth = response.meta.get("source_depth", 0)
+        _, hosts = self._link_rules(source)
+        try:
+            data = json.loads(response.body)
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if data is None and isinstance(response, TextResponse):
+            links = [link.url for link in self._link_rules(source)[0].extract_links(response)]
+        else:
+            links = [urljoin(response.url, u) for u in json_links(data)]
+        links = [
+            url
+            for url in dict.fromkeys(links)
+            if urlsplit(url).netloc.lower() in hosts and not NOT_PAGES.search(url)
+        ]
+        if not links:
+            logger.info("list API page lists nothing, column done: %s", response.url)
+            return
+        for url in links:
+            yield self._link_request(url, source, depth + 1)
+        remaining = tuple(response.meta.get(request_meta.COLUMN_PAGES) or ())
+        read = response.meta.get(request_meta.COLUMN_READ, 1)
+        if not remaining:
+            return
+        if read >= source.max_pages:
+            self._count(stats.PAGING, stats.STOPPED_MAX_PAGES, source)
+            return
+        self._count(stats.PAGING, "list_api", source)
+        yield self._request(
+            remaining[0],
+            source,
+            self.parse_list_api,
+            depth=depth,
+            **{
+                request_meta.COLUMN_PAGES: remaining[1:],
+                request_meta.COLUMN_READ: read + 1,
+                request_meta.COLUMN_HOW: "list_api",
+                request_meta.LISTED_URLS: [canonical_url(url) for url in links],
+            },
+        )
 
     def _next_page(
         self, item: Article, remaining: list[str], source: Source
@@ -399,6 +532,29 @@ def error_kind(failure: Failure) -> str:
         return "ignored"
     name = failure.type.__name__ if failure.type else "unknown"
     return "connection_lost" if name in CONNECTION_FAILURES else name
+
+
+# Keys of a list API's JSON whose string values are the items' page links.
+JSON_LINK_KEYS = re.compile(
+    r"^(?:url|link|href|path|docurl|pageurl|linkurl|detailurl|art_?url)$", re.I
+)
+
+
+def json_links(data: Any) -> list[str]:
+    """Return the item links of a list API's JSON answer, in order (any nesting)."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and JSON_LINK_KEYS.match(key) and value.strip():
+                    found.append(value.strip())
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def article_link(entry: feedparser.FeedParserDict) -> str | None:
