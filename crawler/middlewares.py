@@ -1,17 +1,28 @@
-"""Middlewares of our own: known URLs (incremental crawls), requests per source, Retry-After."""
+"""Our middlewares: known URLs, pages per source, Retry-After, redirects, robots.txt.
+
+Known URLs make re-crawls incremental; the page cap counts downloads per source;
+redirects stay within their source; robots.txt of an unreachable host is one line.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+    NotConfigured,
+)
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
@@ -143,6 +154,89 @@ class SourcePageCapMiddleware(BaseSpiderMiddleware):
         return None
 
 
+class OffsiteRedirect(IgnoreRequest):
+    """A redirect (HTTP or meta refresh) leading off its source's hosts, not followed."""
+
+
+class SourceHostsMiddleware:
+    """Follow redirects only within the hosts of the request's source.
+
+    Scrapy follows HTTP redirects and ``<meta http-equiv="refresh">`` (also one a script
+    writes) wherever they lead; a redirect off the source (start URLs' hosts and its
+    ``allowed_domains``) is dropped here, before robots.txt or DNS are asked about the
+    other host, with one log line. Stats: ``xietong/dropped/offsite_redirect`` and per
+    source ``…/dropped/offsite_redirect``.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.hosts: dict[str, set[str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourceHostsMiddleware:
+        """Build the middleware for a crawl."""
+        return cls(crawler)
+
+    def _hosts(self, source: str) -> set[str] | None:
+        hosts = self.hosts.get(source)
+        if hosts is None:
+            configured = getattr(self.crawler.spider, "sources", {}).get(source)
+            if configured is None:
+                return None
+            hosts = self.hosts[source] = configured.hosts()
+        return hosts
+
+    def process_request(self, request: Request) -> None:
+        """Drop a redirected request whose host is not one of its source's."""
+        redirected_from = request.meta.get("redirect_urls")
+        source = request.meta.get(request_meta.SOURCE)
+        if not redirected_from or source is None:
+            return
+        hosts = self._hosts(source)
+        if hosts is None or urlsplit(request.url).netloc.lower() in hosts:
+            return
+        stats.count_reason(self.crawler.stats, stats.DROPPED, stats.OFFSITE_REDIRECT, source)
+        logger.warning(
+            "redirect off the source %s, not followed: %s -> %s",
+            source,
+            redirected_from[0],
+            request.url,
+        )
+        raise OffsiteRedirect("off-site redirect: %s" % request.url)
+
+
+# Failures that say a host cannot be reached at all: not retried within a crawl (a name that
+# does not resolve, or a port nobody listens on, answers the same a second later).
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError)
+
+
+def _robots_failure_in_one_line(record: logging.LogRecord) -> bool:
+    """Turn Scrapy's robots.txt traceback for an unreachable host into one DEBUG line."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, UNREACHABLE):
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.msg = "robots.txt unreachable (%s): %s"
+        args = record.args if isinstance(record.args, Mapping) else {}
+        record.args = (type(error).__name__, args.get("request", ""))
+    return True
+
+
+class OneLineRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, without a traceback when a host cannot be reached.
+
+    The page's own request then fails the same way and is logged once, with its kind
+    (``fetch failed (dns): URL``). Settings: Scrapy's ``ROBOTSTXT_*``.
+    """
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if _robots_failure_in_one_line not in robots_logger.filters:
+            robots_logger.addFilter(_robots_failure_in_one_line)
+
+
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
     """Return the wait a ``Retry-After`` header asks for, in seconds (None if absent or unreadable).
 
@@ -186,6 +280,14 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware = cls(crawler.settings)
         middleware.crawler = crawler
         return middleware
+
+    def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        """Retry as Scrapy does, except a host that cannot be reached (DNS, refused)."""
+        if isinstance(exception, UNREACHABLE):
+            return None
+        return super().process_exception(request, exception)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         """Wait as asked, then retry; other answers go to Scrapy's retry logic."""

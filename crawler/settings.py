@@ -123,6 +123,11 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SourcePageCapMiddleware": 950,  # XIETONG_SPIDER_MAX_PAGES_PER_SOURCE
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): a redirect off its source is dropped before the other host
+    # is asked for robots.txt or looked up in DNS.
+    "crawler.middlewares.SourceHostsMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # the next line
+    "crawler.middlewares.OneLineRobotsTxtMiddleware": 100,  # no traceback for a dead host
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next line
     "crawler.middlewares.RetryAfterMiddleware": 550,  # Scrapy's retry, honouring Retry-After
     "crawler.demo.proxy.DemoProxyMiddleware": 740,  # demo host names -> the demo proxy (before 750)

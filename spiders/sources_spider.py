@@ -38,6 +38,7 @@ from crawler.discover.families import recognise_family
 from crawler.discover.paging import column_paging, listed_items
 from crawler.discover.shells import page_wall
 from crawler.items import Article
+from crawler.middlewares import OffsiteRedirect
 from crawler.sources import Source, load_sources
 from crawler.text.dates import parse_feed_date
 from crawler.text.urls import canonical_url
@@ -477,6 +478,8 @@ class SourcesSpider(Spider):
     # --- failures ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         """Log and count a failed request; the crawl goes on."""
+        if failure.check(OffsiteRedirect):
+            return  # logged and counted as a drop where it was decided
         request = failure.request  # type: ignore[attr-defined]
         source = self.sources.get(request.meta.get(request_meta.SOURCE, ""))
         kind = error_kind(failure)
