@@ -351,6 +351,70 @@ def sources_check(path: Path, db: Path) -> None:
     click.echo("%s: %d sources, all valid" % (path, len(loaded)))
 
 
+@cli.command()
+@db_option
+@sources_option(required=False)
+@click.option("--source", default=None, metavar="NAME", help="Only this source's pages.")
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Only pages fetched on or after this date (YYYY-MM-DD).",
+)
+@verbose_option
+def reclean(
+    db: Path, sources_path: Path | None, source: str | None, since: str | None, verbose: bool
+) -> None:
+    """Clean the pages kept in the crawls' WARC files again with the current cleaner.
+
+    Changed texts revise their articles (the old text kept in article_revisions), a
+    better title, date or outlet is written the same way, and pages the cleaner once
+    failed on are stored. Nothing is fetched. The WARC files are read from
+    XIETONG_WARC_DIR, else the warc/ folder beside the archive. Each page is cleaned
+    with its source's settings as crawled (kind, encoding, selectors, require_topics),
+    or as --sources FILE now says for the sources it names.
+
+    Example: xietong reclean --db data/xietong.db --source hebnews --since 2024-01-01
+    """
+    from datetime import date
+
+    from crawler.ops.lock import ArchiveLock
+    from crawler.ops.reclean import reclean as reclean_archive
+    from crawler.ops.warc import cleaning_settings, warc_files, warc_folder
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+    )
+    if since is not None:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise ConfigError("--since takes a date YYYY-MM-DD, got %r" % since) from None
+    overrides = None
+    if sources_path is not None:
+        try:
+            loaded = load_sources(sources_path, {})
+        except SourceConfigError as exc:
+            raise ConfigError(str(exc)) from None
+        overrides = cleaning_settings({s.name: s for s in loaded})
+    require_archive(db)
+    folder = warc_folder(db, project_settings.XIETONG_WARC_DIR or None)
+    if not warc_files(folder):
+        raise ConfigError("no WARC files in %s (crawl with XIETONG_WARC_ENABLED on first)" % folder)
+    lock = ArchiveLock(db)
+    try:
+        lock.acquire()
+    except ArchiveLockedError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        summary = reclean_archive(db, folder, source=source, since=since, settings=overrides)
+    finally:
+        lock.release()
+    for line in summary.lines():
+        click.echo(line)
+
+
 # --- serve and digest (crawler/web/serve.py, exports/digest.py) ---------------------------------
 SQLITE_HEADER = b"SQLite format 3\x00"
 

@@ -12,3 +12,5 @@ COLUMN_HOW = "column_how"  # how the paging was found: create_page_html, pager_s
 # Canonical URLs of the items the previous page of the column listed: when every one is
 # archived, a scheduled crawl has reached what it knows and this page is not fetched.
 LISTED_URLS = "listed_urls"
+# A later page of a multi-page article: the URL of its first page (kept in the WARC file).
+ARTICLE_PART_OF = "article_part_of"

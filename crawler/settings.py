@@ -54,6 +54,12 @@ XIETONG_SPIDER_MAX_PAGES_PER_SOURCE = int(
     os.environ.get("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", "5000")
 )
 
+# Keep every response of a crawl in a WARC file (gzip, one per run), so `xietong reclean`
+# can clean the pages again with a later cleaner without fetching them.
+XIETONG_WARC_ENABLED = os.environ.get("XIETONG_WARC_ENABLED", "1") not in ("0", "false", "False")
+# Folder of the WARC files; empty: `warc/` beside the archive (XIETONG_DB).
+XIETONG_WARC_DIR = os.environ.get("XIETONG_WARC_DIR", "")
+
 # Attachments (附件): fetch each policy's attachment files, and files labelled 附件 on other
 # pages, in the same crawl (same politeness, robots.txt and DOWNLOAD_MAXSIZE); store their text.
 XIETONG_ATTACHMENTS_ENABLED = os.environ.get("XIETONG_ATTACHMENTS_ENABLED", "1") not in (
@@ -69,6 +75,7 @@ XIETONG_ATTACHMENTS_MAX_PER_ARTICLE = int(
 # --- Extensions ---------------------------------------------------------------------------
 EXTENSIONS = {
     "crawler.ops.monitor.RunMonitor": 500,  # crawl_runs / crawl_run_sources rows, source health
+    "crawler.ops.warc.WarcRecorder": 600,  # every response into <run id>.warc.gz (after the run id)
 }
 
 # --- Item pipelines: one job each, in this order ----------------------------------------

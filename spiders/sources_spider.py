@@ -308,7 +308,13 @@ class SourcesSpider(Spider):
         if not remaining:
             yield item
             return
-        request = self._request(remaining[0], source, self.parse_next_page, depth=source.max_depth)
+        request = self._request(
+            remaining[0],
+            source,
+            self.parse_next_page,
+            depth=source.max_depth,
+            **{request_meta.ARTICLE_PART_OF: item.url},
+        )
         request.dont_filter = True
         request.errback = self.next_page_failed
         request.cb_kwargs.update({"item": item, "remaining": remaining[1:]})
