@@ -14,3 +14,5 @@ COLUMN_HOW = "column_how"  # how the paging was found: create_page_html, pager_s
 LISTED_URLS = "listed_urls"
 # A later page of a multi-page article: the URL of its first page (kept in the WARC file).
 ARTICLE_PART_OF = "article_part_of"
+# Fetch through the browser (scrapy-playwright's own meta key), for `render = true` sources.
+BROWSER = "playwright"

@@ -60,6 +60,10 @@ XIETONG_WARC_ENABLED = os.environ.get("XIETONG_WARC_ENABLED", "1") not in ("0", 
 # Folder of the WARC files; empty: `warc/` beside the archive (XIETONG_DB).
 XIETONG_WARC_DIR = os.environ.get("XIETONG_WARC_DIR", "")
 
+# The browser that fetches the pages of `render = true` sources (scrapy-playwright, the
+# `render` extra): a Chromium or Chrome executable; empty: Playwright's own download.
+XIETONG_RENDER_BROWSER = os.environ.get("XIETONG_RENDER_BROWSER", "/usr/bin/chromium")
+
 # Attachments (附件): fetch each policy's attachment files, and files labelled 附件 on other
 # pages, in the same crawl (same politeness, robots.txt and DOWNLOAD_MAXSIZE); store their text.
 XIETONG_ATTACHMENTS_ENABLED = os.environ.get("XIETONG_ATTACHMENTS_ENABLED", "1") not in (

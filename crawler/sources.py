@@ -38,6 +38,7 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "selectors": (dict, {}),
     "require_topics": (bool, False),
     "refresh": (bool, False),
+    "render": (bool, False),
     "verified": (bool, True),
     "note": (str, None),
 }
@@ -78,6 +79,9 @@ class Source:
     selectors: Mapping[str, str] = field(default_factory=dict)
     require_topics: bool = False
     refresh: bool = False
+    # Fetch its pages through a real browser (scrapy-playwright, the `render` extra), for
+    # sites whose text a script writes.
+    render: bool = False
     verified: bool = True
     note: str | None = None
 

@@ -119,6 +119,8 @@ class SourcesSpider(Spider):
                 yield self._request(url, source, self.parse_sitemap, depth=0)
 
     def _request(self, url: str, source: Source, callback: Any, depth: int, **meta: Any) -> Request:
+        if source.render and callback in (self.parse_page, self.parse_next_page):
+            meta[request_meta.BROWSER] = True  # scrapy-playwright renders it (`render = true`)
         return Request(
             url,
             callback=callback,
