@@ -134,8 +134,9 @@ class SourcePageCapMiddleware(BaseSpiderMiddleware):
             self.downloaded[source] = self.downloaded.get(source, 0) + 1
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        """Let a followed link through while its source is under the cap."""
-        if not request.meta.get(request_meta.FOLLOWED_LINK):
+        """Let a followed link, or a column's next page, through while its source is under the cap."""
+        meta = request.meta
+        if not meta.get(request_meta.FOLLOWED_LINK) and request_meta.COLUMN_READ not in meta:
             return request
         source = request.meta.get(request_meta.SOURCE, "")
         downloaded = self.downloaded.get(source, 0)

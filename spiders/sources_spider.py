@@ -163,9 +163,9 @@ class SourcesSpider(Spider):
             return
         assert isinstance(response, TextResponse)
         html = self._text(response, source)
-        self._note_page_kind(html, response.url, source)
+        family = self._note_page_kind(html, response.url, source)
         depth = response.meta.get("source_depth", 0)
-        paging = column_paging(html, response.url) if depth < source.max_depth else None
+        paging = column_paging(html, response.url, family) if depth < source.max_depth else None
         pagination = find_pagination(html, response.url)
         column = set(paging.pages) if paging else set()
         if pagination is not None and {url for _, url in pagination.pages} <= column | {
@@ -206,8 +206,11 @@ class SourcesSpider(Spider):
                 response.url,
             )
 
-    def _note_page_kind(self, html: str, url: str, source: Source) -> None:
-        """Count the CMS family the page shows, and a script shell or captcha wall."""
+    def _note_page_kind(self, html: str, url: str, source: Source) -> str | None:
+        """Count the CMS family the page shows, and a script shell or captcha wall.
+
+        Returns the family (None when none is recognised).
+        """
         family = recognise_family(html)
         if family is not None:
             self._count(stats.FAMILIES, family, source)
@@ -216,6 +219,7 @@ class SourcesSpider(Spider):
             counter = stats.CAPTCHAS if wall == "captcha" else stats.JS_SHELLS
             stats.count_source(self.crawler.stats, source.name, counter)
             logger.info("%s page (a browser would be needed): %s", wall, url)
+        return family
 
     def _next_column_page(
         self,

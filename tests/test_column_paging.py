@@ -258,3 +258,41 @@ def test_paging_stops_at_items_older_than_since(tmp_path):
         sqlite_utils.Database(tmp_path / "a.db").query("select paging from crawl_run_sources")
     )
     assert json.loads(row["paging"]) == {"stopped_since": 1}
+
+
+def test_a_column_filled_from_a_list_api_is_read_page_by_page(tmp_path):
+    api = "/api/column/list.do?columnId=12&pageNo=%d"
+    article = (TRS / "xxgk/bmwj/201906/t20190605_633602.html").read_bytes()
+    json_type = {"Content-Type": "application/json"}
+    html_type = {"Content-Type": "text/html; charset=utf-8"}
+    pages = {
+        "/col/index.html": (
+            200,
+            html_type,
+            (
+                '<html><body><ul id="list"></ul><script>$.getJSON("%s", show);</script>'
+                "</body></html>" % (api % 1)
+            ).encode(),
+        ),
+        api % 1: (200, json_type, json.dumps({"data": [{"url": "/news/1.html"}]}).encode()),
+        api % 2: (200, json_type, json.dumps({"data": [{"linkUrl": "/news/2.html"}]}).encode()),
+        api % 3: (200, json_type, b'{"data": []}'),
+    }
+    for n in (1, 2):
+        pages["/news/%d.html" % n] = (200, html_type, article)
+    with SliceSite(tmp_path, extra=pages) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            '[[sources]]\nname = "api"\nkind = "auto"\nstart_urls = ["%s/col/index.html"]\n'
+            % site.base_url,
+            encoding="utf-8",
+        )
+        result = run_xietong(
+            "crawl", "--sources", str(sources), "--db", str(tmp_path / "a.db"), *FAST
+        )
+        counts = dict(site.counts)
+    assert result.returncode in (0, 3), result.stderr[-3000:]
+    assert counts.get("/news/1.html") == 1
+    assert counts.get("/news/2.html") == 1
+    assert counts.get(api % 3) == 1
+    assert (api % 4) not in counts  # the empty page ended the walk

@@ -8,59 +8,65 @@ from __future__ import annotations
 
 import re
 
-# --- Signs of each family, as patterns over the page's HTML (its links included) -----------
-# Each family needs two signs, or one generator meta naming it, so a single look-alike
-# link on another site's page does not decide.
-FAMILY_SIGNS: dict[str, tuple[re.Pattern[str], ...]] = {
+# --- Signs of each family -----------------------------------------------------------------
+# Each sign is a literal the lower-cased page must hold (a fast substring test) and, when
+# the literal alone is too loose, a pattern then searched in the page. Each family needs two
+# signs, or one generator meta naming it, so a single look-alike link on another site's
+# page does not decide.
+Sign = tuple[str, re.Pattern[str] | None]
+FAMILY_SIGNS: dict[str, tuple[Sign, ...]] = {
     # TRS WCM (拓尔思), most Chinese government portals: article URLs tYYYYMMDD_N.html in
     # month folders, createPageHTML(...) or a Pager({size, prefix}) script writing the
     # column's paging bar, the TRS visitor-analytics script, ColumnName/ColumnDescription metas.
     "trs": (
-        re.compile(r"""href=["'][^"']*\bt\d{8}_\d+\.s?html?["']""", re.I),
-        re.compile(r"\bcreatePageHTML\s*\("),
-        re.compile(r"\bPager\s*\(\s*\{[^}]*\bprefix\s*:", re.S),
-        re.compile(r"""_trs_ta_js|trs_ta\.js|/c/js/ta-\d+\.js""", re.I),
-        re.compile(r"""<meta\s+name=["']Column(?:Name|Description|Type)["']""", re.I),
+        ("/t20", re.compile(r"/t20\d{6}_\d+\.s?html?\b")),
+        ("createpagehtml(", None),
+        ("prefix:", re.compile(r"\bPager\s*\(\s*\{[^}]*\bprefix\s*:")),
+        ("_trs_", re.compile(r"_trs_ta_js|_trs_uv|_trs_user")),
+        (
+            'name="column',
+            re.compile(r"""<meta\s+name=["']Column(?:Name|Description|Type)["']""", re.I),
+        ),
     ),
     # 博达 VSB (Visual SiteBuilder), school and district portals: info/<column>/<id>.htm
-    # articles, /system/resource/js/ scripts, _sitegray, paging <column>/<n>.htm.
+    # articles, system/resource/js/ scripts, _sitegray, paging <column>/<n>.htm.
     "vsb": (
-        re.compile(r"""href=["'][^"']*\binfo/\d+/\d+\.s?html?["']""", re.I),
-        re.compile(r"""["'/]system/resource/(?:js|code)/""", re.I),
-        re.compile(r"_sitegray/_sitegray", re.I),
-        re.compile(r"vsbscreen|VsbSiteCount|_vsb_", re.I),
+        ("info/", re.compile(r"\binfo/\d+/\d+\.s?html?\b")),
+        ("system/resource/", re.compile(r"""["'/]system/resource/(?:js|code)/""")),
+        ("_sitegray/_sitegray", None),
+        ("vsb", re.compile(r"vsbscreen|VsbSiteCount|_vsb_", re.I)),
     ),
     # JEECMS (Java CMS used by associations and bureaus): .jhtml pages, /r/cms/ resources,
     # paging index_N.jhtml written in onclick handlers.
     "jeecms": (
-        re.compile(r"""["'][^"']*\.jhtml\b""", re.I),
-        re.compile(r"""/r/cms/""", re.I),
-        re.compile(r"""jeecms""", re.I),
+        (".jhtml", None),
+        ("/r/cms/", None),
+        ("jeecms", None),
     ),
     # 开普云 (ucap) portals: ucap script and resource folders, list data from its API.
     "ucap": (
-        re.compile(r"""/ucap/""", re.I),
-        re.compile(r"""ucapweb|ucap\.min\.js|ucap-""", re.I),
-        re.compile(r"""/module/web/jpage/""", re.I),
+        ("/ucap/", None),
+        ("ucap", re.compile(r"ucapweb|ucap\.min\.js|ucap-", re.I)),
+        ("/module/web/jpage/", None),
     ),
     # The Guangdong government site group (广东省政府网站集约化平台): content/post_N.html,
-    # gkmlpt (信息公开目录) apps, column pages index_N.html.
+    # gkmlpt (信息公开目录) apps.
     "gd_site_group": (
-        re.compile(r"""href=["'][^"']*\bcontent/post_\d+\.html["']""", re.I),
-        re.compile(r"""/gkmlpt/""", re.I),
-        re.compile(r"""gdgov|gd\.gov\.cn/(?:gdywdt|zwgk)""", re.I),
+        ("content/post_", re.compile(r"\bcontent/post_\d+\.html\b")),
+        ("/gkmlpt/", None),
+        ("gd.gov.cn", None),
     ),
     # DedeCMS: list_<type>_<n>.html paging, /plus/ scripts.
     "dedecms": (
-        re.compile(r"""href=["'][^"']*\blist_\d+_\d+\.html["']""", re.I),
-        re.compile(r"""/plus/(?:search|count|view)\.php""", re.I),
-        re.compile(r"""dedeajax|dedecms""", re.I),
+        ("list_", re.compile(r"\blist_\d+_\d+\.html\b")),
+        ("/plus/", re.compile(r"/plus/(?:search|count|view)\.php")),
+        ("dede", re.compile(r"dedeajax|dedecms", re.I)),
     ),
-    # WordPress: /wp-content/ and /wp-includes/ assets, ?p=N or /page/N/ paging.
+    # WordPress: /wp-content/ and /wp-includes/ assets, the REST API.
     "wordpress": (
-        re.compile(r"""/wp-content/""", re.I),
-        re.compile(r"""/wp-includes/""", re.I),
-        re.compile(r"""/wp-json/""", re.I),
+        ("/wp-content/", None),
+        ("/wp-includes/", None),
+        ("/wp-json/", None),
     ),
 }
 
@@ -88,6 +94,8 @@ MIN_SIGNS = 2
 
 def generator_family(html: str) -> str | None:
     """Return the family a ``<meta name="generator">`` names, or None."""
+    if "generator" not in html and "GENERATOR" not in html and "Generator" not in html:
+        return None
     match = GENERATOR_META.search(html)
     if match is None:
         return None
@@ -103,9 +111,14 @@ def recognise_family(html: str) -> str | None:
     named = generator_family(html)
     if named is not None:
         return named
+    lowered = html.lower()
     best, best_signs = None, 0
     for family, signs in FAMILY_SIGNS.items():
-        found = sum(1 for sign in signs if sign.search(html))
+        found = sum(
+            1
+            for literal, pattern in signs
+            if literal in lowered and (pattern is None or pattern.search(html))
+        )
         if found > best_signs:
             best, best_signs = family, found
     return best if best_signs >= MIN_SIGNS else None

@@ -38,10 +38,12 @@ PAGE_EXTENSIONS = ("html", "htm", "shtml", "jhtml", "jsp", "php", "aspx")
 
 # --- Paging written as links (href or onclick strings) ----------------------------------------
 # index_2.htm, list_3.html, default_4.shtml, index_2.jhtml, in the page's own folder.
+NUMBERED_NAMES = ("index", "list", "default", "more")
+# Searched in the lower-cased page; the link is then read back to its opening quote.
 NUMBERED_PAGE = re.compile(
-    r"""["'(]([^"'()\s<>]*?\b(index|list|default|more)_(\d{1,4})\.(s?html?|jhtml|jsp))["')]""",
-    re.I,
+    r"""(?<![\w-])(%s)_(\d{1,4})\.(s?html?|jhtml|jsp)(?=["')])""" % "|".join(NUMBERED_NAMES)
 )
+LINK_START = re.compile(r"""["'(][^"'()\s<>]*$""")
 # VSB: a column page `zcwj.htm` numbers its other pages `zcwj/5.htm` … `zcwj/1.htm`.
 FOLDER_NUMBERED_PAGE = re.compile(r"""["']([^"'()\s<>]*?/(\d{1,4})\.s?html?)["']""", re.I)
 # ?page=3, ?pageNo=3, ?pageIndex=3, ?pn=3, ?p=3, ?curPage=3, ?currentPage=3
@@ -108,6 +110,8 @@ def _named_pages(url: str, name: str, extension: str, numbers: range) -> tuple[s
 
 
 def _create_page_html(html: str, url: str) -> tuple[str, ...] | None:
+    if "createPageHTML" not in html:
+        return None
     variables: dict[str, int | str] | None = None
     for match in CREATE_PAGE_CALL.finditer(html):
         if variables is None:
@@ -125,6 +129,8 @@ def _create_page_html(html: str, url: str) -> tuple[str, ...] | None:
 
 
 def _pager_script(html: str, url: str) -> tuple[str, ...] | None:
+    if "Pager" not in html:
+        return None
     for match in PAGER_CALL.finditer(html):
         fields = {
             key.lower(): int(number) if number else text
@@ -146,12 +152,17 @@ def _same_folder(url: str, other: str) -> bool:
 
 def _numbered_links(html: str, url: str) -> tuple[str, ...] | None:
     groups: dict[tuple[str, str], set[int]] = {}
-    for match in NUMBERED_PAGE.finditer(html):
-        target = urljoin(url, match.group(1))
+    lowered = html.lower()
+    named = any(name + "_" in lowered for name in NUMBERED_NAMES)
+    for match in NUMBERED_PAGE.finditer(lowered) if named else ():
+        opening = LINK_START.search(html, max(0, match.start() - 300), match.start())
+        if opening is None:
+            continue
+        target = urljoin(url, html[opening.start() + 1 : match.end()])
         if not _same_folder(url, target):
             continue
-        key = (match.group(2), match.group(4))
-        groups.setdefault(key, set()).add(int(match.group(3)))
+        key = (match.group(1), match.group(3))
+        groups.setdefault(key, set()).add(int(match.group(2)))
     if groups:
         (name, extension), numbers = max(groups.items(), key=lambda kv: max(kv[1]))
         start = 1 if 1 in numbers else 2
@@ -159,7 +170,7 @@ def _numbered_links(html: str, url: str) -> tuple[str, ...] | None:
     # VSB: page.htm -> page/N.htm, numbered downwards from the newest page after this one.
     path = urlsplit(url).path
     stem = path.rpartition("/")[2].rpartition(".")[0]
-    if not stem:
+    if not stem or stem + "/" not in html:
         return None
     numbers = set()
     extension = "htm"
@@ -189,7 +200,16 @@ def _page_parameter_of(url: str) -> tuple[str, int] | None:
     return None
 
 
+def _names_a_page_parameter(html: str) -> bool:
+    lowered = html.lower()
+    return any(name + "=" in lowered for name in PAGE_PARAMETERS if len(name) > 1) or any(
+        mark in lowered for mark in ("?p=", "&p=", "&amp;p=")
+    )
+
+
 def _page_parameter_links(html: str, url: str) -> tuple[str, ...] | None:
+    if not _names_a_page_parameter(html):
+        return None
     path = urlsplit(url).path
     best: dict[str, tuple[str, int]] = {}
     for href in HREF.findall(html):
@@ -209,6 +229,8 @@ def _page_parameter_links(html: str, url: str) -> tuple[str, ...] | None:
 
 
 def _list_api(html: str, url: str) -> tuple[str, ...] | None:
+    if not _names_a_page_parameter(html):
+        return None
     for block in SCRIPT_BLOCK.findall(html):
         for candidate in SCRIPT_URL.findall(block):
             target = urljoin(url, candidate.replace("&amp;", "&"))
@@ -225,13 +247,14 @@ def _list_api(html: str, url: str) -> tuple[str, ...] | None:
     return None
 
 
-def column_paging(html: str, url: str) -> ColumnPaging | None:
+def column_paging(html: str, url: str, family: str | None = None) -> ColumnPaging | None:
     """Return the other pages of the column list ``html`` (served at ``url``), or None.
 
     Pages come in reading order (newest items first, as the site pages them), the page
     read excluded. Script-written paging wins over links, links over a list API.
+    ``family`` is the page's CMS family when the caller has recognised it already.
     """
-    family = recognise_family(html)
+    family = family or recognise_family(html)
     for how, finder in (
         ("create_page_html", _create_page_html),
         ("pager_script", _pager_script),
