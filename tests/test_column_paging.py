@@ -296,3 +296,17 @@ def test_a_column_filled_from_a_list_api_is_read_page_by_page(tmp_path):
     assert counts.get("/news/2.html") == 1
     assert counts.get(api % 3) == 1
     assert (api % 4) not in counts  # the empty page ended the walk
+
+
+def test_links_no_url_can_be_made_of_are_skipped():
+    html = (
+        '<a href="http://[::1/index_2.html">x</a> <a href="index_2.html">2</a>'
+        '<ul><li><span>2024-01-02</span><a href="http://h:99999/a.html">bad</a></li>'
+        '<li><span>2024-01-03</span><a href="b.html">good</a></li></ul>'
+    )
+    paging = column_paging(html, "http://h/col/index.html")
+    assert paging is not None
+    assert paging.pages == ("http://h/col/index_2.html",)
+    assert [item.url for item in listed_items(html, "http://h/col/index.html")] == [
+        "http://h/col/b.html"
+    ]

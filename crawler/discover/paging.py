@@ -105,6 +105,16 @@ def _arguments(text: str, variables: dict[str, int | str]) -> list[int | str]:
     return found
 
 
+def _absolute(url: str, href: str) -> str | None:
+    """Return ``href`` made absolute against ``url``; None for one no URL can be made of."""
+    try:
+        target = urljoin(url, href)
+        urlsplit(target).port  # noqa: B018 - a bad port or IPv6 host raises only when read
+    except ValueError:
+        return None
+    return target
+
+
 def _named_pages(url: str, name: str, extension: str, numbers: range) -> tuple[str, ...]:
     return tuple(urljoin(url, "%s_%d.%s" % (name, n, extension)) for n in numbers)
 
@@ -158,8 +168,8 @@ def _numbered_links(html: str, url: str) -> tuple[str, ...] | None:
         opening = LINK_START.search(html, max(0, match.start() - 300), match.start())
         if opening is None:
             continue
-        target = urljoin(url, html[opening.start() + 1 : match.end()])
-        if not _same_folder(url, target):
+        target = _absolute(url, html[opening.start() + 1 : match.end()])
+        if target is None or not _same_folder(url, target):
             continue
         key = (match.group(1), match.group(3))
         groups.setdefault(key, set()).add(int(match.group(2)))
@@ -175,9 +185,12 @@ def _numbered_links(html: str, url: str) -> tuple[str, ...] | None:
     numbers = set()
     extension = "htm"
     for match in FOLDER_NUMBERED_PAGE.finditer(html):
-        target = urlsplit(urljoin(url, match.group(1)))
-        folder, _, file = target.path.rpartition("/")
-        if target.netloc == urlsplit(url).netloc and folder == path.rpartition(".")[0]:
+        joined = _absolute(url, match.group(1))
+        if joined is None:
+            continue
+        parts = urlsplit(joined)
+        folder, _, file = parts.path.rpartition("/")
+        if parts.netloc == urlsplit(url).netloc and folder == path.rpartition(".")[0]:
             numbers.add(int(match.group(2)))
             extension = file.rpartition(".")[2]
     if not numbers:
@@ -213,7 +226,9 @@ def _page_parameter_links(html: str, url: str) -> tuple[str, ...] | None:
     path = urlsplit(url).path
     best: dict[str, tuple[str, int]] = {}
     for href in HREF.findall(html):
-        target = urljoin(url, href.replace("&amp;", "&"))
+        target = _absolute(url, href.replace("&amp;", "&"))
+        if target is None:
+            continue
         parts = urlsplit(target)
         if parts.netloc != urlsplit(url).netloc or parts.path != path:
             continue
@@ -233,7 +248,9 @@ def _list_api(html: str, url: str) -> tuple[str, ...] | None:
         return None
     for block in SCRIPT_BLOCK.findall(html):
         for candidate in SCRIPT_URL.findall(block):
-            target = urljoin(url, candidate.replace("&amp;", "&"))
+            target = _absolute(url, candidate.replace("&amp;", "&"))
+            if target is None:
+                continue
             parts = urlsplit(target)
             if parts.netloc != urlsplit(url).netloc or not API_PATH.search(parts.path):
                 continue
@@ -304,6 +321,7 @@ def listed_items(html: str, url: str) -> list[ListedItem]:
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
         published_on = _item_date(link)
-        if published_on is not None:
-            items.setdefault(urljoin(url, href), published_on)
+        target = _absolute(url, href) if published_on is not None else None
+        if target is not None:
+            items.setdefault(target, published_on)
     return [ListedItem(u, d) for u, d in items.items()]
