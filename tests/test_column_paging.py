@@ -310,3 +310,16 @@ def test_links_no_url_can_be_made_of_are_skipped():
     assert [item.url for item in listed_items(html, "http://h/col/index.html")] == [
         "http://h/col/b.html"
     ]
+
+
+@pytest.mark.parametrize(("site", "family"), [("association", "jeecms"), ("boda-district", "vsb")])
+def test_other_real_slices_are_crawled_with_their_family_and_column_paging(tmp_path, site, family):
+    with SliceSite(SITES / site / "www") as served:
+        sources = sources_file(tmp_path, served.base_url)
+        db = tmp_path / "archive.db"
+        result = run_xietong("crawl", "--sources", str(sources), "--db", str(db), *FAST)
+    assert result.returncode in (0, 3), result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    run = next(sqlite_utils.Database(db).query("select family, paging from crawl_run_sources"))
+    assert run["family"] == family
+    assert json.loads(run["paging"]).get("numbered_links", 0) >= 1
