@@ -323,3 +323,12 @@ def test_other_real_slices_are_crawled_with_their_family_and_column_paging(tmp_p
     run = next(sqlite_utils.Database(db).query("select family, paging from crawl_run_sources"))
     assert run["family"] == family
     assert json.loads(run["paging"]).get("numbered_links", 0) >= 1
+
+
+def test_a_home_page_linking_every_channel_list_is_not_a_column():
+    html = " ".join('<a href="/list_%d.html">%d</a>' % (n, n) for n in range(1, 40))
+    assert column_paging(html, "http://h/index.html") is None
+    assert column_paging(html, "http://h/") is None
+    paging = column_paging(html, "http://h/list_3.html")
+    assert paging is not None
+    assert paging.pages[0] == "http://h/list_1.html"

@@ -160,10 +160,22 @@ def _same_folder(url: str, other: str) -> bool:
     return a.netloc == b.netloc and a.path.rpartition("/")[0] == b.path.rpartition("/")[0]
 
 
+def _page_name(url: str) -> str:
+    """Return the name a page's numbered siblings share: ``index`` of ``index_3.html`` or ``/``."""
+    file = urlsplit(url).path.rpartition("/")[2]
+    stem = file.rpartition(".")[0] if "." in file else file
+    return re.sub(r"_\d+$", "", stem).lower() or "index"
+
+
 def _numbered_links(html: str, url: str) -> tuple[str, ...] | None:
     groups: dict[tuple[str, str], set[int]] = {}
     lowered = html.lower()
-    named = any(name + "_" in lowered for name in NUMBERED_NAMES)
+    if len(lowered) != len(html):  # a character whose lower case is longer: keep positions
+        lowered = html
+    # Only the page's own numbered siblings (index.html -> index_2.html): a home page
+    # linking every channel list_N.html is not a column of its own.
+    own = _page_name(url)
+    named = own in NUMBERED_NAMES and own + "_" in lowered
     for match in NUMBERED_PAGE.finditer(lowered) if named else ():
         opening = LINK_START.search(html, max(0, match.start() - 300), match.start())
         if opening is None:
@@ -171,7 +183,9 @@ def _numbered_links(html: str, url: str) -> tuple[str, ...] | None:
         target = _absolute(url, html[opening.start() + 1 : match.end()])
         if target is None or not _same_folder(url, target):
             continue
-        key = (match.group(1), match.group(3))
+        if match.group(1) != own:
+            continue
+        key = (html[match.start(1) : match.end(1)], match.group(3))
         groups.setdefault(key, set()).add(int(match.group(2)))
     if groups:
         (name, extension), numbers = max(groups.items(), key=lambda kv: max(kv[1]))
