@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 SOURCE_HEADER = "Xietong-Source"
 PART_OF_HEADER = "Xietong-Part-Of"
 WARC_SUFFIX = ".warc.gz"
+# zlib level of each record's gzip member. warcio writes level 9; 6 gives the same size
+# (7.7 KB a 32 KB page) in 0.48 ms instead of 0.76 ms a record here (1 gives 8.5 KB in 0.29).
+GZIP_LEVEL = 6
 # Headers that describe the bytes on the wire, not the body Scrapy kept (already inflated).
 WIRE_HEADERS = frozenset((b"content-encoding", b"transfer-encoding", b"content-length"))
 
@@ -97,14 +101,15 @@ class WarcRecorder:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / (run_id + WARC_SUFFIX)
         self.handle = self.path.open("ab")
-        self.writer = WARCWriter(self.handle, gzip=True, warc_version="1.1")
+        # Builds the records; each is written as a gzip member of its own (_write_record).
+        self.writer = WARCWriter(BytesIO(), gzip=False, warc_version="1.1")
         info = {
             "software": "xietong",
             "format": "WARC File Format 1.1",
             "run-id": run_id,
             "xietong-sources": json.dumps(sources, ensure_ascii=False, sort_keys=True),
         }
-        self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, info))
+        self._write_record(self.writer.create_warcinfo_record(self.path.name, info))
         return self.path
 
     def spider_opened(self, spider: Spider) -> None:
@@ -205,11 +210,19 @@ class WarcRecorder:
                 **extra,
             },
         )
-        self.writer.write_record(record)
-        self.writer.write_record(request_record)
+        self._write_record(record)
+        self._write_record(request_record)
         if self.stats is not None:
             self.stats.inc_value(stats.WARC_RECORDS)
             self.stats.inc_value(stats.WARC_BYTES, self.handle.tell() - start)
+
+    def _write_record(self, record: Any) -> None:
+        """Append one record to the file as a gzip member of its own (WARC's .warc.gz layout)."""
+        assert self.handle is not None
+        plain = BytesIO()
+        WARCWriter(plain, gzip=False, warc_version="1.1").write_record(record)
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.handle.write(compressor.compress(plain.getvalue()) + compressor.flush())
 
 
 @dataclass(frozen=True)
