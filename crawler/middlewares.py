@@ -165,7 +165,8 @@ class SourceHostsMiddleware:
     Scrapy follows HTTP redirects and ``<meta http-equiv="refresh">`` (also one a script
     writes) wherever they lead; a redirect off the source (start URLs' hosts and its
     ``allowed_domains``) is dropped here, before robots.txt or DNS are asked about the
-    other host, with one log line. Stats: ``xietong/dropped/offsite_redirect`` and per
+    other host, with one log line. Attachment downloads are left alone: a policy's files
+    are often served from another host. Stats: ``xietong/dropped/offsite_redirect`` and per
     source ``…/dropped/offsite_redirect``.
     """
 
@@ -191,8 +192,8 @@ class SourceHostsMiddleware:
         """Drop a redirected request whose host is not one of its source's."""
         redirected_from = request.meta.get("redirect_urls")
         source = request.meta.get(request_meta.SOURCE)
-        if not redirected_from or source is None:
-            return
+        if not redirected_from or source is None or request_meta.SOURCE_DEPTH not in request.meta:
+            return  # not redirected, or an attachment (its file may be served elsewhere)
         hosts = self._hosts(source)
         if hosts is None or urlsplit(request.url).netloc.lower() in hosts:
             return

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 SOURCE = "source"  # name of the source a request belongs to
+# Links away from a start page; set on every request of the spider (pages, feeds, sitemaps),
+# not on attachment downloads, which may live on other hosts.
+SOURCE_DEPTH = "source_depth"
 FOLLOWED_LINK = "followed_link"  # a link found on a page, feed or sitemap (not a start URL)
 REFRESH = "refresh"  # its source fetches archived article pages again (`refresh = true`)
 # Walking the pages of a column list (crawler/discover/paging.py):

@@ -125,7 +125,7 @@ class SourcesSpider(Spider):
             url,
             callback=callback,
             errback=self.on_error,
-            meta={request_meta.SOURCE: source.name, "source_depth": depth, **meta},
+            meta={request_meta.SOURCE: source.name, request_meta.SOURCE_DEPTH: depth, **meta},
         )
 
     def _source(self, response: Response) -> Source:
@@ -164,7 +164,7 @@ class SourcesSpider(Spider):
         assert isinstance(response, TextResponse)
         html = self._text(response, source)
         family = self._note_page_kind(html, response.url, source)
-        depth = response.meta.get("source_depth", 0)
+        depth = response.meta.get(request_meta.SOURCE_DEPTH, 0)
         paging = column_paging(html, response.url, family) if depth < source.max_depth else None
         pagination = find_pagination(html, response.url)
         column = set(paging.pages) if paging else set()
@@ -253,7 +253,7 @@ class SourcesSpider(Spider):
             remaining[0],
             source,
             callback,
-            depth=response.meta.get("source_depth", 0),
+            depth=response.meta.get(request_meta.SOURCE_DEPTH, 0),
             **{
                 request_meta.COLUMN_PAGES: remaining[1:],
                 request_meta.COLUMN_READ: read + 1,
@@ -267,7 +267,7 @@ class SourcesSpider(Spider):
         """Follow the items of one page of a column's list API (JSON or an HTML fragment)."""
         source = self._source(response)
         self._count_page(source)
-        depth = response.meta.get("source_depth", 0)
+        depth = response.meta.get(request_meta.SOURCE_DEPTH, 0)
         _, hosts = self._link_rules(source)
         try:
             data = json.loads(response.body)
@@ -391,7 +391,7 @@ class SourcesSpider(Spider):
     def _follow_links(
         self, response: TextResponse, source: Source, exclude: set[str]
     ) -> Iterator[Request]:
-        depth = response.meta.get("source_depth", 0)
+        depth = response.meta.get(request_meta.SOURCE_DEPTH, 0)
         if depth >= source.max_depth:
             if source.article_urls and not self._may_be_article(response.url, source):
                 # A listing page at the depth limit: its links stay unfollowed (this is

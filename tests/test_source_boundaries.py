@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from tests.attachment_files import make_xlsx
 from tests.conftest import FAST, run_xietong
 from tests.fixtures.faulty_server import article_html
 from tests.fixtures.slice_server import SliceSite
@@ -138,3 +139,26 @@ def test_repeated_navigation_does_not_spend_the_page_budget(budget_crawl):
     articles = [path for path in counts if path.endswith(("/0.html", "/1.html", "/2.html"))]
     assert len(articles) == 15
     assert json.loads(budget_crawl["run"]["dropped"]).get("max_pages") is None
+
+
+def test_an_attachment_redirected_to_another_host_is_still_fetched(tmp_path):
+    files = tmp_path / "files"
+    files.mkdir()
+    xlsx = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    with SliceSite(files, extra={"/list.xlsx": (200, xlsx, make_xlsx())}) as file_host:
+        sentences = [*SENTENCES, '附件：<a href="/files/list.xlsx">第一批名单.xlsx</a>']
+        pages = {
+            "/index.html": page('<html><body><a href="/news/a.html">a</a></body></html>'),
+            "/news/a.html": page(
+                article_html("关于公布第一批协同发展示范项目名单的通知", sentences)
+            ),
+            "/files/list.xlsx": page("", 302, {"Location": file_host.base_url + "/list.xlsx"}),
+        }
+        site_root = tmp_path / "site"
+        site_root.mkdir()
+        with SliceSite(site_root, extra=pages) as site:
+            crawled = crawl(site_root, site)
+        served = dict(file_host.counts)
+    assert crawled["result"].returncode in (0, 3), crawled["result"].stderr[-3000:]
+    assert served.get("/list.xlsx") == 1
+    assert json.loads(crawled["run"]["dropped"]).get("offsite_redirect") is None
