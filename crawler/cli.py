@@ -126,6 +126,16 @@ def _print_summary(summary: Any) -> None:
     click.echo(summary.table())
     for warning in getattr(summary, "warnings", ()):
         click.echo("warning: %s" % warning)
+    warc_file = getattr(summary, "stats", {}).get(stats.WARC_FILE)
+    if warc_file:
+        click.echo(
+            "kept %d responses (%d bytes) in %s"
+            % (
+                summary.stats.get(stats.WARC_RECORDS, 0),
+                summary.stats.get(stats.WARC_BYTES, 0),
+                warc_file,
+            )
+        )
 
 
 def _exit_on_health_warnings(summary: Any) -> None:

@@ -86,6 +86,7 @@ STOPPED_MAX_PAGES = "stopped_max_pages"  # the source's max_pages pages of the c
 # Whole-crawl counter: responses written to the crawl's WARC file (crawler/ops/warc.py).
 WARC_RECORDS = PREFIX + "warc/responses"
 WARC_BYTES = PREFIX + "warc/bytes"
+WARC_FILE = PREFIX + "warc/file"  # path of the run's WARC file
 
 # Drop reasons a reader needs by name (writers may count others).
 ALREADY_ARCHIVED = "already_archived"  # same URL as an archived article

@@ -65,6 +65,8 @@ def test_one_gzipped_warc_file_per_run_beside_the_archive(kept_crawl):
     assert len(files) == 1
     run_id = next(sqlite_utils.Database(kept_crawl["db"]).query("select run_id from crawl_runs"))
     assert files[0].name == "%s.warc.gz" % run_id["run_id"]
+    assert "kept %d responses" % len(kept_crawl["counts"]) in kept_crawl["result"].stdout
+    assert str(files[0]) in kept_crawl["result"].stdout
     with gzip.open(files[0]) as handle:  # a standard gzip stream (one member per record)
         assert handle.read(9) == b"WARC/1.1\r"
 

@@ -68,7 +68,7 @@ class WarcRecorder:
     recorder's own (zlib and the digests let go of Python's lock), in the order the
     responses came; the crawl's thread only takes a copy of what to write.
     Settings: ``XIETONG_WARC_ENABLED``, ``XIETONG_WARC_DIR``, ``XIETONG_DB``.
-    Stats: ``xietong/warc/responses``, ``xietong/warc/bytes``.
+    Stats: ``xietong/warc/responses``, ``xietong/warc/bytes``, ``xietong/warc/file``.
     """
 
     def __init__(self, folder: Path, stats_collector: Any = None, writer_thread: bool = False):
@@ -119,6 +119,7 @@ class WarcRecorder:
             datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
         )
         path = self.open(str(run_id), cleaning_settings(getattr(spider, "sources", {})))
+        spider.crawler.stats.set_value(stats.WARC_FILE, str(path))
         logger.info("keeping every response in %s", path)
 
     def spider_closed(self, spider: Spider) -> None:
