@@ -159,6 +159,16 @@ def _print_summary(summary: Any) -> None:
     click.echo(summary.table())
     for warning in getattr(summary, "warnings", ()):
         click.echo("warning: %s" % warning)
+    warc_file = getattr(summary, "stats", {}).get(stats.WARC_FILE)
+    if warc_file:
+        click.echo(
+            "kept %d responses (%d bytes) in %s"
+            % (
+                summary.stats.get(stats.WARC_RECORDS, 0),
+                summary.stats.get(stats.WARC_BYTES, 0),
+                warc_file,
+            )
+        )
 
 
 def _exit_unless_healthy(summary: Any) -> None:
@@ -328,11 +338,19 @@ def sources() -> None:
 
 @sources.command("check")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def sources_check(path: Path) -> None:
-    """Validate a sources file and list its sources.
+@db_option
+def sources_check(path: Path, db: Path) -> None:
+    """Validate a sources file and list its sources, with what their last crawl found.
 
-    Example: xietong sources check sources/jingjinji.toml
+    For each source crawled into the archive (--db): the CMS family recognised on its
+    pages (trs, vsb, jeecms, ucap, gd_site_group …, or "unknown"), how its column lists
+    were paged, and the script shells and captcha walls met (pages a browser would be
+    needed for).
+
+    Example: xietong sources check sources/jingjinji.toml --db data/xietong.db
     """
+    from crawler.archive import open_database
+    from crawler.archive.runs import latest_source_runs
     from crawler.demo.server import DEFAULT_ROOT, discover_sites
 
     # {demo:NAME} is filled by `xietong demo` with the site's stable demo URL; any bundled site is valid.
@@ -343,6 +361,14 @@ def sources_check(path: Path) -> None:
         loaded = load_sources(path, demo_sites)
     except SourceConfigError as exc:
         raise ConfigError(str(exc)) from None
+    last_runs: dict[str, dict[str, Any]] = {}
+    if db.is_file():
+        require_archive(db)
+        archive = open_database(db)
+        try:
+            last_runs = latest_source_runs(archive)
+        finally:
+            archive.close()
     for source in loaded:
         entry = ", ".join(
             part
@@ -355,7 +381,86 @@ def sources_check(path: Path) -> None:
         )
         flag = "" if source.verified else "  (not verified offline)"
         click.echo("%-16s %-6s %s%s" % (source.name, source.kind, entry, flag))
+        run = last_runs.get(source.name)
+        if run is None:
+            click.echo("  family: not crawled yet")
+            continue
+        paging = ", ".join("%s %d" % (k, v) for k, v in sorted(run["paging"].items())) or "none"
+        click.echo(
+            "  family: %s; column paging: %s; script shells: %d; captcha walls: %d (crawl of %s)"
+            % (
+                run["family"] or "unknown",
+                paging,
+                run["js_shells"],
+                run["captchas"],
+                run["started_at"],
+            )
+        )
     click.echo("%s: %d sources, all valid" % (path, len(loaded)))
+
+
+@cli.command()
+@db_option
+@sources_option(required=False)
+@click.option("--source", default=None, metavar="NAME", help="Only this source's pages.")
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Only pages fetched on or after this date (YYYY-MM-DD).",
+)
+@verbose_option
+def reclean(
+    db: Path, sources_path: Path | None, source: str | None, since: str | None, verbose: bool
+) -> None:
+    """Clean the pages kept in the crawls' WARC files again with the current cleaner.
+
+    Changed texts revise their articles (the old text kept in article_revisions), a
+    better title, date or outlet is written the same way, and pages the cleaner once
+    failed on are stored. Nothing is fetched. The WARC files are read from
+    XIETONG_WARC_DIR, else the warc/ folder beside the archive. Each page is cleaned
+    with its source's settings as crawled (kind, encoding, selectors, require_topics),
+    or as --sources FILE now says for the sources it names.
+
+    Example: xietong reclean --db data/xietong.db --source hebnews --since 2024-01-01
+    """
+    from datetime import date
+
+    from crawler.ops.lock import ArchiveLock
+    from crawler.ops.reclean import reclean as reclean_archive
+    from crawler.ops.warc import cleaning_settings, warc_files, warc_folder
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+    )
+    if since is not None:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise ConfigError("--since takes a date YYYY-MM-DD, got %r" % since) from None
+    overrides = None
+    if sources_path is not None:
+        try:
+            loaded = load_sources(sources_path, {})
+        except SourceConfigError as exc:
+            raise ConfigError(str(exc)) from None
+        overrides = cleaning_settings({s.name: s for s in loaded})
+    require_archive(db)
+    folder = warc_folder(db, project_settings.XIETONG_WARC_DIR or None)
+    if not warc_files(folder):
+        raise ConfigError("no WARC files in %s (crawl with XIETONG_WARC_ENABLED on first)" % folder)
+    lock = ArchiveLock(db)
+    try:
+        lock.acquire()
+    except ArchiveLockedError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        summary = reclean_archive(db, folder, source=source, since=since, settings=overrides)
+    finally:
+        lock.release()
+    for line in summary.lines():
+        click.echo(line)
 
 
 # --- serve and digest (crawler/web/serve.py, exports/digest.py) ---------------------------------

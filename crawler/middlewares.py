@@ -1,17 +1,28 @@
-"""Middlewares of our own: known URLs (incremental crawls), requests per source, Retry-After."""
+"""Our middlewares: known URLs, pages per source, Retry-After, redirects, robots.txt.
+
+Known URLs make re-crawls incremental; the page cap counts downloads per source;
+redirects stay within their source; robots.txt of an unreachable host is one line.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+    NotConfigured,
+)
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
@@ -58,9 +69,24 @@ class KnownUrlsMiddleware(BaseSpiderMiddleware):
         return cls(known, crawler.stats)
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        """Drop a followed link whose page is archived, unless its source refreshes."""
+        """Drop a followed link whose page is archived, unless its source refreshes.
+
+        The next page of a column list is dropped too when the page before it listed
+        only archived items: a scheduled crawl has reached what it already knows.
+        """
         meta = request.meta
-        if not meta.get(request_meta.FOLLOWED_LINK) or meta.get(request_meta.REFRESH):
+        if meta.get(request_meta.REFRESH):
+            return request
+        listed = meta.get(request_meta.LISTED_URLS)
+        if listed and all(url in self.known for url in listed):
+            stats.count_reason(
+                self.stats, stats.PAGING, stats.STOPPED_KNOWN, meta.get(request_meta.SOURCE, "")
+            )
+            logger.info(
+                "column paging stopped: the page before lists only archived items: %s", request.url
+            )
+            return None
+        if not meta.get(request_meta.FOLLOWED_LINK):
             return request
         if canonical_url(request.url) not in self.known:
             return request
@@ -72,18 +98,21 @@ class KnownUrlsMiddleware(BaseSpiderMiddleware):
 
 
 class SourcePageCapMiddleware(BaseSpiderMiddleware):
-    """Stop following the links of a source after a number of requests in one crawl.
+    """Stop following the links of a source once it has downloaded a number of pages.
 
-    A guard against link traps (endless calendars, faceted listings); links skipped as
-    already archived do not count, since :class:`KnownUrlsMiddleware` sees them first.
-    Settings: ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (0: no cap, NotConfigured).
+    A guard against link traps (endless calendars, faceted listings). What counts is the
+    responses the source received (after Scrapy's duplicate filter), not the links it
+    found: the navigation every page repeats is filtered as a duplicate and costs
+    nothing. Links found after the cap are not followed; those already queued are still
+    fetched. Settings: ``XIETONG_SPIDER_MAX_PAGES_PER_SOURCE`` (0: no cap, NotConfigured).
     Stats: ``xietong/limits/max_pages`` and per source ``…/limits/max_pages``.
     """
 
     def __init__(self, max_pages: int, stats_collector: Any = None):
         self.max_pages = max_pages
         self.stats = stats_collector
-        self.requested: dict[str, int] = {}
+        self.downloaded: dict[str, int] = {}
+        self.warned: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SourcePageCapMiddleware:
@@ -93,26 +122,116 @@ class SourcePageCapMiddleware(BaseSpiderMiddleware):
             raise NotConfigured("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE is 0")
         return cls(max_pages, crawler.stats)
 
+    def process_spider_input(self, response: Response) -> None:
+        """Count a response of a source (it was downloaded: the duplicate filter let it by)."""
+        source = response.meta.get(request_meta.SOURCE)
+        if source is not None:
+            self.downloaded[source] = self.downloaded.get(source, 0) + 1
+
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        """Let a followed link through until its source reaches the cap."""
-        if not request.meta.get(request_meta.FOLLOWED_LINK):
+        """Let a followed link, or a column's next page, through while its source is under the cap."""
+        meta = request.meta
+        if not meta.get(request_meta.FOLLOWED_LINK) and request_meta.COLUMN_READ not in meta:
             return request
         source = request.meta.get(request_meta.SOURCE, "")
-        requested = self.requested.get(source, 0)
-        if requested < self.max_pages:
-            self.requested[source] = requested + 1
+        downloaded = self.downloaded.get(source, 0)
+        if downloaded < self.max_pages:
             return request
         stats.count_reason(self.stats, stats.LIMITS, "max_pages", source)
-        if requested == self.max_pages:
+        if source not in self.warned:
+            self.warned.add(source)
             logger.warning(
-                "source %s reached %d requests (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
+                "source %s downloaded %d pages (XIETONG_SPIDER_MAX_PAGES_PER_SOURCE),"
                 " not following more links: %s",
                 source,
-                requested,
+                downloaded,
                 request.url,
             )
-            self.requested[source] = requested + 1
         return None
+
+
+class OffsiteRedirect(IgnoreRequest):
+    """A redirect (HTTP or meta refresh) leading off its source's hosts, not followed."""
+
+
+class SourceHostsMiddleware:
+    """Follow redirects only within the hosts of the request's source.
+
+    Scrapy follows HTTP redirects and ``<meta http-equiv="refresh">`` (also one a script
+    writes) wherever they lead; a redirect off the source (start URLs' hosts and its
+    ``allowed_domains``) is dropped here, before robots.txt or DNS are asked about the
+    other host, with one log line. Attachment downloads are left alone: a policy's files
+    are often served from another host. Stats: ``xietong/dropped/offsite_redirect`` and per
+    source ``…/dropped/offsite_redirect``.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.hosts: dict[str, set[str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourceHostsMiddleware:
+        """Build the middleware for a crawl."""
+        return cls(crawler)
+
+    def _hosts(self, source: str) -> set[str] | None:
+        hosts = self.hosts.get(source)
+        if hosts is None:
+            configured = getattr(self.crawler.spider, "sources", {}).get(source)
+            if configured is None:
+                return None
+            hosts = self.hosts[source] = configured.hosts()
+        return hosts
+
+    def process_request(self, request: Request) -> None:
+        """Drop a redirected request whose host is not one of its source's."""
+        redirected_from = request.meta.get("redirect_urls")
+        source = request.meta.get(request_meta.SOURCE)
+        if not redirected_from or source is None or request_meta.SOURCE_DEPTH not in request.meta:
+            return  # not redirected, or an attachment (its file may be served elsewhere)
+        hosts = self._hosts(source)
+        if hosts is None or urlsplit(request.url).netloc.lower() in hosts:
+            return
+        stats.count_reason(self.crawler.stats, stats.DROPPED, stats.OFFSITE_REDIRECT, source)
+        logger.warning(
+            "redirect off the source %s, not followed: %s -> %s",
+            source,
+            redirected_from[0],
+            request.url,
+        )
+        raise OffsiteRedirect("off-site redirect: %s" % request.url)
+
+
+# Failures that say a host cannot be reached at all: not retried within a crawl (a name that
+# does not resolve, or a port nobody listens on, answers the same a second later).
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError)
+
+
+def _robots_failure_in_one_line(record: logging.LogRecord) -> bool:
+    """Turn Scrapy's robots.txt traceback for an unreachable host into one DEBUG line."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, UNREACHABLE):
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.msg = "robots.txt unreachable (%s): %s"
+        args = record.args if isinstance(record.args, Mapping) else {}
+        record.args = (type(error).__name__, args.get("request", ""))
+    return True
+
+
+class OneLineRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, without a traceback when a host cannot be reached.
+
+    The page's own request then fails the same way and is logged once, with its kind
+    (``fetch failed (dns): URL``). Settings: Scrapy's ``ROBOTSTXT_*``.
+    """
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if _robots_failure_in_one_line not in robots_logger.filters:
+            robots_logger.addFilter(_robots_failure_in_one_line)
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -158,6 +277,14 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware = cls(crawler.settings)
         middleware.crawler = crawler
         return middleware
+
+    def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        """Retry as Scrapy does, except a host that cannot be reached (DNS, refused)."""
+        if isinstance(exception, UNREACHABLE):
+            return None
+        return super().process_exception(request, exception)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         """Wait as asked, then retry; other answers go to Scrapy's retry logic."""

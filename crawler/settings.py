@@ -55,6 +55,16 @@ XIETONG_SPIDER_MAX_PAGES_PER_SOURCE = int(
     os.environ.get("XIETONG_SPIDER_MAX_PAGES_PER_SOURCE", "5000")
 )
 
+# Keep every response of a crawl in a WARC file (gzip, one per run), so `xietong reclean`
+# can clean the pages again with a later cleaner without fetching them.
+XIETONG_WARC_ENABLED = os.environ.get("XIETONG_WARC_ENABLED", "1") not in ("0", "false", "False")
+# Folder of the WARC files; empty: `warc/` beside the archive (XIETONG_DB).
+XIETONG_WARC_DIR = os.environ.get("XIETONG_WARC_DIR", "")
+
+# The browser that fetches the pages of `render = true` sources (scrapy-playwright, the
+# `render` extra): a Chromium or Chrome executable; empty: Playwright's own download.
+XIETONG_RENDER_BROWSER = os.environ.get("XIETONG_RENDER_BROWSER", "/usr/bin/chromium")
+
 # Attachments (附件): fetch each policy's attachment files, and files labelled 附件 on other
 # pages, in the same crawl (same politeness, robots.txt and DOWNLOAD_MAXSIZE); store their text.
 XIETONG_ATTACHMENTS_ENABLED = environment_flag("XIETONG_ATTACHMENTS_ENABLED", True)
@@ -66,6 +76,7 @@ XIETONG_ATTACHMENTS_MAX_PER_ARTICLE = int(
 # --- Extensions ---------------------------------------------------------------------------
 EXTENSIONS = {
     "crawler.ops.monitor.RunMonitor": 500,  # crawl_runs / crawl_run_sources rows, source health
+    "crawler.ops.warc.WarcRecorder": 600,  # every response into <run id>.warc.gz (after the run id)
 }
 
 # --- Item pipelines: one job each, in this order ----------------------------------------
@@ -120,6 +131,11 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SourcePageCapMiddleware": 950,  # XIETONG_SPIDER_MAX_PAGES_PER_SOURCE
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): a redirect off its source is dropped before the other host
+    # is asked for robots.txt or looked up in DNS.
+    "crawler.middlewares.SourceHostsMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # the next line
+    "crawler.middlewares.OneLineRobotsTxtMiddleware": 100,  # no traceback for a dead host
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next line
     "crawler.middlewares.RetryAfterMiddleware": 550,  # Scrapy's retry, honouring Retry-After
     "crawler.demo.proxy.DemoProxyMiddleware": 740,  # demo host names -> the demo proxy (before 750)

@@ -6,6 +6,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,12 +30,15 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "follow": (list, []),
     "article_urls": (list, []),
     "max_depth": (int, 2),
+    "max_pages": (int, 50),
+    "since": ((str, date), None),  # a TOML date, or a string YYYY-MM-DD
     "encoding": (str, None),
     "allowed_domains": (list, []),
     "site_name": (str, None),
     "selectors": (dict, {}),
     "require_topics": (bool, False),
     "refresh": (bool, False),
+    "render": (bool, False),
     "verified": (bool, True),
     "note": (str, None),
 }
@@ -64,12 +68,20 @@ class Source:
     follow: tuple[str, ...] = ()
     article_urls: tuple[str, ...] = ()
     max_depth: int = 2
+    # Pages of one column list read at most (its first page included): the paging the
+    # site's CMS writes (``index_1.html`` …) is walked up to here.
+    max_pages: int = 50
+    # ISO date: a column stops paging at a list page whose dated items are all older.
+    since: str | None = None
     encoding: str | None = None
     allowed_domains: tuple[str, ...] = ()
     site_name: str | None = None
     selectors: Mapping[str, str] = field(default_factory=dict)
     require_topics: bool = False
     refresh: bool = False
+    # Fetch its pages through a real browser (scrapy-playwright, the `render` extra), for
+    # sites whose text a script writes.
+    render: bool = False
     verified: bool = True
     note: str | None = None
 
@@ -150,6 +162,17 @@ def _parse_source(raw: Any, index: int, path: Path, substitutions: Mapping[str, 
         )
     if values["max_depth"] < 0:
         raise SourceConfigError(path, name, "max_depth", "must be 0 or more")
+    if values["max_pages"] < 1:
+        raise SourceConfigError(path, name, "max_pages", "must be 1 or more")
+    if isinstance(values["since"], date):
+        values["since"] = values["since"].isoformat()[:10]
+    elif values["since"] is not None:
+        try:
+            date.fromisoformat(values["since"])
+        except ValueError:
+            raise SourceConfigError(
+                path, name, "since", "not a date YYYY-MM-DD: %r" % values["since"]
+            ) from None
     for key in ("start_urls", "feeds", "sitemaps", "follow", "article_urls", "allowed_domains"):
         items = values[key]
         if not all(isinstance(item, str) for item in items):

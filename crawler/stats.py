@@ -45,7 +45,20 @@ SKIPPED = "skipped"  # article links not fetched: already archived
 STORED = "stored"  # appearances written
 DATED = "dated"  # of those, with a publication date
 ATTACHMENTS = "attachments"  # attachment files fetched
-COUNTERS = (PAGES, NEW_ARTICLES, DUPLICATES, ERRORS, SKIPPED, STORED, DATED, ATTACHMENTS)
+JS_SHELLS = "js_shells"  # pages whose text a script writes (an empty shell without a browser)
+CAPTCHAS = "captchas"  # captcha or verification walls met instead of a page
+COUNTERS = (
+    PAGES,
+    NEW_ARTICLES,
+    DUPLICATES,
+    ERRORS,
+    SKIPPED,
+    STORED,
+    DATED,
+    ATTACHMENTS,
+    JS_SHELLS,
+    CAPTCHAS,
+)
 
 # --- Groups of reasons: xietong/<group>/<reason>, and per source ---------------------------
 DROPPED = "dropped"  # pages or items not kept: not_html, empty, not_article, off_topic …
@@ -59,14 +72,32 @@ ATTACHMENT_ERRORS = "attachment_errors"
 # Cleaner stages that failed on a page (its fields left empty, the page kept): by stage name
 # (header_table, byline, dates …; crawler.clean.extract.STAGES).
 CLEANER_WARNINGS = "cleaner_warnings"
-GROUPS = (DROPPED, ERROR_KINDS, LIMITS, ATTACHMENT_ERRORS, CLEANER_WARNINGS)
 
 # Error kinds the cleaner counts: a page it could not read at all (fetched again next run).
 UNREADABLE = "unreadable"
+# Pages by the CMS family recognised on them (trs, vsb, jeecms …): the source's family is
+# the commonest (crawler/discover/families.py).
+FAMILIES = "families"
+# Column paging: pages requested by how the paging was found (create_page_html,
+# pager_script, numbered_links, page_parameter, list_api), and why a walk stopped
+# (stopped_known, stopped_since, stopped_max_pages).
+PAGING = "paging"
+GROUPS = (DROPPED, ERROR_KINDS, LIMITS, ATTACHMENT_ERRORS, CLEANER_WARNINGS, FAMILIES, PAGING)
+
+# Column walks' stop reasons.
+STOPPED_KNOWN = "stopped_known"  # the previous list page listed only archived items
+STOPPED_SINCE = "stopped_since"  # its dated items were all older than the source's `since`
+STOPPED_MAX_PAGES = "stopped_max_pages"  # the source's max_pages pages of the column were read
+
+# Whole-crawl counter: responses written to the crawl's WARC file (crawler/ops/warc.py).
+WARC_RECORDS = PREFIX + "warc/responses"
+WARC_BYTES = PREFIX + "warc/bytes"
+WARC_FILE = PREFIX + "warc/file"  # path of the run's WARC file
 
 # Drop reasons a reader needs by name (writers may count others).
 ALREADY_ARCHIVED = "already_archived"  # same URL as an archived article
 OFF_TOPIC = "off_topic"  # a `require_topics` source's page without a cooperation topic
+OFFSITE_REDIRECT = "offsite_redirect"  # a redirect (HTTP or meta refresh) off the source's hosts
 
 
 class StatsCollector(Protocol):
@@ -169,6 +200,17 @@ class SourceSummary:
     attachments: int = 0  # attachment files fetched
     attachment_errors: dict[str, int] = field(default_factory=dict)  # files without text, by why
     cleaner_warnings: dict[str, int] = field(default_factory=dict)  # failed cleaner stages
+    js_shells: int = 0  # pages whose text a script writes
+    captchas: int = 0  # captcha or verification walls
+    families: dict[str, int] = field(default_factory=dict)  # pages by CMS family recognised
+    paging: dict[str, int] = field(default_factory=dict)  # column pages by how; walks' stops
+
+    @property
+    def family(self) -> str | None:
+        """Return the CMS family recognised on most of the source's pages, or None."""
+        if not self.families:
+            return None
+        return max(sorted(self.families), key=lambda name: self.families[name])
 
     @property
     def article_pages(self) -> int:
@@ -198,6 +240,10 @@ def summarize_source(stats: Mapping[str, Any], source: str) -> SourceSummary:
             summary.attachment_errors[key.reason or ""] = value
         elif key.group == CLEANER_WARNINGS:
             summary.cleaner_warnings[key.reason or ""] = value
+        elif key.group == FAMILIES:
+            summary.families[key.reason or ""] = value
+        elif key.group == PAGING:
+            summary.paging[key.reason or ""] = value
         else:  # dropped, and links not followed (limits): both are pages not kept
             summary.dropped[key.reason or ""] = value
     return summary

@@ -24,10 +24,15 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler import request_meta, stats
 from crawler.clean.pagination import find_pagination
+from crawler.discover.families import recognise_family
+from crawler.discover.paging import column_paging, listed_items
+from crawler.discover.shells import page_wall
 from crawler.fetch_errors import error_kind
 from crawler.items import Article
+from crawler.middlewares import OffsiteRedirect
 from crawler.sources import Source, load_sources
 from crawler.text.dates import parse_feed_date
+from crawler.text.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -105,11 +110,13 @@ class SourcesSpider(Spider):
                 yield self._request(url, source, self.parse_sitemap, depth=0)
 
     def _request(self, url: str, source: Source, callback: Any, depth: int, **meta: Any) -> Request:
+        if source.render and callback in (self.parse_page, self.parse_next_page):
+            meta[request_meta.BROWSER] = True  # scrapy-playwright renders it (`render = true`)
         return Request(
             url,
             callback=callback,
             errback=self.on_error,
-            meta={request_meta.SOURCE: source.name, "source_depth": depth, **meta},
+            meta={request_meta.SOURCE: source.name, request_meta.SOURCE_DEPTH: depth, **meta},
         )
 
     def _source(self, response: Response) -> Source:
@@ -134,17 +141,48 @@ class SourcesSpider(Spider):
 
     # --- listing and article pages ---------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[Request | Article]:
-        """Yield the page as an Article candidate and follow its links within the source."""
+        """Yield the page as an Article candidate and follow its links within the source.
+
+        A column list's other pages (its CMS's paging, see :mod:`crawler.discover.paging`)
+        are read one after another at the list's own depth, up to the source's
+        ``max_pages``; a walk stops early at a page listing only archived items or items
+        older than the source's ``since``.
+        """
         source = self._source(response)
         self._count_page(source)
         if not self._is_html(response, source):
             return
         assert isinstance(response, TextResponse)
         html = self._text(response, source)
+        family = self._note_page_kind(html, response.url, source)
+        depth = response.meta.get(request_meta.SOURCE_DEPTH, 0)
+        paging = column_paging(html, response.url, family) if depth < source.max_depth else None
         pagination = find_pagination(html, response.url)
-        yield from self._follow_links(
-            response, source, exclude={url for _, url in pagination.pages} if pagination else set()
-        )
+        column = set(paging.pages) if paging else set()
+        if pagination is not None and {url for _, url in pagination.pages} <= column | {
+            response.url
+        }:
+            pagination = None  # the numbered pages of a column list, not of one article
+        exclude = column | ({url for _, url in pagination.pages} if pagination else set())
+        yield from self._follow_links(response, source, exclude=exclude)
+        if request_meta.COLUMN_PAGES in response.meta:
+            yield from self._next_column_page(
+                response,
+                html,
+                source,
+                tuple(response.meta[request_meta.COLUMN_PAGES]),
+                response.meta.get(request_meta.COLUMN_READ, 1),
+                response.meta.get(request_meta.COLUMN_HOW, ""),
+            )
+        elif paging is not None:
+            logger.info(
+                "column of %d more pages (%s, %s): %s",
+                len(paging.pages),
+                paging.how,
+                paging.family or "no known family",
+                response.url,
+            )
+            yield from self._next_column_page(response, html, source, paging.pages, 1, paging.how)
         if not self._may_be_article(response.url, source):
             return
         item = self._new_item(response, source)
@@ -159,13 +197,121 @@ class SourcesSpider(Spider):
                 response.url,
             )
 
+    def _note_page_kind(self, html: str, url: str, source: Source) -> str | None:
+        """Count the CMS family the page shows, and a script shell or captcha wall.
+
+        Returns the family (None when none is recognised).
+        """
+        family = recognise_family(html)
+        if family is not None:
+            self._count(stats.FAMILIES, family, source)
+        wall = page_wall(html)
+        if wall is not None:
+            counter = stats.CAPTCHAS if wall == "captcha" else stats.JS_SHELLS
+            stats.count_source(self.crawler.stats, source.name, counter)
+            logger.info("%s page (a browser would be needed): %s", wall, url)
+        return family
+
+    def _next_column_page(
+        self,
+        response: TextResponse,
+        html: str,
+        source: Source,
+        remaining: tuple[str, ...],
+        read: int,
+        how: str,
+    ) -> Iterator[Request]:
+        """Request the column's next page unless ``max_pages`` or ``since`` says stop."""
+        if not remaining:
+            return
+        if read >= source.max_pages:
+            self._count(stats.PAGING, stats.STOPPED_MAX_PAGES, source)
+            logger.info("column paging stopped at %d pages (max_pages): %s", read, response.url)
+            return
+        items = listed_items(html, response.url)
+        dated = [item.published_on for item in items if item.published_on]
+        if source.since and dated and all(day < source.since for day in dated):
+            self._count(stats.PAGING, stats.STOPPED_SINCE, source)
+            logger.info(
+                "column paging stopped: every item is older than %s: %s",
+                source.since,
+                response.url,
+            )
+            return
+        self._count(stats.PAGING, how, source)
+        callback = self.parse_list_api if how == "list_api" else self.parse_page
+        yield self._request(
+            remaining[0],
+            source,
+            callback,
+            depth=response.meta.get(request_meta.SOURCE_DEPTH, 0),
+            **{
+                request_meta.COLUMN_PAGES: remaining[1:],
+                request_meta.COLUMN_READ: read + 1,
+                request_meta.COLUMN_HOW: how,
+                request_meta.LISTED_URLS: [canonical_url(item.url) for item in items],
+                request_meta.REFRESH: source.refresh,
+            },
+        )
+
+    def parse_list_api(self, response: Response) -> Iterator[Request]:
+        """Follow the items of one page of a column's list API (JSON or an HTML fragment)."""
+        source = self._source(response)
+        self._count_page(source)
+        depth = response.meta.get(request_meta.SOURCE_DEPTH, 0)
+        _, hosts = self._link_rules(source)
+        try:
+            data = json.loads(response.body)
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if data is None and isinstance(response, TextResponse):
+            links = [link.url for link in self._link_rules(source)[0].extract_links(response)]
+        else:
+            links = [urljoin(response.url, u) for u in json_links(data)]
+        links = [
+            url
+            for url in dict.fromkeys(links)
+            if urlsplit(url).netloc.lower() in hosts and not NOT_PAGES.search(url)
+        ]
+        if not links:
+            logger.info("list API page lists nothing, column done: %s", response.url)
+            return
+        for url in links:
+            yield self._link_request(url, source, depth + 1)
+        remaining = tuple(response.meta.get(request_meta.COLUMN_PAGES) or ())
+        read = response.meta.get(request_meta.COLUMN_READ, 1)
+        if not remaining:
+            return
+        if read >= source.max_pages:
+            self._count(stats.PAGING, stats.STOPPED_MAX_PAGES, source)
+            return
+        self._count(stats.PAGING, "list_api", source)
+        yield self._request(
+            remaining[0],
+            source,
+            self.parse_list_api,
+            depth=depth,
+            **{
+                request_meta.COLUMN_PAGES: remaining[1:],
+                request_meta.COLUMN_READ: read + 1,
+                request_meta.COLUMN_HOW: "list_api",
+                request_meta.LISTED_URLS: [canonical_url(url) for url in links],
+            },
+        )
+
     def _next_page(
         self, item: Article, remaining: list[str], source: Source
     ) -> Iterator[Request | Article]:
         if not remaining:
             yield item
             return
-        request = self._request(remaining[0], source, self.parse_next_page, depth=source.max_depth)
+        request = self._request(
+            remaining[0],
+            source,
+            self.parse_next_page,
+            depth=source.max_depth,
+            **{request_meta.ARTICLE_PART_OF: item.url},
+        )
         request.dont_filter = True
         request.errback = self.next_page_failed
         request.cb_kwargs.update({"item": item, "remaining": remaining[1:]})
@@ -236,7 +382,7 @@ class SourcesSpider(Spider):
     def _follow_links(
         self, response: TextResponse, source: Source, exclude: set[str]
     ) -> Iterator[Request]:
-        depth = response.meta.get("source_depth", 0)
+        depth = response.meta.get(request_meta.SOURCE_DEPTH, 0)
         if depth >= source.max_depth:
             if source.article_urls and not self._may_be_article(response.url, source):
                 # A listing page at the depth limit: its links stay unfollowed (this is
@@ -335,6 +481,8 @@ class SourcesSpider(Spider):
     # --- failures ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         """Log and count a failed request; the crawl goes on."""
+        if failure.check(OffsiteRedirect):
+            return  # logged and counted as a drop where it was decided
         request = failure.request  # type: ignore[attr-defined]
         source = self.sources.get(request.meta.get(request_meta.SOURCE, ""))
         kind = error_kind(failure)
@@ -344,6 +492,29 @@ class SourcesSpider(Spider):
         else:
             self._count_error(kind, source)
         logger.warning("fetch failed (%s): %s", kind, request.url)
+
+
+# Keys of a list API's JSON whose string values are the items' page links.
+JSON_LINK_KEYS = re.compile(
+    r"^(?:url|link|href|path|docurl|pageurl|linkurl|detailurl|art_?url)$", re.I
+)
+
+
+def json_links(data: Any) -> list[str]:
+    """Return the item links of a list API's JSON answer, in order (any nesting)."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and JSON_LINK_KEYS.match(key) and value.strip():
+                    found.append(value.strip())
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def article_link(entry: feedparser.FeedParserDict) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 import redis
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler import settings, stats
@@ -104,12 +105,35 @@ def test_distributed_worker_reads_known_urls_from_redis_and_opens_no_archive(
     assert not db.exists()
 
 
-def test_links_skipped_as_known_do_not_count_towards_the_page_cap():
+def response_of(url: str, source: str = "a") -> HtmlResponse:
+    return HtmlResponse(url, body=b"<html></html>", request=Request(url, meta={"source": source}))
+
+
+def test_page_cap_counts_downloaded_responses_not_followed_links():
     crawler = get_crawler()
-    known = KnownUrlsMiddleware({ARCHIVED}, crawler.stats)
-    cap = SourcePageCapMiddleware(1, crawler.stats)
-    new = [link("http://a.example/news/%d.html" % n) for n in (2, 3)]
-    # Scrapy hands the spider's output to the higher-numbered middleware first.
-    out = passed(cap, *known.process_spider_output(None, [link(ARCHIVED), *new]))
-    assert out == new[:1]
+    cap = SourcePageCapMiddleware(2, crawler.stats)
+    # The same navigation links found on many pages cost nothing until pages are downloaded.
+    for _ in range(10):
+        nav = [link("http://a.example/col/%d.html" % n) for n in range(5)]
+        assert passed(cap, *nav) == nav
+    cap.process_spider_input(response_of("http://a.example/"))
+    assert passed(cap, link("http://a.example/news/2.html"))
+    cap.process_spider_input(response_of("http://a.example/news/2.html"))
+    other_source = link("http://b.example/", "b")
+    assert passed(cap, link("http://a.example/news/3.html"), other_source) == [other_source]
     assert crawler.stats.get_value(stats.source_reason_key("a", stats.LIMITS, "max_pages")) == 1
+
+
+def test_next_column_page_is_not_fetched_when_the_page_before_listed_only_archived_items():
+    crawler = get_crawler()
+    middleware = KnownUrlsMiddleware({ARCHIVED}, crawler.stats)
+    stop = Request(
+        "http://a.example/col/index_2.html", meta={"source": "a", "listed_urls": [ARCHIVED]}
+    )
+    go = Request(
+        "http://a.example/col/index_3.html",
+        meta={"source": "a", "listed_urls": [ARCHIVED, "http://a.example/news/9.html"]},
+    )
+    assert passed(middleware, stop, go) == [go]
+    key = stats.source_reason_key("a", stats.PAGING, stats.STOPPED_KNOWN)
+    assert crawler.stats.get_value(key) == 1

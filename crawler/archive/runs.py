@@ -3,7 +3,8 @@
 Tables
   crawl_runs          one row per crawl: start, end, finish reason, sources file, totals
   crawl_run_sources   one row per source and crawl: pages, article pages, new articles,
-                      duplicates, drops by reason, errors by kind, stored and dated items
+                      duplicates, drops by reason, errors by kind, stored and dated items,
+                      the CMS family recognised, column paging, script shells and captchas
 
 A crawl's row is written when it starts (``finished_at`` stays empty if the process dies)
 and completed when it ends. What counts as a healthy source is the monitor's business
@@ -33,6 +34,8 @@ RUN_COLUMNS: dict[str, Any] = {
     "new_articles": int,
     "errors": int,
     "warnings": str,  # JSON list of one-line health warnings
+    "js_shells": int,  # pages whose text a script writes, all sources
+    "captchas": int,  # captcha or verification walls met, all sources
 }
 
 RUN_SOURCE_COLUMNS: dict[str, Any] = {
@@ -49,6 +52,10 @@ RUN_SOURCE_COLUMNS: dict[str, Any] = {
     "dated": int,  # of those, with a publication date
     "health": str,  # null when healthy, else the warning
     "cleaner_warnings": str,  # JSON object: cleaner stage -> pages it failed on
+    "family": str,  # CMS family recognised on most of its pages (trs, vsb, jeecms …), or null
+    "paging": str,  # JSON object: column pages requested by how, and why walks stopped
+    "js_shells": int,  # pages whose text a script writes (empty without a browser)
+    "captchas": int,  # captcha or verification walls met instead of a page
 }
 
 
@@ -65,6 +72,11 @@ def create_run_tables(db: sqlite_utils.Database) -> None:
         foreign_keys=[("run_id", "crawl_runs", "run_id")],
         if_not_exists=True,
     )
+    for table, columns in (("crawl_runs", RUN_COLUMNS), ("crawl_run_sources", RUN_SOURCE_COLUMNS)):
+        existing = set(db.table(table).columns_dict)
+        for name, kind in columns.items():
+            if name not in existing:  # an archive from before the column existed
+                db.table(table).add_column(name, kind)
     db.table("crawl_runs").create_index(["started_at"], if_not_exists=True)
     db.table("crawl_run_sources").create_index(["source"], if_not_exists=True)
 
@@ -77,6 +89,25 @@ def start_run(db: sqlite_utils.Database, sources_file: str, run_id: str | None =
             {"run_id": run_id, "started_at": _now(), "sources_file": sources_file}, pk="run_id"
         )
     return run_id
+
+
+def latest_source_runs(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """Return each source's row of its latest finished run (for ``xietong sources check``)."""
+    rows = db.execute(
+        "select s.source, s.family, s.js_shells, s.captchas, s.paging, r.started_at"
+        " from crawl_run_sources s join crawl_runs r using (run_id)"
+        " where r.finished_at is not null order by r.started_at"
+    ).fetchall()
+    latest: dict[str, dict[str, Any]] = {}
+    for source, family, js_shells, captchas, paging, started_at in rows:
+        latest[source] = {
+            "family": family,
+            "js_shells": js_shells or 0,
+            "captchas": captchas or 0,
+            "paging": json.loads(paging) if paging else {},
+            "started_at": started_at,
+        }
+    return latest
 
 
 def date_share_history(
@@ -110,6 +141,7 @@ def record_finished_run(
                 "errors_by_kind": json.dumps(
                     dict(counts.get("errors_by_kind") or {}), sort_keys=True
                 ),
+                "paging": json.dumps(dict(counts.get("paging") or {}), sort_keys=True),
                 "health": warnings.get(counts["source"]),
                 "cleaner_warnings": json.dumps(
                     dict(counts.get("cleaner_warnings") or {}), sort_keys=True
@@ -127,6 +159,8 @@ def record_finished_run(
                 "pages": sum(c["pages"] for c in sources),
                 "new_articles": sum(c["new_articles"] for c in sources),
                 "errors": sum(c["errors"] for c in sources),
+                "js_shells": sum(c.get("js_shells", 0) for c in sources),
+                "captchas": sum(c.get("captchas", 0) for c in sources),
                 "warnings": json.dumps(list(warnings.values()), ensure_ascii=False),
             },
             pk="run_id",

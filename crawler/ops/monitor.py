@@ -143,6 +143,7 @@ class RunMonitor:
             row = asdict(source)
             row["source"] = row.pop("name")
             row["article_pages"] = source.article_pages
+            row["family"] = source.family
             counts.append(row)
         db = self._open()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from collections import Counter
@@ -118,6 +119,34 @@ def build_settings(db: str | Path | None, overrides: Mapping[str, str] | None = 
     return settings
 
 
+# scrapy-playwright's download handler: requests with meta["playwright"] go through the browser,
+# the others through Scrapy's own handler.
+BROWSER_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+def use_browser(settings: Settings, sources_path: str | Path) -> None:
+    """Fetch the pages of `render = true` sources through scrapy-playwright's browser.
+
+    Raises SourceConfigError when the `render` extra (scrapy-playwright) is not installed.
+    """
+    if importlib.util.find_spec("scrapy_playwright") is None:
+        raise SourceConfigError(
+            sources_path,
+            None,
+            "render",
+            "render = true needs scrapy-playwright: pip install 'xietong[render]'",
+        )
+    settings.set(
+        "DOWNLOAD_HANDLERS", {"http": BROWSER_HANDLER, "https": BROWSER_HANDLER}, "cmdline"
+    )
+    options: dict[str, Any] = {"headless": True, "args": ["--no-sandbox"]}
+    browser = settings.get("XIETONG_RENDER_BROWSER")
+    if browser:
+        options["executable_path"] = browser
+    settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", options, "cmdline")
+    settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", "cmdline")
+
+
 def run_crawl(
     sources_path: str | Path,
     *,
@@ -141,6 +170,8 @@ def run_crawl(
             raise SourceConfigError(sources_path, unknown[0], None, "no such source in the file")
         sources = [s for s in sources if s.name in only]
     settings = build_settings(db, overrides)
+    if any(source.render for source in sources):
+        use_browser(settings, sources_path)
     lock = None if settings.get("XIETONG_REDIS_URL") else ArchiveLock(settings.get("XIETONG_DB"))
     if lock is not None:
         lock.acquire()
