@@ -50,6 +50,7 @@ from crawler.archive.near_duplicates import NearDuplicateIndex
 from crawler.archive.policy_links import PolicyLinker
 from crawler.archive.revisions import record_revision
 from crawler.archive.search_index import index_in_python
+from crawler.archive.source_summaries import sum_sources_again
 from crawler.items import Article
 from crawler.text.fingerprint import policy_key
 
@@ -317,6 +318,14 @@ class Archive:
             self.db.execute(
                 "update [%s] set [%s] = ? where [%s] = ?" % (table, column, column), [new, old]
             )
+        sources = [
+            row[0]
+            for row in self.db.execute(
+                "select distinct coalesce(source, '') from appearances where article_id = ?",
+                [new],
+            )
+        ]
+        sum_sources_again(self.db, sources)
         self.linker.article_renamed()
         logger.debug("article %s is now %s (an earlier appearance was found)", old, new)
         return new

@@ -175,6 +175,21 @@ end
 }
 
 
+def sum_sources_again(db: sqlite_utils.Database, sources: list[str]) -> None:
+    """Sum these sources' rows again from a scan of their appearances.
+
+    For a write the triggers cannot follow step by step: an article renamed in every table
+    (its rows and their appearances move one statement at a time).
+    """
+    for source in sources:
+        db.execute("delete from source_summaries where source = ?", [source])
+        db.execute(
+            "insert into source_summaries select * from (%s) where source = ?"
+            % SUMMARY_SCAN_SQL,
+            [source],
+        )
+
+
 def create_source_summaries(db: sqlite_utils.Database) -> None:
     """Create the table and its triggers; sum an archive that had none, once, when opened."""
     exists = db.execute(

@@ -104,8 +104,9 @@ def _is_standing_page(page: Page, title: str) -> bool:
     if page.published_at or (page.policy or {}).get("written_at") or page.root is None:
         return False
     heading = squeeze(title)
-    if page.site and heading == squeeze(page.site):
-        return True
+    shown = page.title_index >= 0 or any(b.compact == heading for b in page.blocks[: page.start])
+    if not shown or (page.site and heading == squeeze(page.site)):
+        return True  # no heading on the page (the title came from <title>), or the site's name
     # The name <title> gives after the page's own: "关于我们-某大学-某图书馆" headed 某大学.
     title_parts = [squeeze(part) for part in cp.PAGE_TITLE_SEPARATOR_RE.split(page.page_title)]
     if heading in title_parts[1:]:
@@ -113,7 +114,7 @@ def _is_standing_page(page: Page, title: str) -> bool:
     # A heading far from the text and unknown to <title>: a button or banner of the site
     # (登录学分银行 over every page of the boda-district slice's credit bank).
     page_title = squeeze(page.page_title)
-    far = page.title_index < 0 or page.start - page.title_index > _HEADING_MAX_DISTANCE
+    far = page.title_index >= 0 and page.start - page.title_index > _HEADING_MAX_DISTANCE
     if far and heading not in page_title and page_title not in heading:
         return True
     return any(squeeze("".join(link.itertext())) == heading for link in page.root.iter("a"))

@@ -92,26 +92,31 @@ _MAX_CHARS = {
     "title": 250,
 }
 _PAIRS = (
-    ("(", ")"),
-    ("（", "）"),
-    ("《", "》"),
-    ("【", "】"),
-    ("[", "]"),
-    ("〔", "〕"),
-    ("「", "」"),
+    (("(", "（"), (")", "）")),
+    (("《",), ("》",)),
+    (("【", "[", "［"), ("】", "]", "］")),
+    (("〔",), ("〕",)),
+    (("「",), ("」",)),
 )
 # A 文号 holds a number: 国发〔2019〕5号, 穗府办规〔2023〕3号, 第12号.
 _DOC_NUMBER_SHAPE_RE = re.compile(r"\d")
 
 
 def balance_brackets(value: str) -> str:
-    """Cut a value at a bracket it opens and never closes: "中国经营报(北京" -> "中国经营报"."""
-    for opening, closing in _PAIRS:
-        while value.count(opening) > value.count(closing):
-            value = value[: value.rfind(opening)].rstrip()
-        while value.count(closing) > value.count(opening) and value.endswith(closing):
+    """Cut a value at a bracket it opens and never closes: "中国经营报(北京" -> "中国经营报".
+
+    Half- and full-width forms count as one bracket: "细则(正式）" is balanced.
+    """
+    for openings, closings in _PAIRS:
+        while _count(value, openings) > _count(value, closings):
+            value = value[: max(value.rfind(mark) for mark in openings)].rstrip()
+        while _count(value, closings) > _count(value, openings) and value.endswith(closings):
             value = value[:-1].rstrip()
     return value
+
+
+def _count(value: str, marks: tuple[str, ...]) -> int:
+    return sum(value.count(mark) for mark in marks)
 
 
 def fits(field: str, value: str | None) -> bool:
