@@ -104,9 +104,15 @@ def _is_standing_page(page: Page, title: str) -> bool:
     if page.published_at or (page.policy or {}).get("written_at") or page.root is None:
         return False
     heading = squeeze(title)
-    shown = page.title_index >= 0 or any(b.compact == heading for b in page.blocks[: page.start])
-    if not shown or (page.site and heading == squeeze(page.site)):
-        return True  # no heading on the page (the title came from <title>), or the site's name
+    # The site's name, or a part of it ("吉林省安图县林业局" of "吉林省安图县林业局-安图县林业局").
+    names = [page.site or "", page.meta.get("sitename") or "", page.meta.get("og:site_name") or ""]
+    if any(
+        heading == squeeze(part)
+        for name in names
+        for part in (name, *cp.PAGE_TITLE_SEPARATOR_RE.split(name), *name.split("-"))
+        if part
+    ):
+        return True
     # The name <title> gives after the page's own: "关于我们-某大学-某图书馆" headed 某大学.
     title_parts = [squeeze(part) for part in cp.PAGE_TITLE_SEPARATOR_RE.split(page.page_title)]
     if heading in title_parts[1:]:
