@@ -74,6 +74,8 @@ def _is_error(page: Page, body_chars: int) -> bool:
     heading = " ".join(filter(None, (page.page_title, page.title)))
     if cp.ERROR_PAGE_RE.search(heading):
         return True
+    if page.published_at is not None:
+        return False  # a dated page is a page; a login box beside it ("您好，请登录！") is chrome
     short_lines = [b.text for b in page.blocks if b.chars <= 60 and b.link_chars * 2 <= b.chars]
     return page_chars <= _ERROR_MAX_CHARS and any(
         cp.ERROR_PAGE_RE.search(line) for line in short_lines[:12]

@@ -111,6 +111,8 @@ def find_title(
         compact = block.compact
         if not (4 <= len(compact) <= 120) or block.link_chars * 2 > block.chars:
             continue
+        if cp.META_LABEL_RE.match(compact):
+            continue  # "发布时间：… 文章来源：…", the info line, never the headline (boda-district, wild)
         score = 0.0
         if page_compact and compact in page_compact:
             score += 2.0 + len(compact) / max(len(page_compact), 1)
