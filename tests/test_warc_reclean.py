@@ -209,3 +209,20 @@ def test_reclean_without_warc_files_is_one_line_and_exit_2(tmp_path):
     assert result.returncode == 2
     assert "no WARC files" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reclean_right_after_the_demo_crawl_changes_nothing(tmp_path):
+    # The demo's government site has a page whose whole text points to its attachment: its
+    # stored text is the attachment's, which a reclean does not fetch and must not undo.
+    db = tmp_path / "demo.db"
+    crawled = run_xietong("demo", "--db", str(db))
+    assert crawled.returncode in (0, 3), crawled.stderr[-3000:]
+    archive = sqlite_utils.Database(db)
+    bodies = {row["id"]: row["body"] for row in archive.query("select id, body from articles")}
+    recleaned = run_xietong("reclean", "--db", str(db))
+    assert recleaned.returncode == 0, recleaned.stderr[-3000:]
+    assert "revised" not in recleaned.stdout
+    assert archive.execute("select count(*) from article_revisions").fetchone() == (0,)
+    assert {
+        row["id"]: row["body"] for row in archive.query("select id, body from articles")
+    } == bodies

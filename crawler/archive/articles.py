@@ -227,6 +227,12 @@ class Archive:
             return True
         return False
 
+    def has_url(self, url: str) -> bool:
+        """Say whether a canonical URL is one of the archive's appearances."""
+        return (
+            self.db.execute("select 1 from appearances where url = ?", [url]).fetchone() is not None
+        )
+
     def known_urls(self) -> set[str]:
         """Return every canonical URL in the archive (for incremental crawls)."""
         return {row[0] for row in self.db.execute("select url from appearances")}

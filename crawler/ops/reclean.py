@@ -23,7 +23,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from crawler import stats
-from crawler.archive import MERGED, NEW, REVISED, Archive
+from crawler.archive import MERGED, NEW, REVISED, Archive, Stored
 from crawler.archive.field_revisions import revise_fields
 from crawler.items import Article
 from crawler.ops.warc import StoredPage, read_pages
@@ -113,6 +113,17 @@ def _charset(content_type: str | None) -> str | None:
     return None
 
 
+def _store_again(archive: Archive, item: Article) -> Stored | None:
+    """Store a cleaned page again; None when its stored text must stand as it is.
+
+    A page that only points to its attachment (详见附件) took its text from the file, which a
+    reclean does not fetch: its archived text stands and only its own fields are compared.
+    """
+    if item.attachment_pointer and archive.has_url(item.canonical_url):
+        return None
+    return archive.store(item)
+
+
 def reclean_pages(pages: Iterable[StoredPage], archive: Archive) -> RecleanSummary:
     """Clean ``pages`` again and store what changed; return the summary."""
     counters = CountingStats()
@@ -132,33 +143,34 @@ def reclean_pages(pages: Iterable[StoredPage], archive: Archive) -> RecleanSumma
         except DropItem:
             summary.outcomes[DROPPED] += 1
             continue
-        stored = archive.store(item)
-        if stored.outcome in (NEW, MERGED):
+        stored = _store_again(archive, item)
+        if stored is not None and stored.outcome in (NEW, MERGED):
             summary.outcomes[RECOVERED] += 1
             logger.info("recovered (%s): %s", stored.outcome, page.url)
-        elif stored.outcome == REVISED:
+            continue
+        if stored is not None and stored.outcome == REVISED:
             summary.outcomes[REVISED_TEXT] += 1
+            continue
+        changed = revise_fields(
+            archive.db,
+            item.canonical_url,
+            {
+                "title": item.title,
+                "title_simplified": item.title_simplified,
+                "published_at": item.published_at,
+                "outlet": item.outlet,
+                "outlet_simplified": item.outlet_simplified,
+                "author": item.author,
+                "author_simplified": item.author_simplified,
+                "editor": item.editor,
+            },
+            replaced_at,
+        )
+        if changed:
+            summary.outcomes[REVISED_FIELDS] += 1
+            logger.info("revised %s: %s", ", ".join(changed), page.url)
         else:
-            changed = revise_fields(
-                archive.db,
-                item.canonical_url,
-                {
-                    "title": item.title,
-                    "title_simplified": item.title_simplified,
-                    "published_at": item.published_at,
-                    "outlet": item.outlet,
-                    "outlet_simplified": item.outlet_simplified,
-                    "author": item.author,
-                    "author_simplified": item.author_simplified,
-                    "editor": item.editor,
-                },
-                replaced_at,
-            )
-            if changed:
-                summary.outcomes[REVISED_FIELDS] += 1
-                logger.info("revised %s: %s", ", ".join(changed), page.url)
-            else:
-                summary.outcomes[UNCHANGED] += 1
+            summary.outcomes[UNCHANGED] += 1
     archive.commit()
     summary.seconds = time.perf_counter() - started
     prefix = stats.PREFIX + stats.DROPPED + "/"
