@@ -60,7 +60,11 @@ _SCRIPT_HREF_RE = re.compile(r"(?i)(?:javascript|mailto|tel):")
 
 def _element_text(node: Any) -> str:
     """Return the text inside an element; a comment or processing instruction has none."""
-    return "".join(node.itertext()) if isinstance(node.tag, str) else ""
+    if not isinstance(node.tag, str):
+        return ""
+    if not len(node):
+        return node.text or ""  # most links hold their text alone: no iterator to build
+    return "".join(node.itertext())
 
 
 def _text_before(anchor: Any) -> str:
