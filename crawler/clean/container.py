@@ -28,7 +28,7 @@ __all__ = [
 
 def parse_page(page: Page) -> None:
     """Parse the decoded text into a tree (ExtractionError when there is no document)."""
-    page.root = parse_html(page.text)
+    page.root = parse_html(page.text, page.utf8)
 
 
 def choose_page_container(page: Page) -> None:

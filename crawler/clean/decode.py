@@ -589,7 +589,16 @@ def document_kind(text: str) -> str:
 def decode_page(page: Page) -> None:
     """Decode the page's bytes (a str is taken as it is) and say what kind of document it is."""
     if isinstance(page.raw, (bytes, bytearray)):
-        decoded = decode_html(bytes(page.raw), page.declared_encoding)
+        raw = bytes(page.raw)
+        decoded = decode_html(raw, page.declared_encoding)
+        if (
+            decoded.encoding == "utf-8"
+            and decoded.quality == "ok"
+            and not raw.startswith(codecs.BOM_UTF8)
+        ):
+            # Decoded strictly as UTF-8 (no byte-order mark, nothing replaced): the parser
+            # reads these bytes as they came.
+            page.utf8 = raw
     else:
         decoded = DecodedPage(page.raw, "utf-8", "ok")
     page.text, page.encoding, page.quality = decoded.text, decoded.encoding, decoded.quality

@@ -53,15 +53,23 @@ _PARSER = etree.HTMLParser(encoding="utf-8")
 _STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
 
 
-def parse_html(text: str) -> Any:
-    """Parse decoded text into a tree (ExtractionError when there is no document)."""
-    text = _XML_DECL_RE.sub("", text, count=1)
-    text = _WRAPPER_RE.sub("", text, count=1)
+def parse_html(text: str, utf8: bytes | None = None) -> Any:
+    """Parse decoded text into a tree (ExtractionError when there is no document).
+
+    ``utf8`` is the text's own UTF-8 bytes when the caller has them (a page that came as
+    valid UTF-8): parsed as they are, they need no encoding again.
+    """
+    if utf8 is not None and not _XML_DECL_RE.match(text) and not _WRAPPER_RE.match(text):
+        data = utf8
+    else:
+        text = _XML_DECL_RE.sub("", text, count=1)
+        text = _WRAPPER_RE.sub("", text, count=1)
+        data = text.encode("utf-8", "replace")
     if not text.strip():
         raise ExtractionError("empty page")
     try:
         # UTF-8 bytes parse faster than a str; the parser's encoding beats any <meta> charset.
-        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except (etree.ParserError, ValueError) as error:
         raise ExtractionError("unparsable page: %s" % error) from error
     if root is None:

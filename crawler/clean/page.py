@@ -29,6 +29,7 @@ class Page:
     encoding: str = "utf-8"
     quality: str = "ok"
     document_kind: str = "html"  # html, feed, sitemap, xml, json
+    utf8: bytes | None = None  # the raw bytes, when they are the text in UTF-8 exactly
     # parse
     root: Any = None
     # signals, read from the tree before it is cleaned
