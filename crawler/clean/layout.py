@@ -48,8 +48,9 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _WRAPPER_RE = re.compile(r"^\s*<text\s[^>]*>", re.IGNORECASE)
 
 # Plain lxml elements (no lxml.html element classes): every proxy the walk creates is
-# cheaper, and the walk touches each element of the page.
-_PARSER = etree.HTMLParser(encoding="utf-8")
+# cheaper, and the walk touches each element of the page. No table of ids: nothing looks an
+# element up by id (a selector's #id is an attribute test), and the parser builds it for nothing.
+_PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
 _STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
 
 
