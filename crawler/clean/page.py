@@ -33,6 +33,7 @@ class Page:
     # parse
     root: Any = None
     # signals, read from the tree before it is cleaned
+    signal_elements: dict[str, list[Any]] | None = None  # meta, script, a, base: one pass
     meta: dict[str, str] = field(default_factory=dict)
     jsonld_date: str | None = None
     header_policy: dict[str, Any] | None = None  # a policy header table's fields
