@@ -127,7 +127,7 @@ def second_opinion(page: Page) -> Any | None:
 
 _MIN_TEASERS = 4  # repeated items, each linking a headline, in a list of teasers
 _HEADLINE_MIN_CHARS = 6  # a linked headline's characters (not "更多", "详细")
-_TEXT = etree.XPath("string()")
+_TEXT = etree.XPath("string()", smart_strings=False)  # a plain str: no parent link to keep
 
 
 def is_teaser_list(container: Any) -> bool:

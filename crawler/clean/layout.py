@@ -51,7 +51,9 @@ _WRAPPER_RE = re.compile(r"^\s*<text\s[^>]*>", re.IGNORECASE)
 # cheaper, and the walk touches each element of the page. No table of ids: nothing looks an
 # element up by id (a selector's #id is an attribute test), and the parser builds it for nothing.
 _PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
-_STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
+# An element's text content, as lxml.html's text_content(), as a plain str: lxml's "smart"
+# result keeps a link to its element and str() of it copies the whole text once more.
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def parse_html(text: str, utf8: bytes | None = None) -> Any:

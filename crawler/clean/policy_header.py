@@ -85,7 +85,7 @@ _JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _FRAGMENT_PARSER = etree.HTMLParser(encoding="utf-8")
 # An element's text content; works on plain lxml elements and lxml.html ones alike.
-_STRING = etree.XPath("string()")
+_STRING = etree.XPath("string()", smart_strings=False)
 # A cell's text nodes and line breaks in document order: a 发文机关 cell listing joint issuers
 # one a line (<td>A<br>B</td>) reads "A B", not "AB".
 _TEXT_AND_BREAKS = etree.XPath(".//text() | .//br")
