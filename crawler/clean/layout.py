@@ -266,42 +266,42 @@ def linearize(root: Any, all_ranges: bool = True) -> Layout:
             elif not has_text and not text.isspace():
                 has_text = True
         score = 0.0
-        if len(element):
-            for child in element:
-                child_tag = child.tag
-                if (
-                    child_tag.__class__ is str
-                    and child_tag not in block_tags
-                    and child_tag != "br"
-                    and not len(child)
-                ):
-                    # An inline leaf (<a>, <span>, <img>…), the most common element: its
-                    # text and tail join the current block, without a call of its own.
-                    if all_ranges:
-                        ranges[child] = (len(blocks), len(blocks))
-                    text = child.text
-                    if text:
-                        parts.append(text)
-                        if link or child_tag == "a":
-                            count = len("".join(text.split()))
-                            if count:
-                                link_chars += count
-                                has_text = True
-                        elif not has_text and not text.isspace():
+        # No children: the loop does nothing and 0.0 * decay is 0.0, so no len() call first.
+        for child in element:
+            child_tag = child.tag
+            if (
+                child_tag.__class__ is str
+                and child_tag not in block_tags
+                and child_tag != "br"
+                and not len(child)
+            ):
+                # An inline leaf (<a>, <span>, <img>…), the most common element: its
+                # text and tail join the current block, without a call of its own.
+                if all_ranges:
+                    ranges[child] = (len(blocks), len(blocks))
+                text = child.text
+                if text:
+                    parts.append(text)
+                    if link or child_tag == "a":
+                        count = len("".join(text.split()))
+                        if count:
+                            link_chars += count
                             has_text = True
-                    text = child.tail
-                    if text:
-                        parts.append(text)
-                        if link:
-                            count = len("".join(text.split()))
-                            if count:
-                                link_chars += count
-                                has_text = True
-                        elif not has_text and not text.isspace():
+                    elif not has_text and not text.isspace():
+                        has_text = True
+                text = child.tail
+                if text:
+                    parts.append(text)
+                    if link:
+                        count = len("".join(text.split()))
+                        if count:
+                            link_chars += count
                             has_text = True
-                    continue
-                score += walk(child, link, child_tag)  # noqa: F821 (del walk comes after the walk)
-            score *= decay
+                    elif not has_text and not text.isspace():
+                        has_text = True
+                continue
+            score += walk(child, link, child_tag)  # noqa: F821 (del walk comes after the walk)
+        score *= decay
         if is_block:
             if has_text:
                 flush()
