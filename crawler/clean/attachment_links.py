@@ -60,7 +60,11 @@ _SCRIPT_HREF_RE = re.compile(r"(?i)(?:javascript|mailto|tel):")
 
 def _element_text(node: Any) -> str:
     """Return the text inside an element; a comment or processing instruction has none."""
-    return "".join(node.itertext()) if isinstance(node.tag, str) else ""
+    if not isinstance(node.tag, str):
+        return ""
+    if not len(node):
+        return node.text or ""  # most links hold their text alone: no iterator to build
+    return "".join(node.itertext())
 
 
 def _text_before(anchor: Any) -> str:
@@ -73,7 +77,12 @@ def _text_before(anchor: Any) -> str:
 
 
 def find_attachment_links(
-    page: Any, base_url: str = "", labelled_only: bool = False
+    page: Any,
+    base_url: str = "",
+    labelled_only: bool = False,
+    *,
+    anchors: list[Any] | None = None,
+    bases: list[Any] | None = None,
 ) -> list[AttachmentLink]:
     """Return the attachment links of a page (an lxml tree or HTML), in page order.
 
@@ -82,18 +91,23 @@ def find_attachment_links(
     does not lead to another HTML page. URLs are made absolute against ``base_url`` (or the page's
     ``<base href>``); each URL comes once, with the first non-empty name shown for it.
     ``labelled_only`` keeps only links labelled 附件 (how a news page marks its files,
-    unlike the "download the app" PDF in its footer).
+    unlike the "download the app" PDF in its footer). ``anchors`` and ``bases`` are the
+    page's <a> and <base> elements in page order, when the caller (the cleaner, which
+    gathers them in one pass for all its readers) has them.
     """
     if isinstance(page, (str, bytes)):
         if not page.strip():
             return []
         page = lxml_html.fromstring(page)
-    root = page.getroottree().getroot() if hasattr(page, "getroottree") else page
-    base = root.find(".//base[@href]")
+    if bases is None:
+        root = page.getroottree().getroot() if hasattr(page, "getroottree") else page
+        base = root.find(".//base[@href]")
+    else:
+        base = next((element for element in bases if element.get("href") is not None), None)
     if base is not None:
         base_url = urljoin(base_url, base.get("href", ""))
     found: dict[str, str] = {}
-    for anchor in page.iter("a"):
+    for anchor in page.iter("a") if anchors is None else anchors:
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith("#") or _SCRIPT_HREF_RE.match(href):
             continue

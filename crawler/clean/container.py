@@ -28,7 +28,7 @@ __all__ = [
 
 def parse_page(page: Page) -> None:
     """Parse the decoded text into a tree (ExtractionError when there is no document)."""
-    page.root = parse_html(page.text)
+    page.root = parse_html(page.text, page.utf8)
 
 
 def choose_page_container(page: Page) -> None:
@@ -127,7 +127,7 @@ def second_opinion(page: Page) -> Any | None:
 
 _MIN_TEASERS = 4  # repeated items, each linking a headline, in a list of teasers
 _HEADLINE_MIN_CHARS = 6  # a linked headline's characters (not "更多", "详细")
-_TEXT = etree.XPath("string()")
+_TEXT = etree.XPath("string()", smart_strings=False)  # a plain str: no parent link to keep
 
 
 def is_teaser_list(container: Any) -> bool:
@@ -147,9 +147,13 @@ def is_teaser_list(container: Any) -> bool:
         tags[child.tag] = tags.get(child.tag, 0) + 1
     tag = max(tags, key=tags.__getitem__)
     items = [child for child in children if child.tag == tag]
-    teasers = [item for item in items if _links_a_headline(item)]
-    if len(teasers) < _MIN_TEASERS or len(teasers) < 0.6 * len(items):
-        return False
+    teasers: list[Any] = []
+    for index, item in enumerate(items):
+        if _links_a_headline(item):
+            teasers.append(item)
+        left = len(items) - index - 1
+        if len(teasers) + left < _MIN_TEASERS or len(teasers) + left < 0.6 * len(items):
+            return False  # too few teasers even if every item left is one: an article's paragraphs
     total = len(squeeze(_TEXT(container)))
     return total > 0 and sum(len(squeeze(_TEXT(item))) for item in teasers) >= 0.6 * total
 

@@ -15,6 +15,7 @@ import codecs
 import json
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -194,12 +195,15 @@ def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
     changed = False
     edits: list[tuple[int, int, bytes]] = []
     done_runs: set[int] = set()
+    encoded_chars = encoded_bytes = 0  # the text before the last match encodes to so many bytes
     for match in matches[:50]:
         if text.count(match.group(0), match.end()) or text.count(match.group(0), 0, match.start()):
             # A byte lost in transit misaligns one spot; a cluster that recurs is real text
             # (rare name characters: 金锺旼 on Korean-name pages, 镕/堃 in Chinese names).
             continue
-        byte_pos = len(text[: match.start()].encode("gb18030"))
+        # GB18030 encodes character by character: encode only the text since the last match.
+        encoded_bytes += len(text[encoded_chars : match.start()].encode("gb18030"))
+        encoded_chars, byte_pos = match.start(), encoded_bytes
         run_start = 0
         for sync in _GB_SYNC_RE.finditer(data, max(0, byte_pos - 400), byte_pos):
             run_start = sync.end()
@@ -211,12 +215,16 @@ def _repair_silent(data: bytes, text: str) -> tuple[str, bool]:
         run = data[run_start:run_end]
         base_value = _run_value(run.decode("gb18030", "replace"))
         best_cut, best_value = -1, base_value + _SILENT_MARGIN - 1
-        for cut in range(
-            max(0, byte_pos - run_start - 2 * _REPAIR_WINDOW_CHARS), byte_pos - run_start + 2
-        ):
-            if cut >= len(run) or run[cut] < 0x80:
-                continue
-            value = _run_value((run[:cut] + run[cut + 1 :]).decode("gb18030", "replace"))
+        cuts = [
+            cut
+            for cut in range(
+                max(0, byte_pos - run_start - 2 * _REPAIR_WINDOW_CHARS), byte_pos - run_start + 2
+            )
+            if cut < len(run) and run[cut] >= 0x80
+        ]
+        values = _cut_values(run, cuts)
+        for cut in cuts:
+            value = values[cut]
             if value > best_value:
                 best_cut, best_value = cut, value
         if best_cut >= 0:
@@ -319,6 +327,81 @@ def _run_value(text: str) -> int:
     return good - 3 * bad
 
 
+# --- the value of a run with one byte cut, for every cut at once ------------------------------
+#
+# ``_run_value`` adds one value per character (common Han +1, rare Han -3, odd -6), and the
+# GB18030 decoder reads at most four bytes from where a character starts. So the run's text
+# with one byte cut out is the whole run's text up to a few bytes before the cut, a few
+# characters read again across the cut, and the text that decoding from a later offset gives.
+# Reading each offset once gives all these parts: trying every cut of a damaged run then costs
+# about one decoding of it instead of one per cut.
+
+
+@lru_cache(maxsize=65536)
+def _sequence_value(sequence: bytes) -> int | None:
+    """Return the value of the one character a 2- or 4-byte GB18030 sequence is, None if invalid."""
+    text = _strict(sequence, "gb18030")
+    if text is None or len(text) != 1:
+        return None
+    return _run_value(text)
+
+
+_REPLACEMENT_VALUE = -6  # U+FFFD, what "replace" writes for each invalid sequence: odd, 2 x -3
+
+
+def _step(data: bytes, pos: int) -> tuple[int, int]:
+    """Return (bytes read, value of the character) of the decoder ("replace") at an offset."""
+    if data[pos] < 0x80:
+        return 1, 0
+    left = len(data) - pos
+    if left < 2:
+        return left, _REPLACEMENT_VALUE  # an incomplete sequence at the end: one U+FFFD
+    if 0x30 <= data[pos + 1] <= 0x39:
+        if left < 4:
+            return left, _REPLACEMENT_VALUE
+        length = 4
+    else:
+        length = 2
+    value = _sequence_value(data[pos : pos + length])
+    return (1, _REPLACEMENT_VALUE) if value is None else (length, value)
+
+
+def _cut_values(data: bytes, cuts: list[int]) -> dict[int, int]:
+    """Return, for each cut, ``_run_value`` of the data decoded without the byte at that offset."""
+    size = len(data)
+    steps = [1] * size
+    values = [0] * size
+    for pos in range(size):
+        if data[pos] >= 0x80:
+            steps[pos], values[pos] = _step(data, pos)
+    after = [0] * (size + 1)  # value of the text data[pos:] decodes to
+    for pos in range(size - 1, -1, -1):
+        after[pos] = values[pos] + after[pos + steps[pos]]
+    starts: list[int] = []  # where the characters of the whole data start, and the value
+    before: list[int] = []  # of the text before each
+    pos = total = 0
+    while pos < size:
+        starts.append(pos)
+        before.append(total)
+        total += values[pos]
+        pos += steps[pos]
+    starts.append(size)
+    before.append(total)
+    found: dict[int, int] = {}
+    for cut in cuts:
+        # Characters starting four bytes or more before the cut read the same bytes either way.
+        index = bisect_right(starts, cut - 4)
+        start, value = (starts[index], before[index]) if index else (0, 0)
+        around = data[start:cut] + data[cut + 1 : cut + 5]
+        pos = 0
+        while pos < cut - start:
+            length, char_value = _step(around, pos)
+            value += char_value
+            pos += length
+        found[cut] = value + after[cut + 1 + pos - (cut - start)]
+    return found
+
+
 def _decode_run(run: bytes) -> tuple[str, str]:
     """Decode one run between sync bytes, re-aligning it where a byte was lost.
 
@@ -341,13 +424,11 @@ def _decode_run(run: bytes) -> tuple[str, str]:
         window = max(window, 0)
         best_cut = pos
         tail = pos + _REPAIR_TAIL_BYTES
-        best_value = _run_value(
-            (run[window:pos] + run[pos + 1 : tail]).decode("gb18030", "replace")
-        )
-        for cut in range(window, pos):
-            if run[cut] < 0x80:
-                continue
-            value = _run_value((run[window:cut] + run[cut + 1 : tail]).decode("gb18030", "replace"))
+        cuts = [cut for cut in range(window, pos) if run[cut] >= 0x80]
+        values = _cut_values(run[window:tail], [pos - window, *(cut - window for cut in cuts)])
+        best_value = values[pos - window]
+        for cut in cuts:
+            value = values[cut - window]
             if value >= best_value + _SHIFT_MARGIN:
                 best_cut, best_value = cut, value
         run = run[:best_cut] + run[best_cut + 1 :]
@@ -508,7 +589,16 @@ def document_kind(text: str) -> str:
 def decode_page(page: Page) -> None:
     """Decode the page's bytes (a str is taken as it is) and say what kind of document it is."""
     if isinstance(page.raw, (bytes, bytearray)):
-        decoded = decode_html(bytes(page.raw), page.declared_encoding)
+        raw = bytes(page.raw)
+        decoded = decode_html(raw, page.declared_encoding)
+        if (
+            decoded.encoding == "utf-8"
+            and decoded.quality == "ok"
+            and not raw.startswith(codecs.BOM_UTF8)
+        ):
+            # Decoded strictly as UTF-8 (no byte-order mark, nothing replaced): the parser
+            # reads these bytes as they came.
+            page.utf8 = raw
     else:
         decoded = DecodedPage(page.raw, "utf-8", "ok")
     page.text, page.encoding, page.quality = decoded.text, decoded.encoding, decoded.quality

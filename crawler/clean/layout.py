@@ -48,20 +48,31 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _WRAPPER_RE = re.compile(r"^\s*<text\s[^>]*>", re.IGNORECASE)
 
 # Plain lxml elements (no lxml.html element classes): every proxy the walk creates is
-# cheaper, and the walk touches each element of the page.
-_PARSER = etree.HTMLParser(encoding="utf-8")
-_STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
+# cheaper, and the walk touches each element of the page. No table of ids: nothing looks an
+# element up by id (a selector's #id is an attribute test), and the parser builds it for nothing.
+_PARSER = etree.HTMLParser(encoding="utf-8", collect_ids=False)
+# An element's text content, as lxml.html's text_content(), as a plain str: lxml's "smart"
+# result keeps a link to its element and str() of it copies the whole text once more.
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
-def parse_html(text: str) -> Any:
-    """Parse decoded text into a tree (ExtractionError when there is no document)."""
-    text = _XML_DECL_RE.sub("", text, count=1)
-    text = _WRAPPER_RE.sub("", text, count=1)
+def parse_html(text: str, utf8: bytes | None = None) -> Any:
+    """Parse decoded text into a tree (ExtractionError when there is no document).
+
+    ``utf8`` is the text's own UTF-8 bytes when the caller has them (a page that came as
+    valid UTF-8): parsed as they are, they need no encoding again.
+    """
+    if utf8 is not None and not _XML_DECL_RE.match(text) and not _WRAPPER_RE.match(text):
+        data = utf8
+    else:
+        text = _XML_DECL_RE.sub("", text, count=1)
+        text = _WRAPPER_RE.sub("", text, count=1)
+        data = text.encode("utf-8", "replace")
     if not text.strip():
         raise ExtractionError("empty page")
     try:
         # UTF-8 bytes parse faster than a str; the parser's encoding beats any <meta> charset.
-        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except (etree.ParserError, ValueError) as error:
         raise ExtractionError("unparsable page: %s" % error) from error
     if root is None:
@@ -255,42 +266,42 @@ def linearize(root: Any, all_ranges: bool = True) -> Layout:
             elif not has_text and not text.isspace():
                 has_text = True
         score = 0.0
-        if len(element):
-            for child in element:
-                child_tag = child.tag
-                if (
-                    child_tag.__class__ is str
-                    and child_tag not in block_tags
-                    and child_tag != "br"
-                    and not len(child)
-                ):
-                    # An inline leaf (<a>, <span>, <img>…), the most common element: its
-                    # text and tail join the current block, without a call of its own.
-                    if all_ranges:
-                        ranges[child] = (len(blocks), len(blocks))
-                    text = child.text
-                    if text:
-                        parts.append(text)
-                        if link or child_tag == "a":
-                            count = len("".join(text.split()))
-                            if count:
-                                link_chars += count
-                                has_text = True
-                        elif not has_text and not text.isspace():
+        # No children: the loop does nothing and 0.0 * decay is 0.0, so no len() call first.
+        for child in element:
+            child_tag = child.tag
+            if (
+                child_tag.__class__ is str
+                and child_tag not in block_tags
+                and child_tag != "br"
+                and not len(child)
+            ):
+                # An inline leaf (<a>, <span>, <img>…), the most common element: its
+                # text and tail join the current block, without a call of its own.
+                if all_ranges:
+                    ranges[child] = (len(blocks), len(blocks))
+                text = child.text
+                if text:
+                    parts.append(text)
+                    if link or child_tag == "a":
+                        count = len("".join(text.split()))
+                        if count:
+                            link_chars += count
                             has_text = True
-                    text = child.tail
-                    if text:
-                        parts.append(text)
-                        if link:
-                            count = len("".join(text.split()))
-                            if count:
-                                link_chars += count
-                                has_text = True
-                        elif not has_text and not text.isspace():
+                    elif not has_text and not text.isspace():
+                        has_text = True
+                text = child.tail
+                if text:
+                    parts.append(text)
+                    if link:
+                        count = len("".join(text.split()))
+                        if count:
+                            link_chars += count
                             has_text = True
-                    continue
-                score += walk(child, link, child_tag)  # noqa: F821 (del walk comes after the walk)
-            score *= decay
+                    elif not has_text and not text.isspace():
+                        has_text = True
+                continue
+            score += walk(child, link, child_tag)  # noqa: F821 (del walk comes after the walk)
+        score *= decay
         if is_block:
             if has_text:
                 flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from crawler.clean import patterns as cp
@@ -15,10 +16,13 @@ _VALUE_STRIP = " \t\r\n\u3000\xa0:：|｜,，;；、.。()（）[]【】<>《》
 _JSONLD_DATE_RE = re.compile(r'"datePublished"\s*:\s*"([^"]+)"')
 
 
-def meta_content(root: Any) -> dict[str, str]:
-    """Return the page's meta tags by lower-cased name (the first of each)."""
+def meta_content(root: Any, metas: Iterable[Any] | None = None) -> dict[str, str]:
+    """Return the page's meta tags by lower-cased name (the first of each).
+
+    ``metas`` are the page's <meta> elements in page order, when the caller has them.
+    """
     found: dict[str, str] = {}
-    for meta in root.iter("meta"):
+    for meta in root.iter("meta") if metas is None else metas:
         key = (
             (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
         )
@@ -28,9 +32,9 @@ def meta_content(root: Any) -> dict[str, str]:
     return found
 
 
-def jsonld_date(root: Any) -> str | None:
-    """Return JSON-LD's datePublished, if the page has one."""
-    for script in root.iter("script"):
+def jsonld_date(root: Any, scripts: Iterable[Any] | None = None) -> str | None:
+    """Return JSON-LD's datePublished, if the page has one (``scripts``: its <script>s, if known)."""
+    for script in root.iter("script") if scripts is None else scripts:
         if (script.get("type") or "").lower() == "application/ld+json" and script.text:
             match = _JSONLD_DATE_RE.search(script.text)
             if match:

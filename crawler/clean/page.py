@@ -29,9 +29,11 @@ class Page:
     encoding: str = "utf-8"
     quality: str = "ok"
     document_kind: str = "html"  # html, feed, sitemap, xml, json
+    utf8: bytes | None = None  # the raw bytes, when they are the text in UTF-8 exactly
     # parse
     root: Any = None
     # signals, read from the tree before it is cleaned
+    signal_elements: dict[str, list[Any]] | None = None  # meta, script, a, base: one pass
     meta: dict[str, str] = field(default_factory=dict)
     jsonld_date: str | None = None
     header_policy: dict[str, Any] | None = None  # a policy header table's fields

@@ -99,6 +99,8 @@ def find_pagination(html: str | Any, url: str) -> Pagination | None:
 
 def _text(element: Any) -> str:
     """Return an element's text, for lxml.html and plain lxml elements alike."""
+    if not len(element):
+        return element.text or ""  # a link holding its text alone: no iterator to build
     return "".join(element.itertext())
 
 

@@ -8,7 +8,7 @@ run into the value (``<li>发文字号：国发〔2019〕5号</li>``); both form
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -85,7 +85,7 @@ _JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _JS_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _FRAGMENT_PARSER = etree.HTMLParser(encoding="utf-8")
 # An element's text content; works on plain lxml elements and lxml.html ones alike.
-_STRING = etree.XPath("string()")
+_STRING = etree.XPath("string()", smart_strings=False)
 # A cell's text nodes and line breaks in document order: a 发文机关 cell listing joint issuers
 # one a line (<td>A<br>B</td>) reads "A B", not "AB".
 _TEXT_AND_BREAKS = etree.XPath(".//text() | .//br")
@@ -193,9 +193,9 @@ def _unescape(match: re.Match[str]) -> str:
     return _JS_SIMPLE_ESCAPES.get(code, code)
 
 
-def _written_headers(root: Any) -> Iterator[Any]:
+def _written_headers(scripts: Iterable[Any]) -> Iterator[Any]:
     """Yield the HTML that inline scripts print with document.write, parsed."""
-    for script in root.iter("script"):
+    for script in scripts:
         code = script.text or ""
         if "document.write" not in code or not _HINT_RE.search(code):
             continue
@@ -208,15 +208,20 @@ def _written_headers(root: Any) -> Iterator[Any]:
             yield etree.fromstring(("<div>%s</div>" % markup).encode("utf-8"), _FRAGMENT_PARSER)
 
 
-def header_fields(root: Any) -> dict[str, str | None]:
-    """Return the policy fields a page's header shows, cleaned; None for a shown empty one."""
+def header_fields(root: Any, scripts: list[Any] | None = None) -> dict[str, str | None]:
+    """Return the policy fields a page's header shows, cleaned; None for a shown empty one.
+
+    ``scripts`` are the page's <script> elements in page order, when the caller has them.
+    """
     found: dict[str, str] = {}
+    if scripts is None:
+        scripts = list(root.iter("script"))
     if not _HINT_RE.search(str(_STRING(root))) and not _HINT_RE.search(
-        " ".join(script.text or "" for script in root.iter("script"))
+        " ".join(script.text or "" for script in scripts)
     ):
         return {}
     _scan_cells(root, found)
-    for fragment in _written_headers(root):
+    for fragment in _written_headers(scripts):
         _scan_cells(fragment, found)
     return {name: _clean_value(name, raw) for name, raw in found.items()}
 
@@ -241,10 +246,13 @@ def header_fields_in_lines(lines: list[str]) -> dict[str, str | None]:
     return found
 
 
-def attachment_urls(root: Any, url: str = "") -> list[str]:
-    """Return the absolute URLs of the document files (pdf, doc, ofd…) a page links to."""
+def attachment_urls(root: Any, url: str = "", anchors: Iterable[Any] | None = None) -> list[str]:
+    """Return the absolute URLs of the document files (pdf, doc, ofd…) a page links to.
+
+    ``anchors`` are the page's <a> elements in page order, when the caller has them.
+    """
     attachments: list[str] = []
-    for anchor in root.iter("a"):
+    for anchor in root.iter("a") if anchors is None else anchors:
         href = (anchor.get("href") or "").strip()
         if href and ATTACHMENT_RE.search(href):
             absolute = urljoin(url, href) if url else href
@@ -259,14 +267,21 @@ def is_header_table(fields: dict[str, str | None]) -> bool:
     return len(fields) >= 3 and bool({"index_number", "doc_number", "issuer", "written_at"} & shown)
 
 
-def parse_policy(root: Any, url: str = "") -> dict[str, Any] | None:
+def parse_policy(
+    root: Any,
+    url: str = "",
+    *,
+    scripts: list[Any] | None = None,
+    anchors: list[Any] | None = None,
+) -> dict[str, Any] | None:
     """Return the fields a page's header table shows and its attachments; None without a table.
 
     Only the fields the table shows are keys (None for one shown empty or as 无), so that a
-    reader of the text fills the others and leaves these alone.
+    reader of the text fills the others and leaves these alone. ``scripts`` and ``anchors``
+    are the page's <script> and <a> elements, when the caller has gathered them.
     """
-    fields: dict[str, Any] = header_fields(root)
+    fields: dict[str, Any] = header_fields(root, scripts)
     if not is_header_table(fields):
         return None
-    fields["attachments"] = attachment_urls(root, url)
+    fields["attachments"] = attachment_urls(root, url, anchors)
     return fields
