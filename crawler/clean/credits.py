@@ -103,8 +103,8 @@ def read_byline(page: Page) -> None:
     page.outlet = _first_fitting(
         "outlet",
         # Each reader in turn: the first value of the outlet's shape wins.
-        lambda: label_value(cp.OUTLET_LABEL_RE, near),
-        lambda: label_value(cp.OUTLET_LABEL_RE, tail),
+        lambda: label_value(cp.OUTLET_LABEL_RE, near, cp.NOT_OUTLET_LABEL_BEFORE_RE),
+        lambda: label_value(cp.OUTLET_LABEL_RE, tail, cp.NOT_OUTLET_LABEL_BEFORE_RE),
         lambda: outlet_by_date(near),
         lambda: line_outlet,
         # ContentSource, the 来源 government CMSes write as a meta tag (wild gov.cn pages).

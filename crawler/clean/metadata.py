@@ -81,10 +81,17 @@ def cut_value(text: str) -> str:
     return _strip_value(text)
 
 
-def label_value(regex: re.Pattern[str], lines: list[str]) -> str | None:
-    """Return the value after the first label the regex finds in the lines."""
+def label_value(
+    regex: re.Pattern[str], lines: list[str], not_after: re.Pattern[str] | None = None
+) -> str | None:
+    """Return the value after the first label the regex finds in the lines.
+
+    A label whose text before it matches ``not_after`` is passed over (图片来源 is no 来源).
+    """
     for index, line in enumerate(lines):
         for match in regex.finditer(line):
+            if not_after is not None and not_after.search(line, 0, match.start()):
+                continue
             rest = line[match.end() :].strip()
             if not rest and index + 1 < len(lines):
                 rest = _value_on_next_line(lines[index + 1])
