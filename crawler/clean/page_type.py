@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crawler.clean import patterns as cp
-from crawler.clean.attachment_links import is_attachment_pointer
+from crawler.clean.attachment_links import file_extension, is_attachment_pointer
 from crawler.clean.container import is_teaser_list
 from crawler.clean.line_kinds import squeeze
 from crawler.clean.title import is_generic_heading
@@ -25,6 +25,7 @@ PAGE_TYPES = ("policy", "interpretation", "notice", "news", "listing", "error", 
 ARTICLE_TYPES = frozenset({"policy", "interpretation", "notice", "news"})
 
 _MIN_BODY_CHARS = 120  # a shorter body is an article only as a notice
+_FILE_LINE_WINDOW = 6  # blocks after a document's heading searched for its file's line
 _HEADING_MAX_DISTANCE = 12  # blocks between an article's heading and its text, at most
 _MIN_FLASH_CHARS = 60  # a dated flash with a heading is news from this length on
 _MIN_NOTICE_CHARS = 30  # a notice's body (a line and a table) has at least this much text
@@ -128,6 +129,31 @@ def _is_standing_page(page: Page, title: str) -> bool:
     return any(squeeze("".join(link.itertext())) == heading for link in page.root.iter("a"))
 
 
+def _document_elsewhere(page: Page, title: str, body_chars: int) -> str | None:
+    """Return the file's line of a dated document page without text of its own, else None.
+
+    The heading names a document (关于…的通知, …公告), the page is dated, next to no text
+    follows the heading, and right after it stands a link to a file (…意见.pdf, 附件1-9.rar)
+    or a pointer (详见附件): that line is the body, for the file's text to replace. Wild 012
+    dghrss.dg.gov.cn, 045 gjj.anqing.gov.cn. A document of scanned pages alone (wild 118)
+    has no text to keep and stays `other`.
+    """
+    if (
+        not title
+        or page.published_at is None
+        or page.title_index < 0
+        or body_chars >= _MIN_NOTICE_CHARS
+        or _document_kind(page, title) is None
+    ):
+        return None
+    following = page.blocks[page.title_index + 1 : page.title_index + 1 + _FILE_LINE_WINDOW]
+    for block in following:
+        text = block.text.strip()
+        if file_extension(text) or is_attachment_pointer(text, title):
+            return text
+    return None
+
+
 def _document_kind(page: Page, title: str) -> str | None:
     """Return policy, interpretation or notice when the heading or the fields say so."""
     if cp.INTERPRETATION_TITLE_RE.search(title):
@@ -183,6 +209,10 @@ def classify_page(page: Page) -> None:
         kind = "notice"  # a short notice whose body is a table of names or scores
     elif _is_listing(page):
         kind = "listing"
+    elif (file_line := _document_elsewhere(page, title, body_chars)) is not None:
+        # The document is a file: the page is the document's all the same.
+        kind = _document_kind(page, title) or "notice"
+        page.body_override = file_line
     else:
         kind = "other"
     page.page_type = kind
