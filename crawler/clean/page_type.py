@@ -117,8 +117,12 @@ def _is_standing_page(page: Page, title: str) -> bool:
     ):
         return True
     # The name <title> gives after the page's own: "关于我们-某大学-某图书馆" headed 某大学.
-    title_parts = [squeeze(part) for part in cp.PAGE_TITLE_SEPARATOR_RE.split(page.page_title)]
-    if heading in title_parts[1:]:
+    title_parts = [
+        squeeze(part)
+        for split in (cp.PAGE_TITLE_SEPARATOR_RE.split(page.page_title), page.page_title.split("-"))
+        for part in split[1:]
+    ]
+    if heading in title_parts:
         return True
     # A heading far from the text and unknown to <title>: a button or banner of the site
     # (登录学分银行 over every page of the boda-district slice's credit bank).
