@@ -738,6 +738,63 @@ def time_queries(
     return results
 
 
+# The pages an analyst opens most, as a browser asks for them; timed with curl.
+COMMON_WORDS = ("协同", "發展", "京津")
+CANNED_PAGES: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("canned source_health (HTML)", "/source_health", {}),
+    ("canned source_health (JSON)", "/source_health.json", {"_shape": "array"}),
+    ("canned policy_announcements_this_week", "/policy_announcements_this_week", {}),
+    (
+        "canned articles_by_topic_and_region, 产业 + 北京",
+        "/articles_by_topic_and_region",
+        {"topic": "产业", "region": "北京"},
+    ),
+    (
+        "canned articles_by_topic_and_region, 营商环境 + 衡水 (rare)",
+        "/articles_by_topic_and_region",
+        {"topic": "营商环境", "region": "衡水"},
+    ),
+    ("canned search, 雄安 (HTML)", "/search", {"q": "雄安"}),
+    ("the database page", "", {}),
+    ("the articles table page, no search", "/articles", {}),
+    ("the policies table page", "/policies", {}),
+    ("the attachments table page", "/attachments", {}),
+)
+
+
+def curl_milliseconds(url: str, params: dict[str, str]) -> float:
+    """Fetch ``url`` once with curl, as a browser would, and return curl's total time in ms."""
+    command = ["curl", "-sS", "-G", "-o", "/dev/null", "-w", "%{http_code} %{time_total}"]
+    for name, value in params.items():
+        command += ["--data-urlencode", "%s=%s" % (name, value)]
+    done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    status, seconds = done.stdout.split()
+    if status != "200":
+        raise SystemExit("curl %s %s: HTTP %s" % (url, params, status))
+    return float(seconds) * 1000
+
+
+def time_pages(url: str, repeat: int) -> list[tuple[str, float, float]]:
+    """Return (page, median ms, worst ms) of ``repeat`` curl requests per page, after one."""
+    pages: list[tuple[str, str, dict[str, str]]] = []
+    for query in QUERIES:
+        pages.append(
+            ("rows only, %s" % query, "/articles.json", {"_search": query, "_shape": "array"})
+        )
+    for word in COMMON_WORDS:
+        pages.append(
+            ("table JSON, count + 6 facets, %s" % word, "/articles.json", {"_search": word})
+        )
+        pages.append(("table page as HTML, %s" % word, "/articles", {"_search": word}))
+    pages.extend(CANNED_PAGES)
+    results = []
+    for label, page, params in pages:
+        curl_milliseconds(url + page, params)  # the first request reads the pages into the cache
+        timings = [curl_milliseconds(url + page, params) for _ in range(repeat)]
+        results.append((label, statistics.median(timings), max(timings)))
+    return results
+
+
 def bench_saves(
     path: Path, count: int, seed: int, near_duplicates: bool, batch_size: int = 1
 ) -> float:
@@ -844,6 +901,14 @@ def main() -> None:
         "--saves", type=int, default=1000, help="articles saved one by one through the triggers"
     )
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per query")
+    parser.add_argument(
+        "--curl-repeat", type=int, default=10, help="timed curl requests per analyst page"
+    )
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="time the pages only: no saves, band move or digest (the archive is not written)",
+    )
     parser.add_argument("--seed", type=int, default=20240224)
     parser.add_argument(
         "--db",
@@ -851,7 +916,7 @@ def main() -> None:
         help="build the archive at this path, or reuse the one already there (in place)",
     )
     args = parser.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows when piped
 
     with tempfile.TemporaryDirectory(prefix="xietong-bench-search-") as temporary:
         directory = Path(temporary)
@@ -917,10 +982,19 @@ def main() -> None:
                         print("  %s  median %7.1f ms  (%s matches)" % (query, median, matches))
                     overall = statistics.median(median for median, _ in results.values())
                     print("  median over queries: %.1f ms%s" % (overall, target))
+            print(
+                "\npages as a browser gets them (curl, %d requests each after one;"
+                " target < 300 ms median, < 500 ms worst):" % args.curl_repeat
+            )
+            for label, median, worst in time_pages(url, args.curl_repeat):
+                flag = "" if median < 300 and worst < 500 else "  <- over target"
+                print("  %-58s median %7.1f ms  worst %7.1f ms%s" % (label, median, worst, flag))
         finally:
             process.terminate()
             process.wait(timeout=30)
 
+        if args.pages_only:
+            return
         # A crawl commits XIETONG_STORE_BATCH_SIZE articles at a time; one commit an article
         # is the worst case (a trickle of single pages).
         for offset, (near_duplicates, batch_size) in enumerate(
