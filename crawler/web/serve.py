@@ -26,7 +26,7 @@ from crawler.archive import open_database
 from crawler.text.topics import vocabulary
 from crawler.web import pages as datasette_pages
 from crawler.web import plugin as datasette_plugin
-from crawler.web.search_counts import ArchiveDatabase
+from crawler.web.row_counts import ArchiveDatabase
 
 logger = logging.getLogger(__name__)
 

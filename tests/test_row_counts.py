@@ -1,4 +1,4 @@
-"""The count of a walked search read from the index (crawler/web/search_counts.py).
+"""The count of a walked search read from the index (crawler.web.row_counts.py).
 
 Metamorphic: the count datasette shows for a search must be the same whether SQLite counts
 the articles (the lookup form, as before) or the index counts its matches (the walk), on
@@ -15,7 +15,7 @@ import pytest
 
 from crawler.archive import Archive, open_database
 from crawler.web import plugin as datasette_plugin
-from crawler.web.search_counts import INDEX_COUNT, WALKED_SEARCH_COUNT, count_sql
+from crawler.web.row_counts import INDEX_COUNT, WALKED_SEARCH_COUNT, count_sql
 from tests.test_facet_counts import random_articles, table_json
 from tests.test_search import build_archive, make_article
 
