@@ -184,8 +184,7 @@ def sum_sources_again(db: sqlite_utils.Database, sources: list[str]) -> None:
     for source in sources:
         db.execute("delete from source_summaries where source = ?", [source])
         db.execute(
-            "insert into source_summaries select * from (%s) where source = ?"
-            % SUMMARY_SCAN_SQL,
+            "insert into source_summaries select * from (%s) where source = ?" % SUMMARY_SCAN_SQL,
             [source],
         )
 
