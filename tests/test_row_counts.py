@@ -1,7 +1,7 @@
-"""The count of a walked search read from the index (crawler.web.row_counts.py).
+"""The count of a search read from the index (crawler/web/row_counts.py).
 
 Metamorphic: the count datasette shows for a search must be the same whether SQLite counts
-the articles (the lookup form, as before) or the index counts its matches (the walk), on
+the articles (as before) or the index counts its matches (walk or lookup form), on
 archives written through ``Archive.store``, also after articles change their text.
 """
 
@@ -15,7 +15,13 @@ import pytest
 
 from crawler.archive import Archive, open_database
 from crawler.web import plugin as datasette_plugin
-from crawler.web.row_counts import INDEX_COUNT, WALKED_SEARCH_COUNT, count_sql
+from crawler.web import row_counts
+from crawler.web.row_counts import (
+    INDEX_COUNT,
+    LOOKUP_SEARCH_COUNT,
+    WALKED_SEARCH_COUNT,
+    count_sql,
+)
 from tests.test_facet_counts import random_articles, table_json
 from tests.test_search import build_archive, make_article
 
@@ -23,9 +29,13 @@ SEARCHES = ["协同", "協同", "发展", "雄安", "天气", "港口", "无此"
 
 
 def walked(monkeypatch: pytest.MonkeyPatch, walk: bool) -> None:
-    """Make every search take the walk (or never take it)."""
+    """Make every search take the walk, counted from the index (or SQLite's lookup and count)."""
     monkeypatch.setattr(datasette_plugin, "MANY_MATCHES", 1 if walk else 10**9)
     monkeypatch.setattr(datasette_plugin, "SHARE_FOR_FACETS", 0.0 if walk else 2.0)
+    monkeypatch.setattr(row_counts, "count_sql", original_count_sql if walk else lambda sql: sql)
+
+
+original_count_sql = row_counts.count_sql
 
 
 def counts(path: Path, params: dict[str, str]) -> tuple[int, set[Any]]:
@@ -40,7 +50,7 @@ def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("search", SEARCHES)
-def test_walked_search_counts_from_the_index_as_sql_counts_articles(
+def test_search_counts_from_the_index_as_sql_counts_articles(
     archive_path: Path, monkeypatch: pytest.MonkeyPatch, search: str
 ):
     walked(monkeypatch, False)
@@ -48,6 +58,10 @@ def test_walked_search_counts_from_the_index_as_sql_counts_articles(
     walked(monkeypatch, True)
     from_index = counts(archive_path, {"_search": search})
     assert from_index == in_sql
+    # The lookup form, counted from the index too.
+    monkeypatch.setattr(datasette_plugin, "MANY_MATCHES", 10**9)
+    monkeypatch.setattr(datasette_plugin, "SHARE_FOR_FACETS", 2.0)
+    assert counts(archive_path, {"_search": search}) == in_sql
     if search != "无此":
         assert in_sql[0] > 0  # the comparison is not between empty pages
 
@@ -93,7 +107,6 @@ def test_only_a_walked_search_alone_is_counted_from_the_index():
     assert count_sql(WALKED_SEARCH_COUNT + " ") == INDEX_COUNT
     filtered = WALKED_SEARCH_COUNT + " and kind = :p0"
     assert count_sql(filtered) == filtered
-    lookup = "select count(*) from articles where " + datasette_plugin.search_clause(
-        datasette_plugin.LOOKUP
-    )
-    assert count_sql(lookup) == lookup
+    assert count_sql(LOOKUP_SEARCH_COUNT) == INDEX_COUNT
+    lookup_filtered = LOOKUP_SEARCH_COUNT + " and site = :p0"
+    assert count_sql(lookup_filtered) == lookup_filtered
