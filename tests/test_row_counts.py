@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from crawler.archive import Archive, open_database
+from crawler.web import pages as datasette_pages
 from crawler.web import plugin as datasette_plugin
 from crawler.web import row_counts
 from crawler.web.row_counts import (
@@ -22,7 +23,7 @@ from crawler.web.row_counts import (
     WALKED_SEARCH_COUNT,
     count_sql,
 )
-from tests.test_facet_counts import random_articles, table_json
+from tests.test_facet_counts import facets_of, random_articles, table_json
 from tests.test_search import build_archive, make_article
 
 SEARCHES = ["协同", "協同", "发展", "雄安", "天气", "港口", "无此"]
@@ -110,3 +111,37 @@ def test_only_a_walked_search_alone_is_counted_from_the_index():
     assert count_sql(LOOKUP_SEARCH_COUNT) == INDEX_COUNT
     lookup_filtered = LOOKUP_SEARCH_COUNT + " and site = :p0"
     assert count_sql(lookup_filtered) == lookup_filtered
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+def test_a_probed_search_alone_gives_the_rows_count_and_facets_of_the_lookup(
+    archive_path: Path, monkeypatch: pytest.MonkeyPatch, search: str
+):
+    walked(monkeypatch, False)
+    monkeypatch.setattr(datasette_pages, "MEMORY_FROM_MATCHES", 10**9)
+    params = {"_search": search, "_shape": "objects", "_size": "max"}
+    in_sql = table_json(archive_path, params)
+    # Probe whatever the share, and count the facets of any match set in memory.
+    walked(monkeypatch, True)
+    monkeypatch.setattr(datasette_plugin, "PROBE_SHARE", 0.0)
+    monkeypatch.setattr(datasette_plugin, "PROBE_SAMPLE", 10)
+    monkeypatch.setattr(datasette_plugin, "MEMORY_FROM_MATCHES", 1)
+    monkeypatch.setattr(datasette_pages, "MEMORY_FROM_MATCHES", 0)
+    forms: list[str] = []
+    clause = datasette_plugin.search_clause
+
+    def recording(form: str, *args: Any) -> str:
+        forms.append(form)
+        return clause(form, *args)
+
+    monkeypatch.setattr(datasette_plugin, "search_clause", recording)
+    probed = table_json(archive_path, params)
+    if in_sql["filtered_table_rows_count"]:
+        assert forms == [datasette_plugin.PROBE]
+    assert probed["filtered_table_rows_count"] == in_sql["filtered_table_rows_count"]
+    assert {row["id"] for row in probed["rows"]} == {row["id"] for row in in_sql["rows"]}
+    assert facets_of(probed) == facets_of(in_sql)
+    # With another filter, the page is not probed: its count and facets come from its rows.
+    forms.clear()
+    table_json(archive_path, {**params, "kind": "news"})
+    assert datasette_plugin.PROBE not in forms

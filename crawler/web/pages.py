@@ -51,7 +51,7 @@ from crawler.web.facet_counts import (
     read_ahead,
     table_codes,
 )
-from crawler.web.plugin import LOOKUP, SEARCH_PARAMETER, WALK, search_clause
+from crawler.web.plugin import LOOKUP, PROBE, SEARCH_PARAMETER, WALK, search_clause
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ SHORT_URL_LENGTH = 40
 # Columns holding JSON lists that read better as a comma-separated list.
 LIST_COLUMNS = ("topics", "regions", "keywords", "co_issuers")
 # The where clause of a page filtered by a two-character search alone (either form).
-SEARCH_ONLY_CLAUSES = ("where " + search_clause(WALK), "where " + search_clause(LOOKUP))
+SEARCH_ONLY_CLAUSES = tuple("where " + search_clause(form) for form in (WALK, LOOKUP, PROBE))
 
 
 def china_time(value: str) -> str:
