@@ -37,6 +37,7 @@ INTERNAL_TABLES = {
     "facet_edits",
     "source_summaries",
     "article_tags",
+    "table_rows",
     "fingerprints",
     "fingerprint_bands",
     "fingerprint_bands_recent",

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from crawler.items import PolicyDocument
 from crawler.text.topics import vocabulary
-from crawler.web.pages import china_time, short_url
+from crawler.web.pages import china_time, render_cell, short_url
 from crawler.web.serve import build_datasette
 from tests.chromium import Chromium
 from tests.test_search import build_archive, ids_for, make_article
@@ -384,3 +384,29 @@ def test_china_time_moves_only_times_with_an_offset():
 def test_short_url_keeps_host_and_tail():
     assert short_url("https://gov.example/a/b/c.html") == "gov.example/…/c.html"
     assert len(short_url(POLICY)) <= 40
+
+
+def test_cells_escape_quotes_and_markup_in_times_links_and_titles():
+    class Urls:
+        def row(self, database: str, table: str, key: str) -> str:
+            return "/%s/%s/%s" % (database, table, key)
+
+    class Site:
+        urls = Urls()
+
+    url = 'https://a.example/x?q="<b>"&n=1'
+    assert str(render_cell({}, url, "url", "appearances", "xietong", Site())) == (
+        '<a href="https://a.example/x?q=&#34;&lt;b&gt;&#34;&amp;n=1"'
+        ' title="https://a.example/x?q=&#34;&lt;b&gt;&#34;&amp;n=1" rel="nofollow">'
+        "a.example/…/x</a>"
+    )
+    assert str(
+        render_cell({}, "2024-02-25T10:00:00+00:00", "fetched_at", "appearances", "xietong", Site())
+    ) == (
+        '<time datetime="2024-02-25T10:00:00+00:00" title="2024-02-25T10:00:00+00:00">'
+        "2024-02-25 18:00:00 +08:00</time>"
+    )
+    row = {"id": 'a"b', "title": "<协同>"}
+    assert str(render_cell(row, "<协同>", "title", None, "xietong", Site())) == (
+        '<a href="/xietong/articles/a&#34;b">&lt;协同&gt;</a>'
+    )

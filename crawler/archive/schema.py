@@ -18,6 +18,7 @@ Tables
   policy_links       the policies each article cites (``policy_links``)
   source_summaries   per-source totals of appearances, kept by triggers (``source_summaries``)
   article_tags       the articles of each topic and region, kept by triggers (``article_tags``)
+  table_rows         how many rows each large table holds, kept by triggers (``table_rows``)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from crawler.archive.policy_links import create_policy_links_table
 from crawler.archive.runs import RUN_SOURCE_COLUMNS, create_run_tables
 from crawler.archive.search_index import ensure_search_index
 from crawler.archive.source_summaries import create_source_summaries
+from crawler.archive.table_rows import create_table_rows
 
 # Kept in SQLite's ``user_version``. 3: the search index without positions (detail=none,
 # title windows marked) and the near-duplicate index with integer ids and 32-bit band keys;
@@ -158,6 +160,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     create_source_summaries(db)
     create_article_tags(db)
     create_policy_links_table(db)
+    create_table_rows(db)
     if schema_version(db) < SCHEMA_VERSION:
         db.execute("PRAGMA user_version = %d" % SCHEMA_VERSION)
     db.conn.commit()

@@ -64,6 +64,7 @@ from crawler.archive.search_index import (
     text_check_sql,
 )
 from crawler.text.search_query import SEARCH_COLUMNS, needs_text_check, search_query_or_nothing
+from crawler.web.facet_counts import MEMORY_FROM_MATCHES
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,26 @@ LOOKUP, WALK, PROBE = "lookup", "walk", "probe"
 PROBE_SHARE = 0.25
 # The share is measured on this many of the newest rowids (one range read of the index).
 PROBE_SAMPLE = 4000
+# Arguments that leave a search the page's only filter: with counts and facets, such a page
+# may probe too, since its count and facets then come from the index, not from the rows.
+ARGUMENTS_BESIDE_A_SEARCH_ALONE = frozenset(
+    (
+        "_search",
+        "_sort",
+        "_sort_desc",
+        "_shape",
+        "_size",
+        "_next",
+        "_nocount",
+        "_nofacet",
+        "_facet_size",
+        "_col",
+        "_nocol",
+        "_labels",
+        "_nolabels",
+        "_json",
+    )
+)
 
 
 def _choose_form(
@@ -177,8 +198,13 @@ def _choose_form(
     sort_column: str | None,
     counts_and_facets: bool,
     search_table: str = SEARCH_TABLE,
+    search_alone: bool = False,
 ) -> str:
-    """Decide how SQLite should apply the search (see ``search_clause``)."""
+    """Decide how SQLite should apply the search (see ``search_clause``).
+
+    ``search_alone``: the articles page is filtered by this search and nothing else (no
+    other filter, no text check, no facet beyond the configured ones).
+    """
     if sort_column is not None and sort_column != "rowid":
         (indexed,) = conn.execute(
             "select count(*) from pragma_index_list(:table) as list,"
@@ -192,21 +218,31 @@ def _choose_form(
         "select coalesce(max(rowid), 0) from %s" % escape_sqlite(table)
     ).fetchone()
     fts = escape_sqlite(search_table)
-    if not counts_and_facets and sort_column is not None and rows >= PROBE_SAMPLE:
+
+    def at_least(enough: int) -> bool:
+        (matches,) = conn.execute(
+            f"select count(*) from (select rowid from {fts} where {fts} match :query"
+            " limit :enough)",
+            {"query": query, "enough": enough},
+        ).fetchone()
+        return bool(matches >= enough)
+
+    if (not counts_and_facets or search_alone) and sort_column is not None and rows >= PROBE_SAMPLE:
         (recent,) = conn.execute(
             f"select count(*) from {fts} where {fts} match :query and rowid > :floor",
             {"query": query, "floor": rows - PROBE_SAMPLE},
         ).fetchone()
-        if recent >= PROBE_SHARE * PROBE_SAMPLE:
+        if recent >= PROBE_SHARE * PROBE_SAMPLE and (
+            # With counts and facets, only when the count comes from the index and the
+            # facets from memory (``crawler.web.row_counts``, ``crawler.web.pages``):
+            # in SQL either would probe the index once for every article.
+            not counts_and_facets or at_least(MEMORY_FROM_MATCHES)
+        ):
             return PROBE
     enough = MANY_MATCHES
     if counts_and_facets:
         enough = max(enough, int(rows * SHARE_FOR_FACETS))
-    (matches,) = conn.execute(
-        f"select count(*) from (select rowid from {fts} where {fts} match :query limit :enough)",
-        {"query": query, "enough": enough},
-    ).fetchone()
-    return WALK if matches >= enough else LOOKUP
+    return WALK if at_least(enough) else LOOKUP
 
 
 def search_clause(form: str, search_table: str = SEARCH_TABLE, table: str = "articles") -> str:
@@ -248,9 +284,20 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
             return FilterArguments([], extra_context={"supports_search": True})
         sort_column = _sort_column(request.args, datasette.table_metadata(database, table))
         counts_and_facets = _counts_and_facets(request.args)
+        search_alone = (
+            search_table == SEARCH_TABLE
+            and not found.checks
+            and set(request.args) <= ARGUMENTS_BESIDE_A_SEARCH_ALONE
+        )
         form = await datasette.get_database(database).execute_fn(
             lambda conn: _choose_form(
-                conn, table, found.query, sort_column, counts_and_facets, search_table
+                conn,
+                table,
+                found.query,
+                sort_column,
+                counts_and_facets,
+                search_table,
+                search_alone,
             )
         )
         clause = search_clause(form, search_table, table)

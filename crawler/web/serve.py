@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette.app import Datasette
-from datasette.database import Database
 from datasette.plugins import pm
 from datasette.utils import parse_metadata
 
@@ -27,6 +26,7 @@ from crawler.archive import open_database
 from crawler.text.topics import vocabulary
 from crawler.web import pages as datasette_pages
 from crawler.web import plugin as datasette_plugin
+from crawler.web.row_counts import ArchiveDatabase
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def build_datasette(db_path: Path) -> Datasette:
         template_dir=str(datasette_pages.TEMPLATES_DIR),
     )
     datasette.add_database(
-        Database(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME
+        ArchiveDatabase(datasette, path=str(db_path), is_mutable=True), name=DATABASE_NAME
     )
     if MEMORY_DATABASE in datasette.databases:
         datasette.remove_database(MEMORY_DATABASE)
