@@ -15,17 +15,11 @@ from scrapy.exceptions import DropItem
 
 from crawler import stats
 from crawler.clean.attachment_links import is_attachment_pointer
-from crawler.clean.extract import Extraction
+from crawler.clean.extract import Extraction, error_line
 from crawler.items import Article, PolicyDocument
 from pipelines.strip_chrome_worker import clean_pages, exit_with_parent, warm_up
 
 logger = logging.getLogger(__name__)
-
-
-def _one_line(error: BaseException) -> str:
-    """Return an exception as one short line: its type and the start of its message."""
-    text = " ".join(str(error).split())[:200]
-    return "%s: %s" % (type(error).__name__, text) if text else type(error).__name__
 
 
 class StripChromePipeline:
@@ -86,7 +80,7 @@ class StripChromePipeline:
         try:
             result = clean_pages(*self._cleaner_arguments(item))
         except Exception as error:  # the cleaner guards its stages; this is its last line
-            raise self._cannot_clean(item, _one_line(error)) from None
+            raise self._cannot_clean(item, error_line(error)) from None
         return self._fill(item, result)
 
     @staticmethod
@@ -107,7 +101,7 @@ class StripChromePipeline:
                 pool, clean_pages, *self._cleaner_arguments(item)
             )
         except Exception as error:  # a worker's crash, or the cleaner's last line
-            raise self._cannot_clean(item, _one_line(error)) from None
+            raise self._cannot_clean(item, error_line(error)) from None
         return self._fill(item, result)
 
     def _cannot_clean(self, item: Article, reason: str) -> DropItem:

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
-
-from crawler.clean.layout import Block, choose_container, clean_tree, linearize, parse_html
+from crawler.clean.layout import (
+    Block,
+    choose_container,
+    clean_tree,
+    linearize,
+    parse_html,
+    text_content,
+)
 from crawler.clean.line_kinds import squeeze
 from crawler.clean.selectors import select_text, selected_container
 
@@ -127,7 +132,6 @@ def second_opinion(page: Page) -> Any | None:
 
 _MIN_TEASERS = 4  # repeated items, each linking a headline, in a list of teasers
 _HEADLINE_MIN_CHARS = 6  # a linked headline's characters (not "更多", "详细")
-_TEXT = etree.XPath("string()", smart_strings=False)  # a plain str: no parent link to keep
 
 
 def is_teaser_list(container: Any) -> bool:
@@ -154,8 +158,8 @@ def is_teaser_list(container: Any) -> bool:
         left = len(items) - index - 1
         if len(teasers) + left < _MIN_TEASERS or len(teasers) + left < 0.6 * len(items):
             return False  # too few teasers even if every item left is one: an article's paragraphs
-    total = len(squeeze(_TEXT(container)))
-    return total > 0 and sum(len(squeeze(_TEXT(item))) for item in teasers) >= 0.6 * total
+    total = len(squeeze(text_content(container)))
+    return total > 0 and sum(len(squeeze(text_content(item))) for item in teasers) >= 0.6 * total
 
 
 def _links_a_headline(item: Any) -> bool:

@@ -37,6 +37,7 @@ from crawler.clean.value_shapes import check_shapes
 
 __all__ = [
     "STAGES",
+    "error_line",
     "Extraction",
     "ExtractionError",
     "extract_article",
@@ -105,7 +106,8 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def _one_line(error: BaseException) -> str:
+def error_line(error: BaseException) -> str:
+    """Return an exception as one short line: its type and the start of its message."""
     text = " ".join(str(error).split())
     return "%s: %s" % (type(error).__name__, text[:200]) if text else type(error).__name__
 
@@ -126,9 +128,9 @@ def run_stages(page: Page, stages: tuple[Stage, ...] | None = None) -> Page:
             break
         except Exception as error:  # a reader's surprise costs its fields, never the page
             if stage.essential:
-                page.error = "%s failed: %s" % (stage.name, _one_line(error))
+                page.error = "%s failed: %s" % (stage.name, error_line(error))
                 break
-            page.warnings.append("%s: %s" % (stage.name, _one_line(error)))
+            page.warnings.append("%s: %s" % (stage.name, error_line(error)))
             logger.debug("cleaner stage %s failed on %s", stage.name, page.url, exc_info=True)
         if stage.name == "decode" and page.document_kind != "html":
             page.error = _KIND_NAMES[page.document_kind]
