@@ -41,7 +41,7 @@ from markupsafe import Markup, escape
 from crawler.archive.attachment_search import ATTACHMENTS_TABLE
 from crawler.archive.attachment_store import attachments_of
 from crawler.archive.policy_links import POLICY_LINKS_TABLE, policies_cited_by, stories_citing
-from crawler.archive.search_index import FACET_COLUMNS, SEARCH_TABLE
+from crawler.archive.search_index import FACET_COLUMNS
 from crawler.text.lead import make_lead
 from crawler.text.script import to_simplified
 from crawler.text.urls import file_name
@@ -51,7 +51,13 @@ from crawler.web.facet_counts import (
     read_ahead,
     table_codes,
 )
-from crawler.web.plugin import LOOKUP, PROBE, SEARCH_PARAMETER, WALK, search_clause
+from crawler.web.plugin import (
+    LOOKUP,
+    PROBE,
+    SEARCH_ROWIDS_SQL,
+    WALK,
+    search_clause,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -323,11 +329,7 @@ class _NarrowFacet(ColumnFacet):  # type: ignore[misc]
         where = self.sql[self.sql.index(marker) + len(marker) :].strip()
         if where in SEARCH_ONLY_CLAUSES:
             # The search alone: its rowids straight from the index, no articles row read.
-            return "select rowid from %s where %s match :%s" % (
-                SEARCH_TABLE,
-                SEARCH_TABLE,
-                SEARCH_PARAMETER,
-            )
+            return SEARCH_ROWIDS_SQL
         return "select rowid from %s %s" % (escape_sqlite(self.table), where)
 
     async def _rows(self, column: str, size: int) -> list[tuple[Any, int]]:
