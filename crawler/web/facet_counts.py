@@ -5,7 +5,8 @@ and probes the match set once per entry (~0.25 µs an entry: ~250 ms a facet, ~1
 six of the articles page). Here each facet column's values are held as codes in a numpy
 array indexed by rowid (``ColumnCodes``), read from the column's index with one
 ``group_concat`` of rowids per distinct value. A request reads the rowids of its matches
-once, also as one ``group_concat`` (all its facets share them), and each facet is then a
+once, also as one ``group_concat`` (all its facets share them, and so does the count of a
+search alone: ``crawler.web.row_counts``), and each facet is then a
 ``numpy.bincount`` of the matches' codes: a few milliseconds.
 
 The codes follow the archive: before each use the database file and its write-ahead log are

@@ -17,7 +17,10 @@ datasette's time limit cannot cut short. ``ArchiveDatabase`` answers them instea
   Every rowid in the index is an article's (the archive's triggers add and remove them
   with the article; the in-memory facets read their match sets from the index on the same
   ground, ``crawler.web.pages``), so the count is the number of the index's matches, which
-  FTS5 counts from the word's list of rowids.
+  FTS5 counts from the word's list of rowids. Once the in-memory facet codes are read
+  (``crawler.web.facet_counts``, read ahead as the server starts), the count is the length
+  of the match set the page's facets read from that list anyway, kept until the archive
+  changes: one read of the list instead of two, none for a search asked again.
 
 Hidden tables (the search and near-duplicate indexes' own tables, bookkeeping) are counted
 only in an archive smaller than ``HIDDEN_COUNTED_BELOW_BYTES`` (datasette's own limit for
