@@ -177,3 +177,22 @@ def test_a_full_page_links_to_the_older_one(big_archive: sqlite_utils.Database):
     # The last page (fewer than 100 articles: ~210 in all) links to none.
     last = asyncio.run(fetch(topic="营商环境", region="", page="3"))
     assert "Older articles" not in last
+
+
+def test_an_older_trigger_is_replaced_when_opened(tmp_path: Path):
+    path = tmp_path / "xietong.db"
+    db = open_database(path)
+    db.execute("drop trigger article_tags_insert")
+    db.execute(
+        "create trigger article_tags_insert after insert on articles begin"
+        " insert or ignore into article_tags (list, name, article_rowid)"
+        " select 'topic', cast(value as text), new.rowid from json_each(new.topics); end"
+    )
+    db.conn.commit()
+    db.close()
+    archive = Archive(open_database(path))
+    archive.store(
+        make_article("https://site.example/1.html", "标题", "正文", "2024-02-01", regions=("北京",))
+    )
+    assert kept(archive.db) == from_lists(archive.db) == [("region", "北京", 1)]
+    archive.close()
