@@ -318,3 +318,10 @@ def test_count_and_facets_of_a_search_read_its_matches_once(
     )
     archive.close()
     assert table_json(path, {"_search": "协同"})["filtered_table_rows_count"] == before + 1
+
+
+def test_warm_up_compiles_the_page_templates(archive_path: Path):
+    datasette = build_datasette(archive_path)
+    datasette_pages.warm_up(datasette)
+    for name in datasette_pages.WARMED_TEMPLATES:
+        assert datasette.jinja_env.get_template(name) is not None
