@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import random
@@ -14,13 +15,14 @@ import sqlite_utils
 from crawler.archive import Archive, open_database
 from crawler.archive.article_tags import TAGS_TABLE
 from crawler.web.pages import simplified_argument
-from crawler.web.serve import DATABASE_NAME, load_metadata
+from crawler.web.serve import DATABASE_NAME, build_datasette, load_metadata
 from tests.test_search import make_article
 
 TOPICS = ("京津冀协同发展", "产业协同", "交通一体化", "生态环保", "营商环境")
 REGIONS = ("北京", "天津", "河北", "雄安新区", "衡水", "邢台")
 QUERY = load_metadata()["databases"][DATABASE_NAME]["queries"]["articles_by_topic_and_region"]
-# What the query answered before the tags were kept: every article's lists, newest first.
+# What the query answered before the tags were kept: every article's lists, newest first
+# (now a page of 100 at a time).
 SCANNING_QUERY = """
 select articles.published_at, articles.title, articles.kind, articles.outlet,
   articles.site, articles.topics, articles.regions, articles.url, articles.id
@@ -29,8 +31,8 @@ where (:topic = '' or exists (select 1 from json_each(articles.topics)
     where substr(value, 1, length(xietong_simplified(:topic))) = xietong_simplified(:topic)))
   and (:region = '' or exists (select 1 from json_each(articles.regions)
     where substr(value, 1, length(xietong_simplified(:region))) = xietong_simplified(:region)))
-order by articles.published_at desc, articles.id
-limit 1000
+order by articles.published_at desc, articles.rowid desc
+limit 100 offset 100 * (max(coalesce(cast(nullif(trim(:page), '') as integer), 1), 1) - 1)
 """
 
 
@@ -115,27 +117,36 @@ def big_archive(tmp_path_factory: pytest.TempPathFactory) -> sqlite_utils.Databa
 
 
 @pytest.mark.parametrize(
-    ("topic", "region"),
+    ("topic", "region", "page"),
     [
-        ("", ""),
-        ("京津冀", ""),  # common: the newest-first walk
-        ("", "北京"),
-        ("京津冀协同发展", "北京"),
-        ("营商环境", ""),  # rare: read from article_tags
-        ("产业", "河北"),
-        ("生态環保", "邢台"),  # either script
-        ("京津冀", "衡水"),  # a common topic with a rare region
-        ("不存在", "北京"),
-        ("", "雄安"),
+        ("", "", ""),
+        ("", "", "2"),
+        ("京津冀", "", ""),  # common: the newest-first walk
+        ("京津冀", "", "3"),
+        ("", "北京", ""),
+        ("京津冀协同发展", "北京", ""),
+        ("京津冀协同发展", "北京", "7"),
+        ("营商环境", "", ""),  # rare: read from article_tags
+        ("营商环境", "", "2"),
+        ("产业", "河北", ""),
+        ("生态環保", "邢台", ""),  # either script
+        ("京津冀", "衡水", ""),  # a common topic with a rare region
+        ("京津冀", "衡水", "2"),
+        ("不存在", "北京", ""),
+        ("", "雄安", ""),
+        ("", "", "0"),  # no page before the first
+        ("京津冀", "", "two"),  # not a number: the first page
+        ("京津冀", "", "1000"),  # past the last page: nothing
     ],
 )
 def test_canned_query_gives_what_the_scan_gave(
-    big_archive: sqlite_utils.Database, topic: str, region: str
+    big_archive: sqlite_utils.Database, topic: str, region: str, page: str
 ):
-    arguments = {"topic": topic, "region": region}
+    arguments = {"topic": topic, "region": region, "page": page}
     now = big_archive.execute(QUERY["sql"], arguments).fetchall()
     before = big_archive.execute(SCANNING_QUERY, arguments).fetchall()
     assert now == before
+    assert len(now) <= 100
 
 
 def test_an_archive_without_the_table_is_filled_when_opened(big_archive: sqlite_utils.Database):
@@ -146,3 +157,42 @@ def test_an_archive_without_the_table_is_filled_when_opened(big_archive: sqlite_
     reopened = open_database(path)
     assert kept(reopened) == expected == from_lists(reopened)
     reopened.close()
+
+
+def test_a_full_page_links_to_the_older_one(big_archive: sqlite_utils.Database):
+    path = Path(big_archive.conn.execute("pragma database_list").fetchone()[2])
+
+    async def fetch(**params: str) -> str:
+        response = await build_datasette(path).client.get(
+            "/%s/articles_by_topic_and_region" % DATABASE_NAME, params=params
+        )
+        assert response.status_code == 200, response.text[:500]
+        return str(response.text)
+
+    first = asyncio.run(fetch(topic="京津冀", region="北京"))
+    assert "page=2" in first
+    assert "Older articles: page 2" in first
+    third = asyncio.run(fetch(topic="京津冀", region="北京", page="3"))
+    assert "Older articles: page 4" in third
+    # The last page (fewer than 100 articles: ~210 in all) links to none.
+    last = asyncio.run(fetch(topic="营商环境", region="", page="3"))
+    assert "Older articles" not in last
+
+
+def test_an_older_trigger_is_replaced_when_opened(tmp_path: Path):
+    path = tmp_path / "xietong.db"
+    db = open_database(path)
+    db.execute("drop trigger article_tags_insert")
+    db.execute(
+        "create trigger article_tags_insert after insert on articles begin"
+        " insert or ignore into article_tags (list, name, article_rowid)"
+        " select 'topic', cast(value as text), new.rowid from json_each(new.topics); end"
+    )
+    db.conn.commit()
+    db.close()
+    archive = Archive(open_database(path))
+    archive.store(
+        make_article("https://site.example/1.html", "标题", "正文", "2024-02-01", regions=("北京",))
+    )
+    assert kept(archive.db) == from_lists(archive.db) == [("region", "北京", 1)]
+    archive.close()

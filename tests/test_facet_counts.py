@@ -271,3 +271,57 @@ def test_serve_reads_the_codes_of_a_large_archive_ahead(
     with codes.lock:
         assert set(codes.by_column) == set(datasette_pages.FACET_COLUMNS)
     assert codes.highest_rowid == 30
+
+
+def test_count_and_facets_of_a_search_read_its_matches_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    path = build_archive(tmp_path / "xietong.db", random_articles(60, 13))
+    monkeypatch.setattr(datasette_pages, "MEMORY_FROM_MATCHES", 0)
+    monkeypatch.setattr(facet_counts, "MEMORY_FROM_MATCHES", 0)
+    table_json(path, {"_search": "发展"})  # the codes are read (as ahead, on a large archive)
+    reads = []
+    original = facet_counts.matching_rowids
+
+    def counting(*args: Any) -> Any:
+        reads.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(facet_counts, "matching_rowids", counting)
+    counted = []
+    match_count = facet_counts.TableCodes.match_count
+
+    def spying(self: Any, *args: Any) -> Any:
+        counted.append(match_count(self, *args))
+        return counted[-1]
+
+    monkeypatch.setattr(facet_counts.TableCodes, "match_count", spying)
+    page = table_json(path, {"_search": "协同"})
+    assert len(reads) == 1  # the count and the six facets share one read
+    assert counted == [page["filtered_table_rows_count"]]  # the count is that read's length
+    monkeypatch.setattr(datasette_pages, "MEMORY_FROM_MATCHES", 10**9)
+    assert (
+        page["filtered_table_rows_count"]
+        == table_json(path, {"_search": "协同"})["filtered_table_rows_count"]
+    )
+    before = page["filtered_table_rows_count"]
+    assert before > 0
+    # A commit drops the kept match sets: the next count sees the new article.
+    archive = Archive(open_database(path))
+    archive.store(
+        make_article(
+            "https://new.example/a/2",
+            "协同新篇",
+            "又一篇不同的协同报道，文字与其他文章都不相同。",
+            "2024-03-02T08:00:00+08:00",
+        )
+    )
+    archive.close()
+    assert table_json(path, {"_search": "协同"})["filtered_table_rows_count"] == before + 1
+
+
+def test_warm_up_compiles_the_page_templates(archive_path: Path):
+    datasette = build_datasette(archive_path)
+    datasette_pages.warm_up(datasette)
+    for name in datasette_pages.WARMED_TEMPLATES:
+        assert datasette.jinja_env.get_template(name) is not None

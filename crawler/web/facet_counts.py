@@ -5,7 +5,8 @@ and probes the match set once per entry (~0.25 µs an entry: ~250 ms a facet, ~1
 six of the articles page). Here each facet column's values are held as codes in a numpy
 array indexed by rowid (``ColumnCodes``), read from the column's index with one
 ``group_concat`` of rowids per distinct value. A request reads the rowids of its matches
-once, also as one ``group_concat`` (all its facets share them), and each facet is then a
+once, also as one ``group_concat`` (all its facets share them, and so does the count of a
+search alone: ``crawler.web.row_counts``), and each facet is then a
 ``numpy.bincount`` of the matches' codes: a few milliseconds.
 
 The codes follow the archive: before each use the database file and its write-ahead log are
@@ -46,9 +47,13 @@ from crawler.text.number_lists import integers_array
 MEMORY_FROM_MATCHES = 20_000
 # Without ``facet_edits``, a full read of the codes after a change is done at most this often.
 FULL_RELOAD_SECONDS = 10.0
-# Match sets kept for the facets of the same request (and a repeat of it) to share.
-MATCH_SETS_KEPT = 4
-MATCH_SET_SECONDS = 10.0
+# Match sets kept for the facets of the same request, and for the same search asked again
+# (paging, a facet toggled and untoggled, a second look). Any commit to the archive drops them
+# all (``TableCodes.refresh``), so their age bounds only memory, not staleness: ~4 MB each at
+# a million articles (int32 rowids), at most MATCH_SETS_KEPT. Reading one again costs ~100 ms
+# at a million articles for a word in most of them (the index's whole list of rowids).
+MATCH_SETS_KEPT = 8
+MATCH_SET_SECONDS = 600.0
 NO_CODE = -1
 
 
@@ -164,14 +169,33 @@ class TableCodes:
         key = (rowid_sql, tuple(sorted((name, repr(value)) for name, value in params.items())))
         kept = self.match_sets.get(key)
         if kept is not None and time.monotonic() - kept[0] < MATCH_SET_SECONDS:
+            self.match_sets.move_to_end(key)  # the least recently used go first
             return kept[1]
         rowids = integers_array(matching_rowids(conn, rowid_sql, params))
+        if len(rowids) and int(rowids.max()) <= np.iinfo(np.int32).max:
+            rowids = rowids.astype(np.int32)  # half the memory; indexes codes the same
         if len(rowids) and int(rowids.max()) > self.highest_rowid:
             self._load_new(conn)  # committed between the refresh and this read
-        self.match_sets[key] = (time.monotonic(), rowids)
+        if len(rowids) >= MEMORY_FROM_MATCHES:  # a smaller set's facets are counted in SQL
+            self.match_sets[key] = (time.monotonic(), rowids)
         while len(self.match_sets) > MATCH_SETS_KEPT:
             self.match_sets.popitem(last=False)
         return rowids
+
+    def match_count(
+        self, conn: sqlite3.Connection, rowid_sql: str, params: dict[str, Any]
+    ) -> int | None:
+        """Return how many rows ``rowid_sql`` selects, from the match set its facets share.
+
+        The page's count and its facets then read the index's list of matches once, not
+        twice. None when the codes are not read yet (a rare word's facets, counted in SQL,
+        would not need them; reading them takes seconds at a million articles).
+        """
+        with self.lock:
+            if not self.by_column:
+                return None
+            self.refresh(conn)
+            return len(self.matches(conn, rowid_sql, params))
 
     def counts(
         self, conn: sqlite3.Connection, column: str, rowid_sql: str, params: dict[str, Any]

@@ -264,6 +264,16 @@ def search_clause(form: str, search_table: str = SEARCH_TABLE, table: str = "art
     )
 
 
+# The rowids of a search's matches, read from the index alone (every rowid in it is an
+# article's): the match set of a page filtered by a search alone, shared by its count
+# (``crawler.web.row_counts``) and its facets (``crawler.web.pages``).
+SEARCH_ROWIDS_SQL = "select rowid from %s where %s match :%s" % (
+    escape_sqlite(SEARCH_TABLE),
+    escape_sqlite(SEARCH_TABLE),
+    SEARCH_PARAMETER,
+)
+
+
 @hookimpl(trylast=True)
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     """Answer ``?_search=`` on tables configured with our ``search_table``.

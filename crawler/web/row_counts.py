@@ -17,7 +17,10 @@ datasette's time limit cannot cut short. ``ArchiveDatabase`` answers them instea
   Every rowid in the index is an article's (the archive's triggers add and remove them
   with the article; the in-memory facets read their match sets from the index on the same
   ground, ``crawler.web.pages``), so the count is the number of the index's matches, which
-  FTS5 counts from the word's list of rowids.
+  FTS5 counts from the word's list of rowids. Once the in-memory facet codes are read
+  (``crawler.web.facet_counts``, read ahead as the server starts), the count is the length
+  of the match set the page's facets read from that list anyway, kept until the archive
+  changes: one read of the list instead of two, none for a search asked again.
 
 Hidden tables (the search and near-duplicate indexes' own tables, bookkeeping) are counted
 only in an archive smaller than ``HIDDEN_COUNTED_BELOW_BYTES`` (datasette's own limit for
@@ -35,9 +38,17 @@ from datasette.database import Database, QueryInterrupted, Results
 from datasette.utils import escape_sqlite
 from datasette.views.index import COUNT_DB_SIZE_LIMIT
 
-from crawler.archive.search_index import SEARCH_TABLE
+from crawler.archive.search_index import FACET_COLUMNS, SEARCH_TABLE
 from crawler.archive.table_rows import COUNTED_TABLES, kept_count_sql, kept_row_counts
-from crawler.web.plugin import LOOKUP, PROBE, SEARCH_PARAMETER, WALK, search_clause
+from crawler.web.facet_counts import table_codes
+from crawler.web.plugin import (
+    LOOKUP,
+    PROBE,
+    SEARCH_PARAMETER,
+    SEARCH_ROWIDS_SQL,
+    WALK,
+    search_clause,
+)
 
 ARTICLES_TABLE = "articles"
 # Hidden tables are counted in archives smaller than this (datasette's home page's limit).
@@ -76,7 +87,16 @@ class ArchiveDatabase(Database):  # type: ignore[misc]
 
     async def execute(self, sql: str, *args: Any, **kwargs: Any) -> Results:
         """Run ``sql`` as datasette does, a count it can read from what is kept read there."""
-        return await super().execute(count_sql(sql), *args, **kwargs)
+        counted = count_sql(sql)
+        if counted == INDEX_COUNT and self.path:
+            params = dict((args[0] if args else kwargs.get("params")) or {})
+            codes = table_codes(self.path, ARTICLES_TABLE, FACET_COLUMNS)
+            matches = await self.execute_fn(
+                lambda conn: codes.match_count(conn, SEARCH_ROWIDS_SQL, params)
+            )
+            if matches is not None:
+                return Results([(matches,)], False, [("count(*)", None)])
+        return await super().execute(counted, *args, **kwargs)
 
     async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
         """Count every table as datasette does, the large ones from ``table_rows``.
