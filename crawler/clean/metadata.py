@@ -82,13 +82,19 @@ def cut_value(text: str) -> str:
 
 
 def label_value(
-    regex: re.Pattern[str], lines: list[str], not_after: re.Pattern[str] | None = None
+    regex: re.Pattern[str],
+    lines: list[str],
+    not_after: re.Pattern[str] | None = None,
+    hint: re.Pattern[str] | None = None,
 ) -> str | None:
     """Return the value after the first label the regex finds in the lines.
 
     A label whose text before it matches ``not_after`` is passed over (图片来源 is no 来源).
+    ``hint`` finds something every label holds: a line without it is not searched.
     """
     for index, line in enumerate(lines):
+        if hint is not None and not hint.search(line):
+            continue
         for match in regex.finditer(line):
             if not_after is not None and not_after.search(line, 0, match.start()):
                 continue
@@ -150,6 +156,8 @@ def author_from(lines: list[str]) -> str | None:
         if names:
             return "、".join(names)
     for line in lines:
+        if not cp.AUTHOR_LABEL_CHARS_RE.search(line):
+            continue
         for match in cp.AUTHOR_LABEL_RE.finditer(line):
             after = line[match.end() :]
             value = person_names(cut_value(after), longest=10)

@@ -242,6 +242,11 @@ AUTHOR_LABEL_RE = re.compile(
     r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])"
     r"|(?:作者|撰文|撰稿|执笔|執筆)" + _SPACE_SEPARATOR
 )
+# A character every match of OUTLET_LABEL_RE (of AUTHOR_LABEL_RE) holds. A line without one
+# is passed over untried: the labels' lookbehinds and line starts leave re no first character
+# to scan for, so the label patterns are tried at every position of every line.
+OUTLET_LABEL_CHARS_RE = re.compile(r"[来來稿出转轉发發]")
+AUTHOR_LABEL_CHARS_RE = re.compile(r"[作记記撰采採执執/／|｜Bb]")
 # A reporter named without a colon: "记者 陆一夫", "南都见习记者 林子沛" (space required,
 # so "记者表示" is not read as a name). Helps toutiao.com (news-zh-dev 017) and the
 # hebnews-like unseen page (008).
@@ -407,6 +412,9 @@ TIMESTAMP_LINE_RE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|(?<!\d)\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|"
     r"(?:昨天|今天|前天)\s*\d{1,2}:\d{2})"
 )
+# Every stamp above holds a digit or 刚/剛: a line without one needs no try of the pattern
+# (which has no first character to scan for and so tries every position).
+TIMESTAMP_CHARS_RE = re.compile(r"[\d刚剛]")
 TIMESTAMP_LINE_MAX_CHARS = 40  # an entry's stamp line: a name, a time, a floor number
 
 

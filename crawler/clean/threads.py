@@ -68,10 +68,13 @@ def _stamped_entries(entry: Any, blocks: list[Block], start: int, stamps: set[in
 
 def thread_start(blocks: list[Block], container: Any) -> int | None:
     """Return the index of the first block of a thread of entries, or None when there is none."""
+    stamp_chars, stamp_line = cp.TIMESTAMP_CHARS_RE.search, cp.TIMESTAMP_LINE_RE.search
     stamps = [
         index
         for index, block in enumerate(blocks)
-        if block.chars <= cp.TIMESTAMP_LINE_MAX_CHARS and cp.TIMESTAMP_LINE_RE.search(block.text)
+        if block.chars <= cp.TIMESTAMP_LINE_MAX_CHARS
+        and stamp_chars(block.text)
+        and stamp_line(block.text)
     ]
     if len(stamps) < _MIN_ENTRIES:
         return None
