@@ -101,12 +101,12 @@ def read_byline(page: Page) -> None:
     lines = page.lines
     line_outlet, line_writer = outlet_line(near)
     outlet_label, not_outlet_before = cp.OUTLET_LABEL_RE, cp.NOT_OUTLET_LABEL_BEFORE_RE
-    outlet_chars = cp.OUTLET_LABEL_CHARS_RE
+    outlet_hint = cp.OUTLET_LABEL_HINT_RE
     page.outlet = _first_fitting(
         "outlet",
         # Each reader in turn: the first value of the outlet's shape wins.
-        lambda: label_value(outlet_label, near, not_outlet_before, outlet_chars),
-        lambda: label_value(outlet_label, tail, not_outlet_before, outlet_chars),
+        lambda: label_value(outlet_label, near, not_outlet_before, outlet_hint),
+        lambda: label_value(outlet_label, tail, not_outlet_before, outlet_hint),
         lambda: outlet_by_date(near),
         lambda: line_outlet,
         # ContentSource, the 来源 government CMSes write as a meta tag (wild gov.cn pages).

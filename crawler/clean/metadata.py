@@ -156,7 +156,7 @@ def author_from(lines: list[str]) -> str | None:
         if names:
             return "、".join(names)
     for line in lines:
-        if not cp.AUTHOR_LABEL_CHARS_RE.search(line):
+        if not cp.AUTHOR_LABEL_HINT_RE.search(line):
             continue
         for match in cp.AUTHOR_LABEL_RE.finditer(line):
             after = line[match.end() :]

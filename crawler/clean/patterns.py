@@ -242,11 +242,12 @@ AUTHOR_LABEL_RE = re.compile(
     r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])"
     r"|(?:作者|撰文|撰稿|执笔|執筆)" + _SPACE_SEPARATOR
 )
-# A character every match of OUTLET_LABEL_RE (of AUTHOR_LABEL_RE) holds. A line without one
-# is passed over untried: the labels' lookbehinds and line starts leave re no first character
-# to scan for, so the label patterns are tried at every position of every line.
-OUTLET_LABEL_CHARS_RE = re.compile(r"[来來稿出转轉发發]")
-AUTHOR_LABEL_CHARS_RE = re.compile(r"[作记記撰采採执執/／|｜Bb]")
+# What every match of OUTLET_LABEL_RE (of AUTHOR_LABEL_RE) holds. A line without it is passed
+# over untried: the labels' lookbehinds and line starts leave re no first character to scan
+# for, so the label patterns are tried at every position of every line; these alternatives
+# all open with a plain character, which re scans for.
+OUTLET_LABEL_HINT_RE = re.compile(r"来源|來源|稿源|出处|出處|转载自|轉載自|发布|發布|發佈")
+AUTHOR_LABEL_HINT_RE = re.compile(r"作者|作\s|记者|記者|撰|采写|採寫|执笔|執筆|/|／|\||｜|By|by|BY")
 # A reporter named without a colon: "记者 陆一夫", "南都见习记者 林子沛" (space required,
 # so "记者表示" is not read as a name). Helps toutiao.com (news-zh-dev 017) and the
 # hebnews-like unseen page (008).
