@@ -202,11 +202,9 @@ def reporter_in_body(lines: list[str]) -> str | None:
 def editor_from(lines: list[str]) -> str | None:
     """Return the editor a labelled line credits."""
     for index, line in enumerate(lines):
-        matches = [
-            m
-            for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
-            for m in regex.finditer(line)
-        ]
+        matches = list(cp.EDITOR_LABEL_RE.finditer(line))
+        if cp.EDITOR_PLAIN_LABEL_HINT_RE.search(line):
+            matches += cp.EDITOR_PLAIN_LABEL_RE.finditer(line)
         for match in sorted(matches, key=lambda m: m.start()):
             rest = line[match.end() :]
             if not rest.strip() and index + 1 < len(lines):
@@ -279,7 +277,7 @@ def outlet_line(lines: list[str]) -> tuple[str | None, str | None]:
 def keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
     """Return the keywords of a labelled line, else of the keywords meta tag."""
     for line in lines:
-        match = cp.KEYWORDS_LABEL_RE.search(line)
+        match = cp.KEYWORDS_LABEL_HINT_RE.search(line) and cp.KEYWORDS_LABEL_RE.search(line)
         if match:
             rest = line[match.end() :]
             stop = cp.EDITOR_LABEL_RE.search(rest) or re.search(

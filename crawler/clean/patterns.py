@@ -362,11 +362,16 @@ EDITOR_LABEL_RE = re.compile(
 # page's 责任编辑 is the editor (bjnews.com.cn on 163.com). Helps 12 sites (thepaper.cn,
 # news-zh-dev 020, the cctv-, cna-, jiemian-, WeChat-like unseen pages…).
 EDITOR_PLAIN_LABEL_RE = re.compile(r"(?<![任责責实習习])(?:编辑|編輯|小编)\s*[:：|｜/／丨]\s*")
+# What every match of the plain label holds, for re to scan for (see OUTLET_LABEL_HINT_RE).
+EDITOR_PLAIN_LABEL_HINT_RE = re.compile(r"编辑|編輯|小编")
 # A keywords line: seed 002 (the hebnews demo site, "关键词:京津冀协同发展,产业"), the only site
 # with one; kept for the seed.
 KEYWORDS_LABEL_RE = re.compile(
     r"(?:关键词|關鍵詞|关键字|關鍵字|标签|標籤|Tags?)\s*[:：]\s*", re.IGNORECASE
 )
+# What every match of it holds, as plain first characters re scans for (no letter of "tag"
+# has another case than its ASCII pair).
+KEYWORDS_LABEL_HINT_RE = re.compile(r"关键|關鍵|标签|標籤|T[Aa][Gg]|t[Aa][Gg]")
 
 # Labels that end a metadata value running into the next one
 # ("来源: 河北日报 2024-02-24", "关键词:京津冀协同发展,产业责任编辑:张晓鹏"): seed 000 (the hdgk
