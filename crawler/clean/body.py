@@ -56,7 +56,9 @@ def body_lines(blocks: list[Block], title: str | None, container: Any) -> list[s
         # A closing "2022年1月27日" is the document's signature date, not a date line.
         if is_meta_line(text, compact) and not (prose_seen and cp.SIGNATURE_DATE_RE.match(compact)):
             continue
-        text = cp.DANGLING_FRAGMENT_RE.sub(" ", text).strip()
+        if ")" in text:  # the fragment's closing parenthesis: most lines have none
+            text = cp.DANGLING_FRAGMENT_RE.sub(" ", text)
+        text = text.strip()
         if not text:
             continue
         if len(compact) >= 20:

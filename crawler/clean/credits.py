@@ -100,11 +100,13 @@ def read_byline(page: Page) -> None:
     near, tail = _credit_lines(page)
     lines = page.lines
     line_outlet, line_writer = outlet_line(near)
+    outlet_label, not_outlet_before = cp.OUTLET_LABEL_RE, cp.NOT_OUTLET_LABEL_BEFORE_RE
+    outlet_hint = cp.OUTLET_LABEL_HINT_RE
     page.outlet = _first_fitting(
         "outlet",
         # Each reader in turn: the first value of the outlet's shape wins.
-        lambda: label_value(cp.OUTLET_LABEL_RE, near, cp.NOT_OUTLET_LABEL_BEFORE_RE),
-        lambda: label_value(cp.OUTLET_LABEL_RE, tail, cp.NOT_OUTLET_LABEL_BEFORE_RE),
+        lambda: label_value(outlet_label, near, not_outlet_before, outlet_hint),
+        lambda: label_value(outlet_label, tail, not_outlet_before, outlet_hint),
         lambda: outlet_by_date(near),
         lambda: line_outlet,
         # ContentSource, the 来源 government CMSes write as a meta tag (wild gov.cn pages).

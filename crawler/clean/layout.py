@@ -342,9 +342,10 @@ def linearize(root: Any, all_ranges: bool = True) -> Layout:
 
 
 def clean_tree(root: Any) -> None:
-    """Strip comments, processing instructions and elements that are never text."""
-    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    etree.strip_elements(root, *cp.DROP_TAGS, with_tail=False)
+    """Strip comments, processing instructions and elements that are never text (one pass)."""
+    etree.strip_elements(
+        root, etree.Comment, etree.ProcessingInstruction, *cp.DROP_TAGS, with_tail=False
+    )
 
 
 def block_is_chrome(block: Block) -> bool:

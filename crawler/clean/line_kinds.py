@@ -66,7 +66,8 @@ def is_chrome_line(text: str, compact: str | None = None) -> bool:
     if not compact:
         return True
     length = len(compact)
-    if length <= 600 and cp.PLAYER_LINE_RE.search(compact):
+    # A time code needs its colon and slash: most lines have neither, and skip the search.
+    if length <= 600 and ":" in compact and "/" in compact and cp.PLAYER_LINE_RE.search(compact):
         return True
     # A headline is at most ~50 characters; a longer line opening so is prose quoting it.
     if length <= 100 and cp.ORIGINAL_TITLE_LINE_RE.match(compact):

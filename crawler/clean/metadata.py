@@ -82,13 +82,19 @@ def cut_value(text: str) -> str:
 
 
 def label_value(
-    regex: re.Pattern[str], lines: list[str], not_after: re.Pattern[str] | None = None
+    regex: re.Pattern[str],
+    lines: list[str],
+    not_after: re.Pattern[str] | None = None,
+    hint: re.Pattern[str] | None = None,
 ) -> str | None:
     """Return the value after the first label the regex finds in the lines.
 
     A label whose text before it matches ``not_after`` is passed over (图片来源 is no 来源).
+    ``hint`` finds something every label holds: a line without it is not searched.
     """
     for index, line in enumerate(lines):
+        if hint is not None and not hint.search(line):
+            continue
         for match in regex.finditer(line):
             if not_after is not None and not_after.search(line, 0, match.start()):
                 continue
@@ -150,6 +156,8 @@ def author_from(lines: list[str]) -> str | None:
         if names:
             return "、".join(names)
     for line in lines:
+        if not cp.AUTHOR_LABEL_HINT_RE.search(line):
+            continue
         for match in cp.AUTHOR_LABEL_RE.finditer(line):
             after = line[match.end() :]
             value = person_names(cut_value(after), longest=10)
@@ -194,11 +202,9 @@ def reporter_in_body(lines: list[str]) -> str | None:
 def editor_from(lines: list[str]) -> str | None:
     """Return the editor a labelled line credits."""
     for index, line in enumerate(lines):
-        matches = [
-            m
-            for regex in (cp.EDITOR_LABEL_RE, cp.EDITOR_PLAIN_LABEL_RE)
-            for m in regex.finditer(line)
-        ]
+        matches = list(cp.EDITOR_LABEL_RE.finditer(line))
+        if cp.EDITOR_PLAIN_LABEL_HINT_RE.search(line):
+            matches += cp.EDITOR_PLAIN_LABEL_RE.finditer(line)
         for match in sorted(matches, key=lambda m: m.start()):
             rest = line[match.end() :]
             if not rest.strip() and index + 1 < len(lines):
@@ -271,7 +277,7 @@ def outlet_line(lines: list[str]) -> tuple[str | None, str | None]:
 def keywords_from(lines: list[str], meta: dict[str, str]) -> list[str]:
     """Return the keywords of a labelled line, else of the keywords meta tag."""
     for line in lines:
-        match = cp.KEYWORDS_LABEL_RE.search(line)
+        match = cp.KEYWORDS_LABEL_HINT_RE.search(line) and cp.KEYWORDS_LABEL_RE.search(line)
         if match:
             rest = line[match.end() :]
             stop = cp.EDITOR_LABEL_RE.search(rest) or re.search(

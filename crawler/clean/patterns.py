@@ -242,6 +242,12 @@ AUTHOR_LABEL_RE = re.compile(
     r"|(?:^|[\s(（])(?:By|by|BY)\s+(?=[A-Z\u4e00-\u9fff])"
     r"|(?:作者|撰文|撰稿|执笔|執筆)" + _SPACE_SEPARATOR
 )
+# What every match of OUTLET_LABEL_RE (of AUTHOR_LABEL_RE) holds. A line without it is passed
+# over untried: the labels' lookbehinds and line starts leave re no first character to scan
+# for, so the label patterns are tried at every position of every line; these alternatives
+# all open with a plain character, which re scans for.
+OUTLET_LABEL_HINT_RE = re.compile(r"来源|來源|稿源|出处|出處|转载自|轉載自|发布|發布|發佈")
+AUTHOR_LABEL_HINT_RE = re.compile(r"作者|作\s|记者|記者|撰|采写|採寫|执笔|執筆|/|／|\||｜|By|by|BY")
 # A reporter named without a colon: "记者 陆一夫", "南都见习记者 林子沛" (space required,
 # so "记者表示" is not read as a name). Helps toutiao.com (news-zh-dev 017) and the
 # hebnews-like unseen page (008).
@@ -356,11 +362,16 @@ EDITOR_LABEL_RE = re.compile(
 # page's 责任编辑 is the editor (bjnews.com.cn on 163.com). Helps 12 sites (thepaper.cn,
 # news-zh-dev 020, the cctv-, cna-, jiemian-, WeChat-like unseen pages…).
 EDITOR_PLAIN_LABEL_RE = re.compile(r"(?<![任责責实習习])(?:编辑|編輯|小编)\s*[:：|｜/／丨]\s*")
+# What every match of the plain label holds, for re to scan for (see OUTLET_LABEL_HINT_RE).
+EDITOR_PLAIN_LABEL_HINT_RE = re.compile(r"编辑|編輯|小编")
 # A keywords line: seed 002 (the hebnews demo site, "关键词:京津冀协同发展,产业"), the only site
 # with one; kept for the seed.
 KEYWORDS_LABEL_RE = re.compile(
     r"(?:关键词|關鍵詞|关键字|關鍵字|标签|標籤|Tags?)\s*[:：]\s*", re.IGNORECASE
 )
+# What every match of it holds, as plain first characters re scans for (no letter of "tag"
+# has another case than its ASCII pair).
+KEYWORDS_LABEL_HINT_RE = re.compile(r"关键|關鍵|标签|標籤|T[Aa][Gg]|t[Aa][Gg]")
 
 # Labels that end a metadata value running into the next one
 # ("来源: 河北日报 2024-02-24", "关键词:京津冀协同发展,产业责任编辑:张晓鹏"): seed 000 (the hdgk
@@ -407,6 +418,9 @@ TIMESTAMP_LINE_RE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|(?<!\d)\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|"
     r"(?:昨天|今天|前天)\s*\d{1,2}:\d{2})"
 )
+# Every stamp above holds a digit or 刚/剛: a line without one needs no try of the pattern
+# (which has no first character to scan for and so tries every position).
+TIMESTAMP_CHARS_RE = re.compile(r"[\d刚剛]")
 TIMESTAMP_LINE_MAX_CHARS = 40  # an entry's stamp line: a name, a time, a floor number
 
 

@@ -77,6 +77,14 @@ _HINT_RE = re.compile(
     "|".join(_spaced(label) for label in _HINT_LABELS)
     + r"|文[\s\u3000\xa0]*[号號][\s\u3000\xa0]*[:：]"
 )
+# What a hint's match is made of: its labels' characters, the spaces between them and colons.
+_HINT_CHARS = "".join(
+    sorted(
+        set("".join(_HINT_LABELS))
+        | set("文号號:：\u3000\xa0")
+        | {chr(code) for code in range(0x10000) if chr(code).isspace()}
+    )
+)
 # document.write("…") calls in inline scripts and the string literals in them: issue 9 saw
 # header tables printed by script on unseen sites (no dev page does; the metamorphic tests do).
 _WRITE_CALL_RE = re.compile(r"document\.write(?:ln)?\s*\(((?:[^()]|\([^()]*\))*)\)", re.DOTALL)
@@ -208,6 +216,24 @@ def _written_headers(scripts: Iterable[Any]) -> Iterator[Any]:
             yield etree.fromstring(("<div>%s</div>" % markup).encode("utf-8"), _FRAGMENT_PARSER)
 
 
+def _hint_across_scripts(scripts: list[Any]) -> bool:
+    """Say whether a hint shows in the scripts' texts joined by spaces, though in none alone.
+
+    A hint inside one script is in the page's text already (the caller searched that); one
+    running from a script into the next is made of hint characters only, so it lies in the
+    ends of the scripts made of them, and the middles need no search.
+    """
+    pieces = []
+    for script in scripts:
+        text = script.text or ""
+        head = len(text) - len(text.lstrip(_HINT_CHARS))
+        if head == len(text):
+            pieces.append(text)
+        else:
+            pieces.append(text[:head] + "\x00" + text[len(text.rstrip(_HINT_CHARS)) :])
+    return _HINT_RE.search(" ".join(pieces)) is not None
+
+
 def header_fields(root: Any, scripts: list[Any] | None = None) -> dict[str, str | None]:
     """Return the policy fields a page's header shows, cleaned; None for a shown empty one.
 
@@ -216,9 +242,7 @@ def header_fields(root: Any, scripts: list[Any] | None = None) -> dict[str, str 
     found: dict[str, str] = {}
     if scripts is None:
         scripts = list(root.iter("script"))
-    if not _HINT_RE.search(str(_STRING(root))) and not _HINT_RE.search(
-        " ".join(script.text or "" for script in scripts)
-    ):
+    if not _HINT_RE.search(str(_STRING(root))) and not _hint_across_scripts(scripts):
         return {}
     _scan_cells(root, found)
     for fragment in _written_headers(scripts):

@@ -67,7 +67,7 @@ def read_attachment_links(page: Page) -> None:
 
 def read_pagination(page: Page) -> None:
     """Find the other pages of a split article (第2页)."""
-    if not _NUMBERED_LINK_RE.search(page.text):
-        return  # no link whose text is a page number: nothing to look for in the tree
-    pagination = find_pagination(page.root, page.url) if page.url else None
+    if not page.url or not _NUMBERED_LINK_RE.search(page.text):
+        return  # no URL to join other pages' links to, or no link whose text is a page number
+    pagination = find_pagination(page.root, page.url)
     page.page_urls = pagination.other_urls() if pagination else []

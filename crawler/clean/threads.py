@@ -52,26 +52,42 @@ def _stamped_entries(entry: Any, blocks: list[Block], start: int, stamps: set[in
     alike = {s for s in parent if s.tag == entry.tag and s.get("class") == entry.get("class")}
     stamped: set[Any] = set()
     prosed: set[Any] = set()
+    # element -> the entry among ``alike`` holding it (None: none below ``parent``). Many
+    # blocks share an element or its ancestors: each is looked up the tree once per call.
+    owners: dict[Any, Any] = {}
     for index in range(start, len(blocks)):
         block = blocks[index]
         is_stamp = index in stamps
         if not is_stamp and not (block.punct and block.chars > 10):
             continue
-        for node in (block.element, *block.element.iterancestors()):
+        node, passed, owner = block.element, [], None
+        while node is not None:
+            if node in owners:
+                owner = owners[node]
+                break
             if node in alike:
-                (stamped if is_stamp else prosed).add(node)
+                owner = node
                 break
             if node is parent:
                 break
+            passed.append(node)
+            node = node.getparent()
+        for node in passed:
+            owners[node] = owner
+        if owner is not None:
+            (stamped if is_stamp else prosed).add(owner)
     return len(stamped & prosed)
 
 
 def thread_start(blocks: list[Block], container: Any) -> int | None:
     """Return the index of the first block of a thread of entries, or None when there is none."""
+    stamp_chars, stamp_line = cp.TIMESTAMP_CHARS_RE.search, cp.TIMESTAMP_LINE_RE.search
     stamps = [
         index
         for index, block in enumerate(blocks)
-        if block.chars <= cp.TIMESTAMP_LINE_MAX_CHARS and cp.TIMESTAMP_LINE_RE.search(block.text)
+        if block.chars <= cp.TIMESTAMP_LINE_MAX_CHARS
+        and stamp_chars(block.text)
+        and stamp_line(block.text)
     ]
     if len(stamps) < _MIN_ENTRIES:
         return None
