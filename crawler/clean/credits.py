@@ -147,4 +147,11 @@ def read_dates(page: Page) -> None:
                 published = dates[0][1]
     if page.policy and page.policy.get("published_at"):
         published = page.policy["published_at"]
+    elif page.policy and published and "published_at" in page.policy:
+        # A policy read from its text has no 发布日期 of its own: the page's date is it when
+        # the page shows it by the heading (wild 043, 045 gjj.anqing.gov.cn, 049 gjj.gzlps.gov.cn,
+        # 050), not a meta tag's alone (chinatax's PubDate is the page's build time).
+        shown = publication_date({}, None, near, [], "")
+        if shown and shown[:10] == published[:10]:
+            page.policy["published_at"] = published
     page.published_at = published

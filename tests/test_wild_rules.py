@@ -1,0 +1,57 @@
+"""Regression tests for the rules of issue 17 (real pages of unseen hosts), on small pages.
+
+The pages here are written by hand in the shape of the wild pages each rule was made for;
+they keep a rule from breaking, they are not its evidence (tests/labels/wild.jsonl is).
+"""
+
+from __future__ import annotations
+
+from crawler.clean.extract import extract_article
+
+_CHROME = "<div class='nav'><a href='/'>首页</a> <a href='/a'>通知公告</a> <a href='/b'>政策法规</a></div>"
+
+
+def _page(head: str, body: str, title: str = "") -> bytes:
+    return (
+        "<html><head><meta charset='utf-8'><title>%s</title></head><body>%s"
+        "<div class='main'>%s<div class='content'>%s</div></div>"
+        "<div class='footer'>版权所有 某某中心 备案号 皖ICP备00000000号</div></body></html>"
+        % (title, _CHROME, head, body)
+    ).encode("utf-8")
+
+
+def test_document_titled_by_its_issuer_without_number_or_signature_is_that_issuers_policy() -> None:
+    title = "某某市住房公积金管理中心关于调整住房公积金缴存基数有关事项的通知"
+    body = "".join(
+        "<p>%s</p>" % line
+        for line in (
+            "各缴存单位：为进一步规范住房公积金缴存管理，保障缴存职工合法权益，现就有关事项通知如下。",
+            "一、缴存基数按照职工本人上一年度月平均工资确定，每年调整一次，具体以核定结果为准。",
+            "二、本通知自印发之日起执行，以前规定与本通知不一致的，以本通知为准，特此通知。",
+            "年 月 日",
+        )
+    )
+    head = (
+        "<h1>%s</h1><div class='info'>发布时间：2023-08-08 17:11 来源：某某市住房公积金管理中心</div>"
+        % title
+    )
+    result = extract_article(_page(head, body, title), "http://gjj.example.gov.cn/tzgg/1.html")
+    assert result.policy is not None
+    assert result.policy["issuer"] == "某某市住房公积金管理中心"
+    # The date shown by the heading is the policy's 发布日期 too.
+    assert (result.policy["published_at"] or "")[:10] == "2023-08-08"
+    assert (result.published_at or "")[:10] == "2023-08-08"
+
+
+def test_news_titled_without_an_issuing_body_gets_no_policy_fields() -> None:
+    title = "我市召开住房公积金工作会议"
+    body = "".join(
+        "<p>%s</p>" % line
+        for line in (
+            "8月8日，我市召开住房公积金工作会议，总结上半年工作，部署下半年重点任务。",
+            "会议指出，要持续优化服务，推动住房公积金制度惠及更多新市民、青年人，效果明显。",
+        )
+    )
+    head = "<h1>%s</h1><div class='info'>发布时间：2023-08-08 17:11</div>" % title
+    result = extract_article(_page(head, body, title), "http://gjj.example.gov.cn/gzdt/2.html")
+    assert result.policy is None
