@@ -55,3 +55,17 @@ def test_news_titled_without_an_issuing_body_gets_no_policy_fields() -> None:
     head = "<h1>%s</h1><div class='info'>发布时间：2023-08-08 17:11</div>" % title
     result = extract_article(_page(head, body, title), "http://gjj.example.gov.cn/gzdt/2.html")
     assert result.policy is None
+
+
+def test_template_served_without_title_heading_or_date_is_an_error_page() -> None:
+    menu = "".join("<li><a href='/c%d'>栏目%d</a></li>" % (n, n) for n in range(40))
+    html = (
+        "<html><head><meta charset='utf-8'><title></title></head><body><ul>%s</ul>"
+        "<div class='path'>首页 &gt; 财经频道 &gt; 正文</div><div class='title'></div>"
+        "<div id='ContentBody' style='display:none'></div>"
+        "<div class='footer'>信息网络传播视听节目许可证：0908328号 举报邮箱：jubao@example.com</div>"
+        "</body></html>" % menu
+    ).encode("utf-8")
+    result = extract_article(html, "https://finance.example.com/a/1.html")
+    assert result.page_type == "error"
+    assert not result.is_article

@@ -217,6 +217,10 @@ def classify_page(page: Page) -> None:
         # The document is a file: the page is the document's all the same.
         kind = _document_kind(page, title) or "notice"
         page.body_override = file_line
+    elif not page.page_title.strip() and not title and page.published_at is None:
+        # No name at all, no heading, no date: an article template served empty, its story
+        # gone (wild 019 finance.eastmoney.com; the creb.com.cn pages 098-103 are such too).
+        kind = "error"
     else:
         kind = "other"
     page.page_type = kind
