@@ -7,6 +7,7 @@ they keep a rule from breaking, they are not its evidence (tests/labels/wild.jso
 from __future__ import annotations
 
 from crawler.clean.extract import extract_article
+from crawler.clean.metadata import outlet_line
 
 _CHROME = "<div class='nav'><a href='/'>首页</a> <a href='/a'>通知公告</a> <a href='/b'>政策法规</a></div>"
 
@@ -69,3 +70,13 @@ def test_template_served_without_title_heading_or_date_is_an_error_page() -> Non
     result = extract_article(html, "https://finance.example.com/a/1.html")
     assert result.page_type == "error"
     assert not result.is_article
+
+
+def test_lone_name_after_the_date_is_the_outlet_in_plain_text_only() -> None:
+    line = "2023年11月30日 22:47 市场资讯"
+    assert outlet_line(["某银行加强银企对接", line], plain={line}) == ("市场资讯", None)
+    # Linked, the name may be the reprinted medium's: no outlet from its place alone.
+    assert outlet_line(["某银行加强银企对接", line]) == (None, None)
+    # 资讯 is a word, not an outlet's 讯 (财联社讯): the name keeps its last letter.
+    other = "2024年01月31日 11:04 金台资讯"
+    assert outlet_line([other], plain={other}) == ("金台资讯", None)

@@ -55,16 +55,23 @@ def _metadata_line(block: Block) -> bool:
     )
 
 
+def _near_blocks(page: Page) -> list[Block]:
+    """Return the metadata blocks near the headline: above the body and its first short lines."""
+    blocks, start = page.blocks, page.start
+    title_index = page.title_index
+    head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
+    near = [b for b in blocks[head_from:start] if _metadata_line(b)]
+    return near + [b for b in blocks[start : page.end][:4] if b.chars <= 100 and _metadata_line(b)]
+
+
 def _credit_lines(page: Page) -> tuple[list[str], list[str]]:
     """Return the metadata lines near the headline and those at the body's end."""
     blocks, start, end = page.blocks, page.start, page.end
-    body_blocks = blocks[start:end]
-    title_index = page.title_index
-    head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
-    near = [b.text for b in blocks[head_from:start] if _metadata_line(b)]
-    near += [b.text for b in body_blocks[:4] if b.chars <= 100 and _metadata_line(b)]
+    near = [b.text for b in _near_blocks(page)]
     tail = [
-        b.text for b in body_blocks[-16:] + blocks[end : end + _TAIL_WINDOW] if _metadata_line(b)
+        b.text
+        for b in blocks[start:end][-16:] + blocks[end : end + _TAIL_WINDOW]
+        if _metadata_line(b)
     ]
     return near, tail
 
@@ -99,7 +106,10 @@ def read_byline(page: Page) -> None:
     """Read outlet, author, editor, keywords and the site's name."""
     near, tail = _credit_lines(page)
     lines = page.lines
-    line_outlet, line_writer = outlet_line(near)
+    # A name alone after the date counts as the outlet in plain text only: a linked one may
+    # be the reprinted medium's (news-zh-dev 013, sina's 参考消息 link, labelled no 来源).
+    plain = {b.text for b in _near_blocks(page) if b.link_chars == 0}
+    line_outlet, line_writer = outlet_line(near, plain)
     page.outlet = _first_fitting(
         "outlet",
         # Each reader in turn: the first value of the outlet's shape wins.
