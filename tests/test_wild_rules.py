@@ -80,3 +80,23 @@ def test_lone_name_after_the_date_is_the_outlet_in_plain_text_only() -> None:
     # 资讯 is a word, not an outlet's 讯 (财联社讯): the name keeps its last letter.
     other = "2024年01月31日 11:04 金台资讯"
     assert outlet_line([other], plain={other}) == ("金台资讯", None)
+
+
+def test_dated_page_showing_its_story_as_a_picture_under_the_heading_is_an_article() -> None:
+    head = (
+        "<h1>2020年工作要点</h1><div class='info'>发布时间：2020-03-10 19:55</div>"
+        "<div class='share'><a href='#'><img src='/img/weibo.png' width='16'></a></div>"
+    )
+    body = "<p><img src='/upload/2020/gzyd.jpg' width='600'></p><p></p>"
+    result = extract_article(
+        _page(head, body, "2020年工作要点"), "http://www.example.edu.cn/1.html"
+    )
+    assert result.is_article
+    assert result.page_type == "news"
+
+
+def test_dated_page_with_only_icons_after_its_heading_stays_no_article() -> None:
+    head = "<h1>学校简介</h1><div class='info'>发布时间：2020-03-10 19:55</div>"
+    body = "<p><img src='/images/ico_004.gif'> <img src='/images/line.png' width='20'></p>"
+    result = extract_article(_page(head, body, "学校简介"), "http://www.example.edu.cn/2.html")
+    assert not result.is_article
