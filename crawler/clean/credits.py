@@ -64,10 +64,12 @@ def _near_blocks(page: Page) -> list[Block]:
     return near + [b for b in blocks[start : page.end][:4] if b.chars <= 100 and _metadata_line(b)]
 
 
-def _credit_lines(page: Page) -> tuple[list[str], list[str]]:
+def _credit_lines(
+    page: Page, near_blocks: list[Block] | None = None
+) -> tuple[list[str], list[str]]:
     """Return the metadata lines near the headline and those at the body's end."""
     blocks, start, end = page.blocks, page.start, page.end
-    near = [b.text for b in _near_blocks(page)]
+    near = [b.text for b in (_near_blocks(page) if near_blocks is None else near_blocks)]
     tail = [
         b.text
         for b in blocks[start:end][-16:] + blocks[end : end + _TAIL_WINDOW]
@@ -104,11 +106,12 @@ def _first_fitting(field: str, *readers: Callable[[], str | None]) -> str | None
 
 def read_byline(page: Page) -> None:
     """Read outlet, author, editor, keywords and the site's name."""
-    near, tail = _credit_lines(page)
+    near_blocks = _near_blocks(page)
+    near, tail = _credit_lines(page, near_blocks)
     lines = page.lines
     # A name alone after the date counts as the outlet in plain text only: a linked one may
     # be the reprinted medium's (news-zh-dev 013, sina's 参考消息 link, labelled no 来源).
-    plain = {b.text for b in _near_blocks(page) if b.link_chars == 0}
+    plain = {b.text for b in near_blocks if b.link_chars == 0}
     line_outlet, line_writer = outlet_line(near, plain)
     page.outlet = _first_fitting(
         "outlet",
