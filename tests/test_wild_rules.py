@@ -100,3 +100,20 @@ def test_dated_page_with_only_icons_after_its_heading_stays_no_article() -> None
     body = "<p><img src='/images/ico_004.gif'> <img src='/images/line.png' width='20'></p>"
     result = extract_article(_page(head, body, "学校简介"), "http://www.example.edu.cn/2.html")
     assert not result.is_article
+
+
+def test_picture_under_a_heading_named_by_meta_only_makes_an_article() -> None:
+    # <title> is the site's name; the ArticleTitle meta tag names the page (TRS templates).
+    html = (
+        "<html><head><meta charset='utf-8'><title>某县林业局-某县林业局</title>"
+        "<meta name='SiteName' content='某县林业局-某县林业局'>"
+        "<meta name='ArticleTitle' content='清收还林现场'>"
+        "<meta name='PubDate' content='2017-05-08 17:18'></head><body>%s"
+        "<div class='path'>当前位置：首页&gt;林业风采</div>"
+        "<div class='z1'><font style='FONT-SIZE: 22pt'>清收还林现场</font></div>"
+        "<div class='z2'>来源：某县林业局-某县林业局 时间：2017-05-08 17:18</div>"
+        "<div class='TRS_Editor'><p><img src='W020190924350114992389.jpg' alt=''></p>"
+        "<p>清收还林</p></div><div class='footer'>版权所有 某县林业局</div></body></html>" % _CHROME
+    ).encode("utf-8")
+    result = extract_article(html, "http://www.example.gov.cn/lyfc/t1.html")
+    assert result.is_article

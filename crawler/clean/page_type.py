@@ -178,18 +178,25 @@ def _picture_document(page: Page, title: str, body_chars: int) -> bool:
 
     A scanned document or a photo story: the heading, the date and labelled lines, then the
     picture and at most a caption. Helps six pages of the boda-district slice (scanned
-    notices, 2020年工作要点; articles by tests/labels/sites, "other" before) and wild 118
-    fangchan.com's scanned 实施意见 (an article now, though typed news: its header is unread).
+    notices, 2020年工作要点) and two of the trs-forestry slice (林业风采 photos): articles by
+    tests/labels/sites, "other" before; and wild 118 fangchan.com's scanned 实施意见 (an
+    article now, though typed news: its header is unread).
     """
     if (
         not title
         or page.published_at is None
-        or page.title_index < 0
         or body_chars >= _MIN_NOTICE_CHARS
         or page.root is None
     ):
         return False
-    heading = page.blocks[page.title_index].element
+    at_heading = page.title_index
+    if at_heading < 0:
+        # A title read from <title> or a meta tag: the line that shows it (trs-forestry).
+        shown = squeeze(title)
+        at_heading = next((i for i, b in enumerate(page.blocks) if b.compact == shown), -1)
+        if at_heading < 0:
+            return False
+    heading = page.blocks[at_heading].element
     pictures = _FOLLOWING_PICTURES(heading)[:_IMAGE_WINDOW]
     picture = next(
         (
@@ -204,9 +211,7 @@ def _picture_document(page: Page, title: str, body_chars: int) -> bool:
         return False
     order = {element: index for index, element in enumerate(page.root.iter())}
     at = order.get(picture, -1)
-    lead = [
-        block for block in page.blocks[page.title_index + 1 :] if order.get(block.element, at) < at
-    ]
+    lead = [block for block in page.blocks[at_heading + 1 :] if order.get(block.element, at) < at]
     return sum(b.chars - b.link_chars for b in lead) <= _IMAGE_LEAD_CHARS and not any(
         len(b.text) >= 20 and cp.PROSE_END_RE.search(b.text) for b in lead
     )
