@@ -162,8 +162,9 @@ def read_dates(page: Page) -> None:
         published = page.policy["published_at"]
     elif page.policy and published and "published_at" in page.policy:
         # A policy read from its text has no 发布日期 of its own: the page's date is it when
-        # the page shows it by the heading (wild 043, 045 gjj.anqing.gov.cn, 049 gjj.gzlps.gov.cn,
-        # 050), not a meta tag's alone (chinatax's PubDate is the page's build time).
+        # the page shows it by the heading (wild 050 gjj.huainan.gov.cn; 045 gjj.anqing.gov.cn
+        # and 049 gjj.gzlps.gov.cn, policies by their titles), not a meta tag's alone
+        # (policy-multi-dev 017: chinatax's PubDate is the page's build time).
         shown = publication_date({}, None, near, [], "")
         if shown and shown[:10] == published[:10]:
             page.policy["published_at"] = published
