@@ -55,16 +55,25 @@ def _metadata_line(block: Block) -> bool:
     )
 
 
-def _credit_lines(page: Page) -> tuple[list[str], list[str]]:
-    """Return the metadata lines near the headline and those at the body's end."""
-    blocks, start, end = page.blocks, page.start, page.end
-    body_blocks = blocks[start:end]
+def _near_blocks(page: Page) -> list[Block]:
+    """Return the metadata blocks near the headline: above the body and its first short lines."""
+    blocks, start = page.blocks, page.start
     title_index = page.title_index
     head_from = title_index if 0 <= title_index < start else max(0, start - _META_WINDOW)
-    near = [b.text for b in blocks[head_from:start] if _metadata_line(b)]
-    near += [b.text for b in body_blocks[:4] if b.chars <= 100 and _metadata_line(b)]
+    near = [b for b in blocks[head_from:start] if _metadata_line(b)]
+    return near + [b for b in blocks[start : page.end][:4] if b.chars <= 100 and _metadata_line(b)]
+
+
+def _credit_lines(
+    page: Page, near_blocks: list[Block] | None = None
+) -> tuple[list[str], list[str]]:
+    """Return the metadata lines near the headline and those at the body's end."""
+    blocks, start, end = page.blocks, page.start, page.end
+    near = [b.text for b in (_near_blocks(page) if near_blocks is None else near_blocks)]
     tail = [
-        b.text for b in body_blocks[-16:] + blocks[end : end + _TAIL_WINDOW] if _metadata_line(b)
+        b.text
+        for b in blocks[start:end][-16:] + blocks[end : end + _TAIL_WINDOW]
+        if _metadata_line(b)
     ]
     return near, tail
 
@@ -97,9 +106,13 @@ def _first_fitting(field: str, *readers: Callable[[], str | None]) -> str | None
 
 def read_byline(page: Page) -> None:
     """Read outlet, author, editor, keywords and the site's name."""
-    near, tail = _credit_lines(page)
+    near_blocks = _near_blocks(page)
+    near, tail = _credit_lines(page, near_blocks)
     lines = page.lines
-    line_outlet, line_writer = outlet_line(near)
+    # A name alone after the date counts as the outlet in plain text only: a linked one may
+    # be the reprinted medium's (news-zh-dev 013, sina's 参考消息 link, labelled no 来源).
+    plain = {b.text for b in near_blocks if b.link_chars == 0}
+    line_outlet, line_writer = outlet_line(near, plain)
     outlet_label, not_outlet_before = cp.OUTLET_LABEL_RE, cp.NOT_OUTLET_LABEL_BEFORE_RE
     outlet_hint = cp.OUTLET_LABEL_HINT_RE
     page.outlet = _first_fitting(
@@ -149,4 +162,12 @@ def read_dates(page: Page) -> None:
                 published = dates[0][1]
     if page.policy and page.policy.get("published_at"):
         published = page.policy["published_at"]
+    elif page.policy and published and "published_at" in page.policy:
+        # A policy read from its text has no 发布日期 of its own: the page's date is it when
+        # the page shows it by the heading (wild 050 gjj.huainan.gov.cn; 045 gjj.anqing.gov.cn
+        # and 049 gjj.gzlps.gov.cn, policies by their titles), not a meta tag's alone
+        # (policy-multi-dev 017: chinatax's PubDate is the page's build time).
+        shown = publication_date({}, None, near, [], "")
+        if shown and shown[:10] == published[:10]:
+            page.policy["published_at"] = published
     page.published_at = published

@@ -7,7 +7,10 @@ fields were found. ``is_article`` follows from the type.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
 
 from crawler.clean import patterns as cp
 from crawler.clean.attachment_links import file_extension, is_attachment_pointer
@@ -38,6 +41,12 @@ _LISTING_MIN_LINKS = 8  # link lines in the container of a listing page
 # A policy: the header table or the printed head gave at least one of these.
 _POLICY_KEYS = ("doc_number", "issuer", "written_at", "index_number")
 _CELLS = frozenset({"td", "th"})
+_IMAGE_WINDOW = 5  # pictures after a heading looked at for the one its page shows
+_IMAGE_LEAD_CHARS = 300  # text at most between a picture document's heading and its picture
+_MIN_IMAGE_SIDE = 150  # a picture declared narrower or lower is an icon or a button
+# Pictures after the heading, not links (a banner or a teaser's thumbnail is one).
+_FOLLOWING_PICTURES = etree.XPath("following::img[not(ancestor::a)]")
+_PICTURE_SRC_RE = re.compile(r"\.(?:jpe?g|png|bmp|webp)(?:$|[?#])", re.IGNORECASE)
 
 
 def _table_rows(page: Page) -> int:
@@ -158,6 +167,56 @@ def _document_elsewhere(page: Page, title: str, body_chars: int) -> str | None:
     return None
 
 
+def _declared_side(image: Any) -> int | None:
+    sides = [image.get(name) or "" for name in ("width", "height", "vwidth", "vheight")]
+    numbers = [int(side) for side in sides if side.isdigit()]
+    return min(numbers) if numbers else None
+
+
+def _picture_document(page: Page, title: str, body_chars: int) -> bool:
+    """Say whether a dated page shows its story as a picture right below its heading.
+
+    A scanned document or a photo story: the heading, the date and labelled lines, then the
+    picture and at most a caption. Helps six pages of the boda-district slice (scanned
+    notices, 2020年工作要点) and two of the trs-forestry slice (林业风采 photos): articles by
+    tests/labels/sites, "other" before; and wild 118 fangchan.com's scanned 实施意见 (an
+    article now, though typed news: its header is unread).
+    """
+    if (
+        not title
+        or page.published_at is None
+        or body_chars >= _MIN_NOTICE_CHARS
+        or page.root is None
+    ):
+        return False
+    at_heading = page.title_index
+    if at_heading < 0:
+        # A title read from <title> or a meta tag: the line that shows it (trs-forestry).
+        shown = squeeze(title)
+        at_heading = next((i for i, b in enumerate(page.blocks) if b.compact == shown), -1)
+        if at_heading < 0:
+            return False
+    heading = page.blocks[at_heading].element
+    pictures = _FOLLOWING_PICTURES(heading)[:_IMAGE_WINDOW]
+    picture = next(
+        (
+            image
+            for image in pictures
+            if _PICTURE_SRC_RE.search(image.get("src") or "")
+            and (_declared_side(image) or _MIN_IMAGE_SIDE) >= _MIN_IMAGE_SIDE
+        ),
+        None,
+    )
+    if picture is None:
+        return False
+    order = {element: index for index, element in enumerate(page.root.iter())}
+    at = order.get(picture, -1)
+    lead = [block for block in page.blocks[at_heading + 1 :] if order.get(block.element, at) < at]
+    return sum(b.chars - b.link_chars for b in lead) <= _IMAGE_LEAD_CHARS and not any(
+        len(b.text) >= 20 and cp.PROSE_END_RE.search(b.text) for b in lead
+    )
+
+
 def _document_kind(page: Page, title: str) -> str | None:
     """Return policy, interpretation or notice when the heading or the fields say so."""
     if cp.INTERPRETATION_TITLE_RE.search(title):
@@ -217,6 +276,12 @@ def classify_page(page: Page) -> None:
         # The document is a file: the page is the document's all the same.
         kind = _document_kind(page, title) or "notice"
         page.body_override = file_line
+    elif _picture_document(page, title, body_chars):
+        kind = _document_kind(page, title) or "news"
+    elif not page.page_title.strip() and not title and page.published_at is None:
+        # No name at all, no heading, no date: an article template served empty, its story
+        # gone (wild 019 finance.eastmoney.com; the creb.com.cn pages 098-103 are such too).
+        kind = "error"
     else:
         kind = "other"
     page.page_type = kind

@@ -440,8 +440,9 @@ def read_policy(
         table is None
         and signature is None
         and not any(cp.DOC_NUMBER_RE.search(line) for line in (*head, *opening[:_HEAD_LINES]))
+        and not (title and _title_issuer(clean_title(title)[0]))
     ):
-        return None  # most news pages stop here: no header, signature or document number
+        return None  # most news pages stop here: no header, signature, number or issuing title
     document_title, glued_number = _document_title(title, head, opening)
     below_title = _lines_after(head, document_title)[:_HEAD_LINES] if document_title else []
     number = glued_number or _number_line(below_title + head[-3:] + lines[:_HEAD_LINES])
@@ -455,8 +456,13 @@ def read_policy(
         shown_only = _with_co_issuers(dict.fromkeys(POLICY_LABELS) | table, [])
         return PolicyReading(shown_only, title, len(lines) - len(closing))
     labelled = header_fields_in_lines(head)
+    # A document whose title names its issuer (机关 + 关于 + 事由 + 文种) is one without number
+    # or signature too: its text a file (wild 045 gjj.anqing.gov.cn) or its date left blank
+    # (年 月 日, wild 049 gjj.gzlps.gov.cn).
     if table is None and not (
-        document_title and _is_document_title(document_title) and (signature or number)
+        document_title
+        and _is_document_title(document_title)
+        and (signature or number or _title_issuer(document_title))
     ):
         return None
     # What a header table shows wins; labelled lines, then the text, fill what it leaves out.
