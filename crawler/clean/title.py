@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 # second one through the whole tree.
 _FIRST_TITLE = etree.XPath("/descendant::title[1]")
 _GENERIC_MAX_CHARS = 14  # "中华人民共和国主席令" and column names are short
+_HEADING_MAX_LINES = 2  # a headline and its subtitle or 文号 line
+_SUBTITLE_MIN_CHARS = 6  # a subtitle says something: not a number, not a channel's name
+_SUBTITLE_MAX_CHARS = 40  # a subtitle under a headline is short
+_DATE_FIRST_RE = re.compile(r"\d{4}\s*[-年/.]\s*\d{1,2}")  # an info line opening with the date
 
 
 def page_title_text(root: Any) -> str:
@@ -167,7 +172,57 @@ def read_title(page: Page) -> None:
         and not is_generic_heading(specific, page.meta)
     ):
         title = specific
-    page.title = title
+    page.title = heading_through_info_line(title, page.blocks, page.title_index) or title
+
+
+def heading_through_info_line(title: str | None, blocks: list[Block], index: int) -> str | None:
+    """Return the whole heading when its lines run on to the info line, else None.
+
+    A heading printed in two lines keeps both: a 文号 line (TRS 产权转让公告 headings,
+    吉市产权公发[2019]第20号) or a subtitle (boda-district's news) between the headline and
+    the info line (来源：… 时间：…) belongs to it. The headline's block (or, when the headline
+    came from <title> or a meta tag, a block starting with it) must be followed by at most
+    one more short line that is no sentence, and then by the info line.
+    """
+    if not title:
+        return None
+    compact = squeeze(title)
+    starts = [index] if index >= 0 else range(len(blocks))
+    for start in starts:
+        block = blocks[start]
+        if not block.compact.startswith(compact) or block.link_chars * 2 > block.chars:
+            continue
+        lines = [block.text.strip()]
+        for following in blocks[start + 1 : start + 1 + _HEADING_MAX_LINES]:
+            if _is_info_line(following.compact):
+                whole = " ".join(lines)
+                return whole if squeeze(whole) != compact else None
+            if len(lines) == _HEADING_MAX_LINES or not _is_subtitle(following, block):
+                break
+            lines.append(following.text.strip())
+    return None
+
+
+def _is_subtitle(line: Block, heading: Block) -> bool:
+    """Say whether a line under a heading is its subtitle: styled alike, short, no sentence.
+
+    A source, a channel or a date beside a headline (新浪综合, 网站滚动) is set apart from it;
+    a note in brackets under a document's title (（…全体会议通过）) is no part of the title.
+    """
+    return (
+        _SUBTITLE_MIN_CHARS <= line.chars <= _SUBTITLE_MAX_CHARS
+        and not line.link_chars
+        and line.element.tag == heading.element.tag
+        and line.element.attrib == heading.element.attrib
+        and line.compact not in heading.compact
+        and not line.compact.startswith(("(", "（", "[", "【"))
+        and not cp.PROSE_END_RE.search(line.text)
+    )
+
+
+def _is_info_line(compact: str) -> bool:
+    """Say whether a line is the info line under a heading (发布时间：…, 2020年07月24日 10:51 …)."""
+    return bool(cp.META_LABEL_RE.match(compact) or _DATE_FIRST_RE.match(compact))
 
 
 def is_generic_heading(title: str, meta: dict[str, str]) -> bool:
