@@ -15,6 +15,7 @@ from lxml import etree
 from crawler.clean import patterns as cp
 from crawler.clean.attachment_links import file_extension, is_attachment_pointer
 from crawler.clean.container import is_teaser_list
+from crawler.clean.file_pages import find_embedded_file
 from crawler.clean.line_kinds import squeeze
 from crawler.clean.title import is_generic_heading
 
@@ -217,6 +218,20 @@ def _picture_document(page: Page, title: str, body_chars: int) -> bool:
     )
 
 
+def _shown_file(page: Page, title: str, body_chars: int, has_text: bool) -> str | None:
+    """Return the file's line of a dated page whose content is a file, not text, else None.
+
+    A PDF viewer or frame, a script writing the download link, a scan or one link named as
+    the heading stands where the text would (boda-district's 招标 and 招生 pages, the TRS
+    slice's 清单 and 年度报表 pages, the association slice's 申请表 and 标准 pages).
+    """
+    if has_text or body_chars >= _MIN_BODY_CHARS or page.published_at is None or not title:
+        return None
+    if _is_listing(page) or _document_elsewhere(page, title, body_chars) is not None:
+        return None  # a listing, or a file's line in the text: the branches below say
+    return find_embedded_file(page, title)
+
+
 def _document_kind(page: Page, title: str) -> str | None:
     """Return policy, interpretation or notice when the heading or the fields say so."""
     if cp.INTERPRETATION_TITLE_RE.search(title):
@@ -255,6 +270,9 @@ def classify_page(page: Page) -> None:
         kind = "other"
     elif page.container is not None and is_teaser_list(page.container):
         kind = "listing"
+    elif (file_line := _shown_file(page, title, body_chars, article_shaped or flash)) is not None:
+        kind = _document_kind(page, title) or "notice"
+        page.body_override = file_line
     elif (
         body_chars < _SHELL_MAX_CHARS
         and page.script_chars >= _SHELL_MIN_SCRIPT

@@ -561,10 +561,28 @@ def _with_shown_number(title: str | None, heading: str | None) -> str | None:
     """
     if not title or not heading:
         return title
+    if _shows_bare_number(title, heading):
+        return heading
     suffix = cp.TITLE_NUMBER_SUFFIX_RE.search(heading)
     if suffix and squeeze(heading[: suffix.start()]).endswith(squeeze(title)):
         return "%s（%s）" % (title, suffix.group(1).strip())
     return title
+
+
+def _shows_bare_number(title: str, heading: str) -> bool:
+    """Say whether the heading is the title with its number glued on, unbracketed.
+
+    吉市产权公发[2019]第20号 after the TRS slice's 产权转让公告 headings, 渝电大招〔2020〕6号--
+    before boda-district's 关于印发… headings: the heading is kept as the page shows it.
+    """
+    compact_title, compact_heading = squeeze(title), squeeze(heading)
+    if compact_heading.startswith(compact_title):
+        rest = compact_heading[len(compact_title) :]
+    elif compact_heading.endswith(compact_title):
+        rest = compact_heading[: -len(compact_title)]
+    else:
+        return False
+    return bool(rest) and cp.DOC_NUMBER_LINE_RE.match(rest.strip("-—－_:：")) is not None
 
 
 def _header_run(lines: list[str]) -> int:

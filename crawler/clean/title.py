@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 # second one through the whole tree.
 _FIRST_TITLE = etree.XPath("/descendant::title[1]")
 _GENERIC_MAX_CHARS = 14  # "中华人民共和国主席令" and column names are short
+_HEADING_MAX_LINES = 2  # a headline and its subtitle or 文号 line
+_SUBTITLE_MIN_CHARS = 6  # a subtitle says something: not a number, not a channel's name
+_SUBTITLE_MAX_CHARS = 40  # a subtitle under a headline is short
+_DATE_FIRST_RE = re.compile(r"\d{4}\s*[-年/.]\s*\d{1,2}")  # an info line opening with the date
 
 
 def page_title_text(root: Any) -> str:
@@ -140,11 +144,39 @@ def find_title(
     for key in ("og:title", "twitter:title", "headline", "title", "articletitle"):
         if meta.get(key) and not spam.is_spam(meta[key]):
             return meta[key], -1
+    above = _line_above_info_line(blocks, spam)
+    if above is not None:
+        return blocks[above].text, above
     if page_title:
         parts = [p for p in cp.TITLE_SEPARATOR_RE.split(page_title) if p.strip()]
         if parts:
             return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], -1
     return None, -1
+
+
+def _line_above_info_line(blocks: list[Block], spam: SpamCheck) -> int | None:
+    """Return the index of the heading-shaped line right above the first info line, if any.
+
+    A template that styles its headline with a table cell's font rather than a heading tag,
+    under a <title> naming the column (学校民生工程-…, 重庆市终身学习学分银行-学分银行), still
+    puts the headline right above 文章来源：… 发布时间：… (boda-district's catalogue pages
+    and its credit bank's news, two templates). Only when no heading and no meta tag named
+    the page.
+    """
+    for index, block in enumerate(blocks[1:], 1):
+        if not cp.META_LABEL_RE.match(block.compact):
+            continue
+        above = blocks[index - 1]
+        if (
+            4 <= len(above.compact) <= 120
+            and not above.link_chars
+            and not cp.META_LABEL_RE.match(above.compact)
+            and not cp.PROSE_END_RE.search(above.text)
+            and not spam.is_spam(above.text)
+        ):
+            return index - 1
+        return None
+    return None
 
 
 def read_title(page: Page) -> None:
@@ -170,7 +202,57 @@ def read_title(page: Page) -> None:
         and not is_generic_heading(specific, page.meta)
     ):
         title = specific
-    page.title = title
+    page.title = heading_through_info_line(title, page.blocks, page.title_index) or title
+
+
+def heading_through_info_line(title: str | None, blocks: list[Block], index: int) -> str | None:
+    """Return the whole heading when its lines run on to the info line, else None.
+
+    A heading printed in two lines keeps both: a 文号 line (TRS 产权转让公告 headings,
+    吉市产权公发[2019]第20号) or a subtitle (boda-district's news) between the headline and
+    the info line (来源：… 时间：…) belongs to it. The headline's block (or, when the headline
+    came from <title> or a meta tag, a block starting with it) must be followed by at most
+    one more short line that is no sentence, and then by the info line.
+    """
+    if not title:
+        return None
+    compact = squeeze(title)
+    starts = [index] if index >= 0 else range(len(blocks))
+    for start in starts:
+        block = blocks[start]
+        if not block.compact.startswith(compact) or block.link_chars * 2 > block.chars:
+            continue
+        lines = [block.text.strip()]
+        for following in blocks[start + 1 : start + 1 + _HEADING_MAX_LINES]:
+            if _is_info_line(following.compact):
+                whole = " ".join(lines)
+                return whole if squeeze(whole) != compact else None
+            if len(lines) == _HEADING_MAX_LINES or not _is_subtitle(following, block):
+                break
+            lines.append(following.text.strip())
+    return None
+
+
+def _is_subtitle(line: Block, heading: Block) -> bool:
+    """Say whether a line under a heading is its subtitle: styled alike, short, no sentence.
+
+    A source, a channel or a date beside a headline (新浪综合, 网站滚动) is set apart from it;
+    a note in brackets under a document's title (（…全体会议通过）) is no part of the title.
+    """
+    return (
+        _SUBTITLE_MIN_CHARS <= line.chars <= _SUBTITLE_MAX_CHARS
+        and not line.link_chars
+        and line.element.tag == heading.element.tag
+        and line.element.attrib == heading.element.attrib
+        and line.compact not in heading.compact
+        and not line.compact.startswith(("(", "（", "[", "【"))
+        and not cp.PROSE_END_RE.search(line.text)
+    )
+
+
+def _is_info_line(compact: str) -> bool:
+    """Say whether a line is the info line under a heading (发布时间：…, 2020年07月24日 10:51 …)."""
+    return bool(cp.META_LABEL_RE.match(compact) or _DATE_FIRST_RE.match(compact))
 
 
 def is_generic_heading(title: str, meta: dict[str, str]) -> bool:
