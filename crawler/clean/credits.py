@@ -33,7 +33,6 @@ __all__ = ["read_byline", "read_dates"]
 
 _META_WINDOW = 12  # blocks before the body searched for metadata lines
 _TAIL_WINDOW = 25  # blocks after the body searched for editor/keyword lines
-_INFO_LINE_MAX_CHARS = 80  # 文章来源：… 发布时间：… 阅读次数：, one short line
 _DATE_LINE_MAX_CHARS = 24  # "2024年02月04日 18:03:22": a line holding a date and nothing else
 
 
@@ -161,8 +160,6 @@ def read_dates(page: Page) -> None:
             dates = find_dates(block.text)
             if dates and block.chars <= _DATE_LINE_MAX_CHARS and block.link_chars == 0:
                 published = dates[0][1]
-    if published is None:
-        published = _info_line_date(page)
     if page.policy and page.policy.get("published_at"):
         published = page.policy["published_at"]
     elif page.policy and published and "published_at" in page.policy:
@@ -174,23 +171,3 @@ def read_dates(page: Page) -> None:
         if shown and shown[:10] == published[:10]:
             page.policy["published_at"] = published
     page.published_at = published
-
-
-def _info_line_date(page: Page) -> str | None:
-    """Return the date of a labelled info line touching the headline, outside the container.
-
-    A page whose content is a file leaves the container on the headline alone, and a
-    template may print its info line above the <h1>: the line right below or above the
-    headline (发布时间：2020-12-21 11:35:57) still dates the page (boda-district's college
-    pages with a PDF viewer and its credit bank's notices, two templates).
-    """
-    index = page.title_index
-    if index < 0:
-        return None
-    for block in (*page.blocks[index + 1 : index + 2], *page.blocks[max(0, index - 1) : index]):
-        if block.link_chars or not cp.META_LABEL_RE.search(block.compact):
-            continue
-        dates = find_dates(block.text)
-        if dates and block.chars <= _INFO_LINE_MAX_CHARS:
-            return dates[0][1]
-    return None
