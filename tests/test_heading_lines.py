@@ -50,10 +50,3 @@ def test_document_number_glued_to_a_heading_is_kept_as_shown():
         page(heading, info, head), "http://example.org/ghjh/t20191216_708027.html"
     )
     assert result.title == "吉林市产权交易中心产权转让公告吉市产权公发[2019]第20号"
-
-
-def test_styled_line_above_the_info_line_beats_a_title_naming_the_column():
-    heading = '<table><tr><td style="font-size:16pt;font-weight:bold">边查边改 合川校区教职工餐厅得民心</td></tr></table>'
-    head = "<title>学校民生工程-某某学院</title>"
-    result = extract_article(page(heading, head=head), "http://example.org/xxgk/xxmsgc.html")
-    assert result.title == "边查边改 合川校区教职工餐厅得民心"

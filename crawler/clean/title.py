@@ -144,39 +144,11 @@ def find_title(
     for key in ("og:title", "twitter:title", "headline", "title", "articletitle"):
         if meta.get(key) and not spam.is_spam(meta[key]):
             return meta[key], -1
-    above = _line_above_info_line(blocks, spam)
-    if above is not None:
-        return blocks[above].text, above
     if page_title:
         parts = [p for p in cp.TITLE_SEPARATOR_RE.split(page_title) if p.strip()]
         if parts:
             return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], -1
     return None, -1
-
-
-def _line_above_info_line(blocks: list[Block], spam: SpamCheck) -> int | None:
-    """Return the index of the heading-shaped line right above the first info line, if any.
-
-    A template that styles its headline with a table cell's font rather than a heading tag,
-    under a <title> naming the column (学校民生工程-…, 重庆市终身学习学分银行-学分银行), still
-    puts the headline right above 文章来源：… 发布时间：… (boda-district's catalogue pages
-    and its credit bank's news, two templates). Only when no heading and no meta tag named
-    the page.
-    """
-    for index, block in enumerate(blocks[1:], 1):
-        if not cp.META_LABEL_RE.match(block.compact):
-            continue
-        above = blocks[index - 1]
-        if (
-            4 <= len(above.compact) <= 120
-            and not above.link_chars
-            and not cp.META_LABEL_RE.match(above.compact)
-            and not cp.PROSE_END_RE.search(above.text)
-            and not spam.is_spam(above.text)
-        ):
-            return index - 1
-        return None
-    return None
 
 
 def read_title(page: Page) -> None:
