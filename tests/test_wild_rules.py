@@ -58,20 +58,6 @@ def test_news_titled_without_an_issuing_body_gets_no_policy_fields() -> None:
     assert result.policy is None
 
 
-def test_template_served_without_title_heading_or_date_is_an_error_page() -> None:
-    menu = "".join("<li><a href='/c%d'>栏目%d</a></li>" % (n, n) for n in range(40))
-    html = (
-        "<html><head><meta charset='utf-8'><title></title></head><body><ul>%s</ul>"
-        "<div class='path'>首页 &gt; 财经频道 &gt; 正文</div><div class='title'></div>"
-        "<div id='ContentBody' style='display:none'></div>"
-        "<div class='footer'>信息网络传播视听节目许可证：0908328号 举报邮箱：jubao@example.com</div>"
-        "</body></html>" % menu
-    ).encode("utf-8")
-    result = extract_article(html, "https://finance.example.com/a/1.html")
-    assert result.page_type == "error"
-    assert not result.is_article
-
-
 def test_lone_name_after_the_date_is_the_outlet_in_plain_text_only() -> None:
     line = "2023年11月30日 22:47 市场资讯"
     assert outlet_line(["某银行加强银企对接", line], plain={line}) == ("市场资讯", None)

@@ -296,10 +296,6 @@ def classify_page(page: Page) -> None:
         page.body_override = file_line
     elif _picture_document(page, title, body_chars):
         kind = _document_kind(page, title) or "news"
-    elif not page.page_title.strip() and not title and page.published_at is None:
-        # No name at all, no heading, no date: an article template served empty, its story
-        # gone (wild 019 finance.eastmoney.com; the creb.com.cn pages 098-103 are such too).
-        kind = "error"
     else:
         kind = "other"
     page.page_type = kind
