@@ -45,6 +45,14 @@ _NAME_MIN_CHARS = 8  # a link naming part of the heading names at least this muc
 _LIST_TAGS = frozenset({"li", "a", "dd"})
 # A picture of the content; icons and buttons beside it are gifs or sit in links.
 _PICTURE_RE = re.compile(r"\.(?:jpe?g|png|bmp|webp)(?:[?#]|$)", re.IGNORECASE)
+MIN_PICTURE_SIDE = 150  # a picture declared narrower or lower is an icon or a button
+
+
+def declared_side(image: Any) -> int | None:
+    """Return the smaller side a picture's attributes declare, in pixels, else None."""
+    sides = [image.get(name) or "" for name in ("width", "height", "vwidth", "vheight")]
+    numbers = [int(side) for side in sides if side.isdigit()]
+    return min(numbers) if numbers else None
 
 
 def _date_re(published_at: str) -> re.Pattern[str] | None:
@@ -125,7 +133,8 @@ def _file_of(element: Any, heading: str, base_url: str) -> str | None:
             parent.tag == "a" and _leads_elsewhere(parent.get("href") or "")
             for parent in element.iterancestors()
         )
-        if _PICTURE_RE.search(source) and not in_link and not element.get("onclick"):
+        big = (declared_side(element) or MIN_PICTURE_SIDE) >= MIN_PICTURE_SIDE
+        if _PICTURE_RE.search(source) and big and not in_link and not element.get("onclick"):
             return urljoin(base_url, source)
     return None
 

@@ -8,14 +8,14 @@ fields were found. ``is_article`` follows from the type.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from crawler.clean import patterns as cp
 from crawler.clean.attachment_links import file_extension, is_attachment_pointer
 from crawler.clean.container import is_teaser_list
-from crawler.clean.file_pages import find_embedded_file
+from crawler.clean.file_pages import MIN_PICTURE_SIDE, declared_side, find_embedded_file
 from crawler.clean.line_kinds import squeeze
 from crawler.clean.title import is_generic_heading
 
@@ -44,7 +44,6 @@ _POLICY_KEYS = ("doc_number", "issuer", "written_at", "index_number")
 _CELLS = frozenset({"td", "th"})
 _IMAGE_WINDOW = 5  # pictures after a heading looked at for the one its page shows
 _IMAGE_LEAD_CHARS = 300  # text at most between a picture document's heading and its picture
-_MIN_IMAGE_SIDE = 150  # a picture declared narrower or lower is an icon or a button
 # Pictures after the heading, not links (a banner or a teaser's thumbnail is one).
 _FOLLOWING_PICTURES = etree.XPath("following::img[not(ancestor::a)]")
 _PICTURE_SRC_RE = re.compile(r"\.(?:jpe?g|png|bmp|webp)(?:$|[?#])", re.IGNORECASE)
@@ -168,12 +167,6 @@ def _document_elsewhere(page: Page, title: str, body_chars: int) -> str | None:
     return None
 
 
-def _declared_side(image: Any) -> int | None:
-    sides = [image.get(name) or "" for name in ("width", "height", "vwidth", "vheight")]
-    numbers = [int(side) for side in sides if side.isdigit()]
-    return min(numbers) if numbers else None
-
-
 def _picture_document(page: Page, title: str, body_chars: int) -> bool:
     """Say whether a dated page shows its story as a picture right below its heading.
 
@@ -204,7 +197,7 @@ def _picture_document(page: Page, title: str, body_chars: int) -> bool:
             image
             for image in pictures
             if _PICTURE_SRC_RE.search(image.get("src") or "")
-            and (_declared_side(image) or _MIN_IMAGE_SIDE) >= _MIN_IMAGE_SIDE
+            and (declared_side(image) or MIN_PICTURE_SIDE) >= MIN_PICTURE_SIDE
         ),
         None,
     )
@@ -271,7 +264,10 @@ def classify_page(page: Page) -> None:
     elif page.container is not None and is_teaser_list(page.container):
         kind = "listing"
     elif (file_line := _shown_file(page, title, body_chars, article_shaped or flash)) is not None:
-        kind = _document_kind(page, title) or "notice"
+        # A file is a notice's unless its heading says more; a picture under the heading is
+        # a photo story or a scan, news unless its heading says more (_picture_document).
+        picture = _picture_document(page, title, body_chars)
+        kind = _document_kind(page, title) or ("news" if picture else "notice")
         page.body_override = file_line
     elif (
         body_chars < _SHELL_MAX_CHARS
