@@ -96,6 +96,18 @@ def test_a_lowered_maximum_and_a_deleted_page_are_read_again(tmp_path: Path):
     db.close()
 
 
+def make_older(path: Path, table: str) -> None:
+    """Drop a kept table and its triggers (``<table>…``), as an archive of an earlier version."""
+    db = sqlite_utils.Database(path)
+    db.execute("drop table %s" % table)
+    for (name,) in db.execute(
+        "select name from sqlite_master where type = 'trigger' and name like ?", [table + "%"]
+    ).fetchall():
+        db.execute("drop trigger %s" % name)
+    db.conn.commit()
+    db.close()
+
+
 def test_an_archive_without_the_table_is_summed_when_opened(tmp_path: Path):
     path = tmp_path / "xietong.db"
     archive = Archive(open_database(path))
@@ -105,13 +117,8 @@ def test_an_archive_without_the_table_is_summed_when_opened(tmp_path: Path):
     archive.close()
     db = sqlite_utils.Database(path)
     expected = scanned(db)
-    db.execute("drop table %s" % SUMMARY_TABLE)
-    for (name,) in db.execute(
-        "select name from sqlite_master where type = 'trigger' and name like 'source_summaries%'"
-    ).fetchall():
-        db.execute("drop trigger %s" % name)
-    db.conn.commit()
     db.close()
+    make_older(path, SUMMARY_TABLE)
     reopened = open_database(path)
     assert kept(reopened) == expected
     reopened.close()

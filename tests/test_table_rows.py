@@ -19,7 +19,7 @@ from crawler.items import Article, PolicyDocument
 from crawler.web import row_counts
 from crawler.web.serve import build_datasette
 from tests.test_search import make_article
-from tests.test_source_summaries import article
+from tests.test_source_summaries import article, make_older
 
 
 def counted(db: sqlite_utils.Database) -> dict[str, int]:
@@ -94,13 +94,8 @@ def test_an_archive_without_the_table_is_counted_when_opened(tmp_path: Path):
     write_mixed(path, 7)
     db = sqlite_utils.Database(path)
     expected = counted(db)
-    db.execute("drop table %s" % TABLE_ROWS_TABLE)
-    for (name,) in db.execute(
-        "select name from sqlite_master where type = 'trigger' and name like 'table_rows%'"
-    ).fetchall():
-        db.execute("drop trigger %s" % name)
-    db.conn.commit()
     db.close()
+    make_older(path, TABLE_ROWS_TABLE)
     reopened = open_database(path)
     assert kept(reopened) == expected
     reopened.close()

@@ -239,11 +239,14 @@ _DATE_TOKEN_RE = re.compile(r"^[\d\-/.:年月日时分秒]+$|^(?:星期|周|週)
 _REPORTER_SUFFIX_RE = re.compile(r"(?<=\w)(?<![资資])(?:记者|記者|讯|訊)$")
 
 
+_SOURCE_NAME_RE = re.compile(r"[\u4e00-\u9fff]{4,10}")
+
+
 def _lone_source(tokens: list[str]) -> bool:
     """Say whether a date line's one other word is a source's name: "… 22:47 市场资讯"."""
     return (
         len(tokens) == 1
-        and re.fullmatch(r"[\u4e00-\u9fff]{4,10}", tokens[0]) is not None
+        and _SOURCE_NAME_RE.fullmatch(tokens[0]) is not None
         and not cp.META_LABEL_RE.search(tokens[0] + "：")
     )
 
